@@ -1,0 +1,86 @@
+"""The `gradcast` command: `gradcast serve [--host H] [--port P] [--lecture] [--data-dir PATH]`."""
+
+import argparse
+import secrets
+import sys
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError
+
+from app import __version__
+from app.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gradcast", description="Live per-layer gradient dashboard.")
+    parser.add_argument("--version", action="version", version=f"gradcast {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the dashboard server (one process; runs live in its memory)")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1; --lecture binds 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="TCP port (default 8000)")
+    serve.add_argument("--lecture", action="store_true", default=None, help="presenter token + read-only viewer link")
+    serve.add_argument("--data-dir", type=Path, help="where recorded runs are kept")
+    return parser
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    """Environment (GRADCAST_*) first, command-line flags over it; --lecture implies 0.0.0.0 unless --host says."""
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port, "lecture": args.lecture,
+                                   "data_dir": args.data_dir}.items() if v is not None}
+    settings = Settings(**overrides)
+    if settings.lecture and args.host is None and "host" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"host": "0.0.0.0"})
+    return settings
+
+
+def _banner(settings: Settings, token_from_env: bool) -> str:
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    base = f"http://{shown}:{settings.port}"
+    lines = [f"GradCast {__version__}: open {base}/"]
+    if settings.lecture:
+        from app.web.netinfo import lan_addresses
+
+        hosts = lan_addresses() or [shown]
+        viewer = [f"http://{h}:{settings.port}/?view=1" for h in hosts]
+        lines.append("Read-only viewer link for students: " + "  ".join(viewer))
+        if token_from_env:
+            lines.append("Presenter token: taken from GRADCAST_PRESENTER_TOKEN (not shown).")
+        elif settings.presenter_token is not None:
+            token = settings.presenter_token.get_secret_value()
+            lines.append(f"Presenter link (keep it private): {base}/?token={token}")
+    return "\n".join(lines)
+
+
+def serve(settings: Settings, token_from_env: bool) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    print(_banner(settings, token_from_env), flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        workers=1,  # runs live in this process's memory
+        ws_per_message_deflate=False,  # at 50 viewers deflate cost a quarter of the frames
+        ws_max_size=settings.ws_max_message,
+        timeout_graceful_shutdown=3,  # SIGTERM: the app stops runs and closes sockets; exit within 5 s
+        log_level="info",
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `gradcast` and `python -m app`."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args)
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = "GRADCAST_" + "_".join(str(p) for p in err["loc"]).upper()
+            print(f"gradcast: bad setting {field}: {err['msg']} (got {err.get('input')!r})", file=sys.stderr)
+        return 2
+    token_from_env = settings.presenter_token is not None
+    if settings.lecture and settings.presenter_token is None:
+        settings = settings.model_copy(update={"presenter_token": SecretStr(secrets.token_urlsafe(24))})
+    return serve(settings, token_from_env)

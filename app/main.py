@@ -1,0 +1,38 @@
+"""Wiring only: create the app, its shared objects (in the lifespan), middleware and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import __version__
+from app.live.manager import RunManager
+from app.settings import Settings
+from app.web import assets, health, pages, presets, runs, groups, security, ws
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A fresh app with its own run manager; every TestClient or server gets new shared objects."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        manager = RunManager(settings)
+        app.state.manager = manager
+        await manager.start()
+        try:
+            yield
+        finally:
+            await manager.aclose()  # stops runs and closes sockets with 1001 (going away)
+
+    app = FastAPI(
+        title="GradCast",
+        version=__version__,
+        description="Live per-layer gradients of real PyTorch training. Protocol: docs/protocol.md.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    security.install(app, settings)
+    for module in (health, assets, pages, runs, groups, presets, ws):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,30 @@
+"""Shared objects reach handlers through these Annotated aliases, never as import-time singletons."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request, WebSocket
+
+from app.live.manager import RunManager
+from app.settings import Settings
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _manager(request: Request) -> RunManager:
+    return request.app.state.manager
+
+
+def _ws_manager(websocket: WebSocket) -> RunManager:
+    return websocket.app.state.manager
+
+
+def _ws_settings(websocket: WebSocket) -> Settings:
+    return websocket.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ManagerDep = Annotated[RunManager, Depends(_manager)]
+WsManagerDep = Annotated[RunManager, Depends(_ws_manager)]
+WsSettingsDep = Annotated[Settings, Depends(_ws_settings)]

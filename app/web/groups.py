@@ -1,0 +1,5 @@
+"""Routes: groups (skeleton)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

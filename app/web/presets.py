@@ -1,0 +1,5 @@
+"""Routes: presets (skeleton)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

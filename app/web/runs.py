@@ -1,0 +1,5 @@
+"""Routes: runs (skeleton)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

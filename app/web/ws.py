@@ -1,0 +1,5 @@
+"""Routes: ws (skeleton)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,63 @@
+"""No-grad evaluation on display steps: accuracies, test loss and the 2-D decision-boundary grid."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from app.ml.datasets import DataSplit
+from app.ml.model import MLP
+
+GRID_SIZE = 40  # boundary cells per axis: 1,600 points, a fraction of a millisecond for a small net
+GRID_MARGIN = 0.5  # in standardised data units beyond the outermost point
+EVAL_MAX_TRAIN = 1000  # train_acc is measured on at most this many (fixed, evenly spaced) training points
+
+
+def _evenly_spaced(n: int, k: int) -> Tensor:
+    return torch.arange(n) if n <= k else torch.linspace(0, n - 1, k).long()
+
+
+class Evaluator:
+    """Holds the fixed evaluation inputs (train subset, test set, grid) so each call is one forward pass."""
+
+    def __init__(self, data: DataSplit, is_2d: bool):
+        idx = _evenly_spaced(len(data.y_train), EVAL_MAX_TRAIN)
+        self.y_train = data.y_train[idx]
+        self.y_test = data.y_test
+        parts = [data.x_train[idx], data.x_test]
+        self.boundary_axes: dict[str, list[float]] | None = None
+        if is_2d:
+            all_x = torch.cat([data.x_train, data.x_test])
+            lo, hi = all_x.min(dim=0).values - GRID_MARGIN, all_x.max(dim=0).values + GRID_MARGIN
+            xs = torch.linspace(float(lo[0]), float(hi[0]), GRID_SIZE)
+            ys = torch.linspace(float(lo[1]), float(hi[1]), GRID_SIZE)
+            gy, gx = torch.meshgrid(ys, xs, indexing="ij")  # row i = ys[i], column j = xs[j]
+            parts.append(torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1))
+            self.boundary_axes = {"x": xs.tolist(), "y": ys.tolist()}
+        self.inputs = torch.cat(parts)  # (n_train_eval + n_test [+ GRID_SIZE²], input_dim)
+        self.n_train, self.n_test = len(self.y_train), len(self.y_test)
+
+    def __call__(self, model: MLP) -> dict:
+        """{"train_acc", "test_acc", "test_loss", "boundary"} with BatchNorm in eval mode."""
+        was_training = model.training
+        model.eval()
+        try:
+            with torch.no_grad():
+                logits = model(self.inputs)
+        finally:
+            model.train(was_training)
+        pred = logits.argmax(dim=1)
+        a, b = self.n_train, self.n_train + self.n_test
+        stats = torch.stack(
+            [
+                (pred[:a] == self.y_train).float().mean(),
+                (pred[a:b] == self.y_test).float().mean(),
+                F.cross_entropy(logits[a:b], self.y_test),
+            ]
+        ).tolist()
+        out = {"train_acc": stats[0], "test_acc": stats[1], "test_loss": stats[2], "boundary": None}
+        if self.boundary_axes is not None:
+            z = pred[b:].view(GRID_SIZE, GRID_SIZE).tolist()  # z[i][j]: class at (x[j], y[i])
+            out["boundary"] = {**self.boundary_axes, "z": z}
+        return out

@@ -1,0 +1,93 @@
+"""The MLP: hidden layers layer1..layerN then output, each Linear -> norm -> activation (-> + skip)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils import skip_init
+
+from app.ml.activations import ACTIVATIONS
+from app.ml.config import RunConfig
+from app.ml.datasets import DATASETS
+from app.ml.inits import INITS
+from app.ml.norms import NORMS
+
+
+@dataclass(slots=True)
+class Capture:
+    """One layer's tensors from an instrumented forward pass, all (batch, width)."""
+
+    z: Tensor | None  # pre-activation (after the norm); None for the output layer
+    a: Tensor | None  # activation output a(z); None for the output layer
+    h: Tensor  # the layer's output (a, or h_prev + a with a skip; logits for the output layer)
+
+
+class HiddenLayer(nn.Module):
+    """h = a(norm(W h_prev + b)), plus h_prev when `residual` (only where in and out widths match)."""
+
+    def __init__(self, d_in: int, d_out: int, cfg: RunConfig):
+        super().__init__()
+        self.linear = skip_init(nn.Linear, d_in, d_out)  # no draw from the global RNG; init_weights fills it
+        self.norm = NORMS[cfg.norm].module(d_out)
+        self.act = ACTIVATIONS[cfg.activation].module(cfg)
+        self.residual = cfg.residual and d_in == d_out
+
+    def forward(self, h: Tensor, capture: list[Capture] | None = None) -> Tensor:
+        z = self.norm(self.linear(h))  # (B, d_out)
+        a = self.act(z)
+        out = h + a if self.residual else a
+        if capture is not None:
+            capture.append(Capture(z, a, out))
+        return out
+
+
+class MLP(nn.Module):
+    """The network of one run. `layers` is ordered input -> output: layer1..layerN, output."""
+
+    def __init__(self, cfg: RunConfig):
+        super().__init__()
+        data = DATASETS[cfg.dataset]
+        widths = [data.input_dim] + [cfg.width] * cfg.depth
+        layers: dict[str, nn.Module] = {
+            f"layer{k + 1}": HiddenLayer(widths[k], widths[k + 1], cfg) for k in range(cfg.depth)
+        }
+        layers["output"] = skip_init(nn.Linear, cfg.width, data.n_classes)
+        self.layers = nn.ModuleDict(layers)
+
+    @property
+    def layer_names(self) -> list[str]:
+        """Stable names, input -> output."""
+        return list(self.layers.keys())
+
+    def linears(self) -> list[nn.Linear]:
+        """The Linear of every layer, input -> output (the weights the metrics are about)."""
+        return [m.linear if isinstance(m, HiddenLayer) else m for m in self.layers.values()]
+
+    def forward(self, x: Tensor, capture: list[Capture] | None = None) -> Tensor:
+        """x (B, input_dim) -> logits (B, n_classes); appends each layer's tensors to `capture` if given."""
+        h = x
+        for name, layer in self.layers.items():
+            if name == "output":
+                h = layer(h)
+                if capture is not None:
+                    capture.append(Capture(None, None, h))
+            else:
+                h = layer(h, capture)
+        return h
+
+
+def init_weights(model: MLP, cfg: RunConfig, generator: torch.Generator) -> None:
+    """Fill every Linear from the registry's init, drawing only from `generator` (input -> output order)."""
+    apply = INITS[cfg.init].apply
+    with torch.no_grad():
+        for linear in model.linears():
+            apply(linear.weight, linear.bias, cfg, generator)
+
+
+def build_model(cfg: RunConfig) -> MLP:
+    """A freshly initialised network; the same cfg (and seed) always gives the same weights."""
+    model = MLP(cfg)
+    init_weights(model, cfg, torch.Generator().manual_seed(cfg.seed))
+    return model

@@ -1,0 +1,178 @@
+"""The training loop: one optimizer step per call, one StepRecord out. Thread-safe per instance, no global RNG."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from app.ml.config import RunConfig
+from app.ml.datasets import DATASETS
+from app.ml.evaluate import Evaluator
+from app.ml.instrument import HIST_EDGES, Probe
+from app.ml.model import Capture, build_model
+from app.ml.optim import OPTIMIZERS
+from app.ml.records import LayerRecord, StepRecord
+
+BATCH_SEED_OFFSET = 0x5EED  # batch order has its own generator: changing the init keeps the same batches
+
+
+class Trainer:
+    """Trains one RunConfig. step() -> StepRecord; display metrics on the first, every k-th and the last step."""
+
+    hist_edges: list[float] = HIST_EDGES
+
+    def __init__(self, config: RunConfig, display_every: int = 10):
+        self.config = config
+        self.display_every = display_every  # k: settable at any time
+        self.data = DATASETS[config.dataset].load(config)
+        self.model = build_model(config)
+        self.model.train()
+        self.layer_names: list[str] = self.model.layer_names  # input -> output
+        self.optimizer = OPTIMIZERS[config.optimizer](self.model.parameters(), config)
+        self.probe = Probe(self.model, config)
+        self.evaluator = Evaluator(self.data, DATASETS[config.dataset].is_2d)
+        self.step_count = 0
+        self.done = False
+        self.diverged: dict | None = None
+        self._batch_gen = torch.Generator().manual_seed(config.seed + BATCH_SEED_OFFSET)
+        self._n_train = len(self.data.y_train)
+        self._batch_size = min(config.batch_size, self._n_train)
+        self._order = torch.empty(0, dtype=torch.long)
+        self._pos = 0
+
+    def _next_batch(self) -> tuple[Tensor, Tensor]:
+        """Epochs of a seeded permutation; a short tail is dropped so every batch has batch_size rows."""
+        if self._pos + self._batch_size > len(self._order):
+            self._order = torch.randperm(self._n_train, generator=self._batch_gen)
+            self._pos = 0
+        idx = self._order[self._pos : self._pos + self._batch_size]
+        self._pos += self._batch_size
+        return self.data.x_train[idx], self.data.y_train[idx]
+
+    def is_display_step(self, step: int) -> bool:
+        """The schedule: first step, every display_every-th, last."""
+        k = max(1, int(self.display_every))
+        return step == 1 or step % k == 0 or step == self.config.max_steps
+
+    def step(self, full: bool | None = None) -> StepRecord:
+        """Take one optimizer step; full=None follows the schedule, full=True forces the display metrics."""
+        if self.done:
+            state = "diverged" if self.diverged else "finished"
+            raise RuntimeError(f"the run is {state} at step {self.step_count}: no more steps")
+        n = self.step_count + 1
+        full = self.is_display_step(n) if full is None else full
+        xb, yb = self._next_batch()
+        loss, captures = self._forward_backward(xb, yb, full)
+        w_norms, b_norms, loss_value = self.probe.grad_norms(loss)
+        self.step_count = n
+        diverged = self._check_divergence(n, loss_value, w_norms, b_norms)
+
+        display: dict[str, Tensor] = {}
+        before = None
+        if captures is not None:
+            display.update(self.probe.grad_display(captures))  # before clipping and the update
+            before = None if diverged else self.probe.snapshot_weights()
+        if not diverged:
+            if self.config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip, foreach=True)
+            self.optimizer.step()
+        if self.step_count >= self.config.max_steps:
+            self.done = True
+
+        record = StepRecord(step=n, loss=loss_value, layers=[], full=full, diverged=diverged)
+        if full:
+            display.update(self.probe.weight_display(before))
+            self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms)
+        else:
+            record.layers = [
+                LayerRecord(name, w, b) for name, w, b in zip(self.layer_names, w_norms, b_norms, strict=True)
+            ]
+        record.t = time.time()
+        return record
+
+    def _forward_backward(self, xb: Tensor, yb: Tensor, full: bool) -> tuple[Tensor, list[Capture] | None]:
+        """Loss and gradients of one batch; on display steps also the per-layer tensors with .grad kept."""
+        captures: list[Capture] | None = [] if full else None
+        logits = self.model(xb, captures)
+        if captures is not None:
+            for c in captures:
+                c.h.retain_grad()  # a tensor hook on display steps only, for ||dL/dh_k||
+        loss = F.cross_entropy(logits, yb)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        return loss, captures
+
+    def _check_divergence(self, step: int, loss: float, w: list[float], b: list[float]) -> dict | None:
+        """First non-finite gradient (input -> output) or loss ends the run."""
+        for name, wn, bn in zip(self.layer_names, w, b, strict=True):
+            for what, value in (("weight_grad_norm", wn), ("bias_grad_norm", bn)):
+                if not math.isfinite(value):
+                    return self._diverge(step, name, f"{what} is {value}")
+        if not math.isfinite(loss):
+            return self._diverge(step, "loss", f"loss is {loss}")
+        return None
+
+    def _diverge(self, step: int, layer: str, what: str) -> dict:
+        self.diverged = {"step": step, "layer": layer, "what": what}
+        self.done = True
+        return self.diverged
+
+    def _fill_display(
+        self, record: StepRecord, d: dict[str, list], w_norms: list[float], b_norms: list[float]
+    ) -> None:
+        """Layer records with every display metric, then accuracies and the boundary."""
+        n_hidden = len(self.layer_names) - 1
+        for i, name in enumerate(self.layer_names):
+            hidden = i < n_hidden
+            ratio = None
+            if "update_norm" in d and d["before_norm"][i] > 0:
+                ratio = d["update_norm"][i] / d["before_norm"][i]
+            record.layers.append(
+                LayerRecord(
+                    name=name,
+                    weight_grad_norm=w_norms[i],
+                    bias_grad_norm=b_norms[i],
+                    act_grad_norm=d["act_grad_norm"][i],
+                    mean_act_deriv=d["mean_act_deriv"][i] if hidden else None,
+                    weight_norm=d["weight_norm"][i],
+                    update_ratio=ratio,
+                    saturated_frac=d["saturated_frac"][i] if hidden and "saturated_frac" in d else None,
+                    dead_frac=d["dead_frac"][i] if hidden and "dead_frac" in d else None,
+                    grad_hist=d["grad_hist"][i],
+                )
+            )
+        if record.diverged is None:
+            ev = self.evaluator(self.model)
+            record.train_acc, record.test_acc = ev["train_acc"], ev["test_acc"]
+            record.test_loss, record.boundary = ev["test_loss"], ev["boundary"]
+
+    def __iter__(self) -> Iterator[StepRecord]:
+        """Steps until done (max_steps reached or diverged)."""
+        while not self.done:
+            yield self.step()
+
+    def evaluate_full(self) -> StepRecord:
+        """Display metrics at the current weights without training (step = step_count, 0 before any step).
+
+        Uses the first batch_size training points, leaves weights, BatchNorm statistics and batch order as they
+        were, so the run's later records are unchanged. update_ratio is None (no update was made).
+        """
+        buffers = [b.clone() for b in self.model.buffers()]
+        n = self._batch_size
+        loss, captures = self._forward_backward(self.data.x_train[:n], self.data.y_train[:n], True)
+        w_norms, b_norms, loss_value = self.probe.grad_norms(loss)
+        display = self.probe.grad_display(captures or [])
+        display.update(self.probe.weight_display(None))
+        record = StepRecord(step=self.step_count, loss=loss_value, layers=[], full=True)
+        self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms)
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            for b, saved in zip(self.model.buffers(), buffers, strict=True):
+                b.copy_(saved)
+        record.t = time.time()
+        return record

@@ -1,0 +1,171 @@
+"""StepRecord <-> a steps row <-> the protocol's step record (docs/protocol.md), losslessly where possible."""
+
+import json
+import math
+import sys
+from array import array
+
+from app.ml.records import LayerRecord, StepRecord
+
+# LayerRecord fields taken on display-rate steps only, stored column-wise (one list per metric) in `metrics`.
+DISPLAY_METRICS = (
+    "act_grad_norm",
+    "mean_act_deriv",
+    "weight_norm",
+    "update_ratio",
+    "saturated_frac",
+    "dead_frac",
+    "grad_hist",
+)
+STEP_EXTRAS = ("train_acc", "test_acc", "test_loss", "boundary", "diverged")
+_SWAP = sys.byteorder != "little"  # the file is little-endian on every machine
+
+
+def pack(values: list[float | None]) -> bytes:
+    """Per-layer floats -> float64 little-endian bytes (8 per layer); None is stored as NaN."""
+    arr = array("d", [math.nan if v is None else v for v in values])
+    if _SWAP:
+        arr.byteswap()
+    return arr.tobytes()
+
+
+def unpack(blob: bytes | None) -> list[float] | None:
+    """The inverse of pack."""
+    if blob is None:
+        return None
+    arr = array("d")
+    arr.frombytes(blob)
+    if _SWAP:
+        arr.byteswap()
+    return arr.tolist()
+
+
+def to_row(run_id: str, rec: StepRecord) -> tuple:
+    """(run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics) for one INSERT."""
+    layers = rec.layers
+    bias = [lr.bias_grad_norm for lr in layers]
+    metrics = None
+    if rec.full or rec.diverged or rec.extra:
+        m: dict = {"full": rec.full}
+        if rec.full:
+            m["layers"] = {k: [getattr(lr, k) for lr in layers] for k in DISPLAY_METRICS}
+        for k in STEP_EXTRAS:
+            v = getattr(rec, k)
+            if v is not None:
+                m[k] = v
+        if rec.extra:
+            m["extra"] = rec.extra
+        metrics = json.dumps(
+            m, separators=(",", ":")
+        )  # allow_nan: NaN/Infinity tokens are fine in our own file
+    return (
+        run_id,
+        rec.step,
+        rec.t,
+        rec.loss,
+        pack([lr.weight_grad_norm for lr in layers]),
+        None if all(b is None for b in bias) else pack(bias),
+        metrics,
+    )
+
+
+def from_row(row: tuple, layer_names: list[str]) -> StepRecord:
+    """A stored (step, t, loss, weight_grad_norm, bias_grad_norm, metrics) row back into a StepRecord."""
+    step, t, loss, wgn, bgn, metrics = row
+    weights = unpack(wgn)
+    biases = unpack(bgn) or [None] * len(weights)
+    m = json.loads(metrics) if metrics else {}
+    cols = m.get("layers", {})
+    layers = []
+    for i, name in enumerate(layer_names[: len(weights)]):
+        lr = LayerRecord(name=name, weight_grad_norm=weights[i], bias_grad_norm=biases[i])
+        for k, values in cols.items():
+            setattr(lr, k, values[i])
+        layers.append(lr)
+    return StepRecord(
+        step=step,
+        loss=math.nan if loss is None else loss,
+        layers=layers,
+        full=m.get("full", False),
+        t=t,
+        extra=m.get("extra", {}),
+        **{k: m.get(k) for k in STEP_EXTRAS},
+    )
+
+
+def _finite(v: float | None, flag: list[bool]) -> float | None:
+    if v is not None and not math.isfinite(v):
+        flag[0] = True
+        return None
+    return v
+
+
+def to_wire(rec: StepRecord) -> dict:
+    """The protocol's step record: strict JSON, a non-finite number as null plus "nonfinite": true."""
+    flag = [False]
+    layers = []
+    for lr in rec.layers:
+        d = {
+            "name": lr.name,
+            "weight_grad_norm": _finite(lr.weight_grad_norm, flag),
+            "bias_grad_norm": _finite(lr.bias_grad_norm, flag),
+        }
+        if rec.full:
+            for k in DISPLAY_METRICS:
+                v = getattr(lr, k)
+                if v is not None:
+                    d[k] = v if k == "grad_hist" else _finite(v, flag)
+        layers.append(d)
+    out = {"step": rec.step, "t": rec.t, "loss": _finite(rec.loss, flag), "layers": layers}
+    for k in ("train_acc", "test_acc", "test_loss"):
+        v = getattr(rec, k)
+        if v is not None:
+            out[k] = _finite(v, flag)
+    if rec.boundary is not None:
+        out["boundary"] = rec.boundary
+    if rec.diverged is not None:
+        out["diverged"] = rec.diverged
+    if flag[0]:
+        out["nonfinite"] = True
+    return out
+
+
+def from_wire(d: dict) -> StepRecord:
+    """A protocol step record (e.g. from a JSON export) back into a StepRecord; null numbers become NaN."""
+
+    nonfinite = bool(d.get("nonfinite"))
+
+    def num(v: float | None) -> float:
+        """A required number: null stands for a non-finite value."""
+        return math.nan if v is None else float(v)
+
+    def opt(v: float | None) -> float | None:
+        """An optional number: null is non-finite only when the record says so, else absent."""
+        return (math.nan if nonfinite else None) if v is None else float(v)
+
+    full = False
+    layers = []
+    for ld in d["layers"]:
+        lr = LayerRecord(
+            name=ld["name"],
+            weight_grad_norm=num(ld["weight_grad_norm"]),
+            bias_grad_norm=opt(ld.get("bias_grad_norm")),
+        )
+        for k in DISPLAY_METRICS:
+            if k in ld:
+                full = True
+                v = ld[k]
+                setattr(lr, k, v if k == "grad_hist" else opt(v))
+        layers.append(lr)
+    return StepRecord(
+        step=int(d["step"]),
+        loss=num(d["loss"]),
+        layers=layers,
+        full=full,
+        t=float(d.get("t", 0.0)),
+        train_acc=opt(d["train_acc"]) if "train_acc" in d else None,
+        test_acc=opt(d["test_acc"]) if "test_acc" in d else None,
+        test_loss=opt(d["test_loss"]) if "test_loss" in d else None,
+        boundary=d.get("boundary"),
+        diverged=d.get("diverged"),
+    )

@@ -1,0 +1,294 @@
+"""Recorder: worker threads hand it runs, steps and status changes; one writer thread batches them into SQLite."""
+
+import json
+import logging
+import math
+import queue
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from app.ml.records import StepRecord
+from app.store import codec
+from app.store.schema import LIVE_STATUSES, StoreError, connect, explain
+
+log = logging.getLogger("gradcast.store")
+
+FLUSH_INTERVAL = 0.25  # s: a crash loses at most this much of a run's history (plus one transaction)
+MAX_BATCH = 500  # items per transaction: ~5 ms of writing, so a flush() or close() never waits long
+MAX_PENDING = 200_000  # queued items (~100 MB worst case) before new steps are dropped and counted
+
+_STOP = object()
+
+
+class Recorder:
+    """Thread-safe, non-blocking: on_create / on_record / on_status only enqueue; never raise into training."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        flush_interval: float = FLUSH_INTERVAL,
+        max_batch: int = MAX_BATCH,
+        max_pages: int
+        | None = None,  # cap on the file (pages of 4 KiB): past it, recording stops as on a full disk
+    ) -> None:
+        self.path = Path(path)
+        self.flush_interval = flush_interval
+        self.max_batch = max_batch
+        self.error: str | None = None
+        self.written = 0  # step records committed
+        self.dropped = 0  # step records not recorded (queue full or recording off after an error)
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._accepted: set[str] = set()  # live run ids being recorded (others, e.g. replays, are ignored)
+        self._ids: dict[str, str] = {}  # live run id -> record id (differs only when the id was taken)
+        self._last_step: dict[str, int] = {}  # record id -> last step written (a lower one means a reset)
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self._conn = connect(self.path, create=True)
+            if max_pages is not None:
+                self._conn.execute(f"PRAGMA max_page_count = {int(max_pages)}")
+            self._close_interrupted()
+        except (StoreError, sqlite3.Error) as exc:
+            self._fail(exc)
+        self._thread = threading.Thread(target=self._run, name="gradcast-recorder", daemon=True)
+        self._thread.start()
+
+    # --- the interface the run manager calls, from any thread
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def on_create(self, run_info: dict) -> None:
+        """A new run (the protocol's run dict). run_info["record"] == False skips it (e.g. a replay)."""
+        if self.error is None and run_info.get("record", True):
+            self._accepted.add(run_info["id"])
+            self._queue.put(("create", dict(run_info), time.time()))
+
+    def on_record(self, run_id: str, record: StepRecord) -> None:
+        """One step; the record must not be mutated afterwards (the trainer yields a fresh one per step)."""
+        if run_id not in self._accepted:
+            return
+        if self.error is not None or self._queue.qsize() >= MAX_PENDING:
+            self.dropped += 1
+            return
+        self._queue.put(("step", run_id, record))
+
+    def on_status(self, run_id: str, status: str, step: int, reason: str | None = None) -> None:
+        """A change of status (created, running, paused, finished, stopped, diverged, failed)."""
+        if self.error is None and run_id in self._accepted:
+            self._queue.put(("status", run_id, status, step, reason, time.time()))
+
+    def record_id(self, run_id: str) -> str | None:
+        """The record id a live run is written under (None until its creation is written)."""
+        return self._ids.get(run_id)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything queued so far is committed (or recording failed); False on timeout."""
+        done = threading.Event()
+        self._queue.put(("flush", done))
+        return done.wait(timeout) and self.error is None
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Write what is queued, then stop the writer thread."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def status(self) -> dict:
+        """{"ok", "error", "path", "pending", "written", "dropped"} for GET /api/records/status."""
+        return {
+            "ok": self.error is None,
+            "error": self.error,
+            "path": str(self.path),
+            "pending": self._queue.qsize(),
+            "written": self.written,
+            "dropped": self.dropped,
+        }
+
+    # --- the writer thread
+
+    def _run(self) -> None:
+        """Block for the first item, gather more for up to flush_interval, write them in one transaction."""
+        stopping = False
+        while not stopping:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            batch = [item]
+            deadline = time.monotonic() + self.flush_interval
+            while len(batch) < self.max_batch and batch[-1][0] != "flush":
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    item = self._queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                batch.append(item)
+            self._write(batch)
+        # Drain what arrived before the stop, then close.
+        rest = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                rest.append(item)
+        if rest:
+            self._write(rest)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _write(self, batch: list[tuple]) -> None:
+        flushes = [item[1] for item in batch if item[0] == "flush"]
+        if self.error is None:
+            try:
+                self._commit(batch)
+            except Exception as exc:  # noqa: BLE001 - any failure turns recording off, never raises into training
+                self._fail(exc)
+        if self.error is not None:
+            self.dropped += sum(1 for item in batch if item[0] == "step")
+        for done in flushes:
+            done.set()
+
+    def _commit(self, batch: list[tuple]) -> None:
+        conn = self._conn
+        rows: list[tuple] = []
+        touched: dict[str, int] = {}  # record id -> last step in this batch
+        now = time.time()
+        conn.execute("BEGIN")
+        try:
+            for item in batch:
+                kind = item[0]
+                if kind == "step":
+                    rid = self._ids.get(item[1])
+                    if rid is None:
+                        continue
+                    rec = item[2]
+                    if rec.step <= self._last_step.get(rid, 0):  # a reset: the run starts over
+                        self._flush_rows(conn, rows)
+                        conn.execute("DELETE FROM steps WHERE run_id = ? AND step >= ?", (rid, rec.step))
+                    self._last_step[rid] = rec.step
+                    rows.append(codec.to_row(rid, rec))
+                    touched[rid] = rec.step
+                elif kind == "create":
+                    self._flush_rows(conn, rows)
+                    self._insert_run(conn, item[1], item[2])
+                elif kind == "status":
+                    _, run_id, status, step, reason, t = item
+                    rid = self._ids.get(run_id)
+                    if rid is None:
+                        continue
+                    self._flush_rows(conn, rows)
+                    conn.execute(
+                        "INSERT INTO events (run_id, t, status, step, reason) VALUES (?, ?, ?, ?, ?)",
+                        (rid, t, status, step, reason),
+                    )
+                    conn.execute(
+                        "UPDATE runs SET status = ?, reason = ?, updated = ? WHERE id = ?",
+                        (status, reason, t, rid),
+                    )
+            self._flush_rows(conn, rows)
+            for rid, step in touched.items():
+                conn.execute("UPDATE runs SET steps = ?, updated = ? WHERE id = ?", (step, now, rid))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self.written += sum(1 for item in batch if item[0] == "step" and self._ids.get(item[1]))
+
+    @staticmethod
+    def _flush_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+        if rows:
+            conn.executemany(
+                "INSERT OR REPLACE INTO steps (run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            rows.clear()
+
+    def _insert_run(self, conn: sqlite3.Connection, info: dict, t: float) -> None:
+        live_id = str(info["id"])
+        rid = live_id
+        if self._ids.get(live_id) is None:
+            n = 1
+            while conn.execute("SELECT 1 FROM runs WHERE id = ?", (rid,)).fetchone():
+                n += 1
+                rid = f"{live_id}-{n}"  # ids restart with the process: keep the older record
+        else:  # created again (a reset re-announces the run): start its history over
+            rid = self._ids[live_id]
+            conn.execute("DELETE FROM steps WHERE run_id = ?", (rid,))
+            conn.execute("DELETE FROM runs WHERE id = ?", (rid,))
+        self._ids[live_id] = rid
+        self._last_step[rid] = 0
+        config = info.get("config") or {}
+        if hasattr(config, "model_dump"):
+            config = config.model_dump(mode="json")
+        skip = {
+            "id",
+            "name",
+            "preset",
+            "group",
+            "config",
+            "layer_names",
+            "status",
+            "reason",
+            "step",
+            "created",
+        }
+        rest = {k: v for k, v in info.items() if k not in skip and _jsonable(v)}
+        created = info.get("created") or t
+        conn.execute(
+            'INSERT INTO runs (id, name, preset, "group", config, layer_names, info, status, reason, steps,'
+            " created, updated, pinned, external) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0, 0)",
+            (
+                rid,
+                info.get("name") or rid,
+                info.get("preset"),
+                info.get("group"),
+                json.dumps(config),
+                json.dumps(list(info.get("layer_names") or [])),
+                json.dumps(rest),
+                info.get("status") or "created",
+                info.get("reason"),
+                created,
+                t,
+            ),
+        )
+
+    def _close_interrupted(self) -> None:
+        """Runs left live by a previous process (it crashed or was killed) are stopped, with the reason."""
+        self._conn.execute(
+            "UPDATE runs SET status = 'stopped', reason = 'the server stopped while this run was live'"
+            f" WHERE status IN ({', '.join('?' * len(LIVE_STATUSES))})",
+            LIVE_STATUSES,
+        )
+
+    def _fail(self, exc: BaseException) -> None:
+        """Turn recording off with one clear, logged message; training and live runs carry on."""
+        if self.error is not None:
+            return
+        if isinstance(exc, StoreError):
+            self.error = str(exc)
+        elif isinstance(exc, sqlite3.Error):
+            self.error = explain(self.path, exc)
+        else:
+            self.error = f"recording failed ({type(exc).__name__}: {exc}): recording is off."
+        self._accepted.clear()
+        log.error("GradCast recording: %s Live runs continue unrecorded.", self.error)
+
+
+def _jsonable(v: object) -> bool:
+    try:
+        json.dumps(v, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return not (isinstance(v, float) and math.isnan(v))

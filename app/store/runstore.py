@@ -1,0 +1,197 @@
+"""RunStore: what the routes ask of recorded runs (list, read, rename, pin, delete, import). Thread-safe."""
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.ml.records import StepRecord
+from app.store import codec
+from app.store.schema import StoreError, connect, explain
+
+HISTORY_CHUNK = 2000  # rows fetched at a time when streaming a run's history
+SEARCHED = ("preset", "name", "activation", "dataset", "init", "optimizer")  # what ?q= matches
+_SUMMARY = (
+    'id, name, preset, "group", status, reason, steps, created, updated, pinned, external,'
+    " json_extract(config, '$.activation'), json_extract(config, '$.dataset'), json_extract(config, '$.depth')"
+)
+
+
+def _summary(row: tuple) -> dict:
+    (
+        rid,
+        name,
+        preset,
+        group,
+        status,
+        reason,
+        steps,
+        created,
+        updated,
+        pinned,
+        external,
+        act,
+        data,
+        depth,
+    ) = row
+    return {
+        "id": rid,
+        "name": name,
+        "preset": preset,
+        "group": group,
+        "status": status,
+        "reason": reason,
+        "steps": steps,
+        "created": created,
+        "date": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds"),
+        "updated": updated,
+        "pinned": bool(pinned),
+        "external": bool(external),
+        "activation": act,
+        "dataset": data,
+        "depth": depth,
+    }
+
+
+class RunStore:
+    """One short-lived connection per call: routes run in a thread pool, SQLite's WAL lets them read while
+    the recorder writes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        connect(self.path, create=True).close()  # StoreError if the file or directory cannot be used
+
+    @contextmanager
+    def _conn(self) -> Iterator[sqlite3.Connection]:
+        conn = connect(self.path)
+        try:
+            yield conn
+        except sqlite3.Error as exc:
+            raise StoreError(explain(self.path, exc)) from exc
+        finally:
+            conn.close()
+
+    def list_runs(self, q: str | None = None, limit: int = 1000) -> list[dict]:
+        """Summaries, pinned first then newest first; q matches preset, name, activation, dataset, init, optimizer."""
+        sql, args = f"SELECT {_SUMMARY} FROM runs", []
+        if q:
+            like = f"%{q.strip().lower()}%"
+            cols = ["lower(coalesce(preset, ''))", "lower(name)"] + [
+                f"lower(coalesce(json_extract(config, '$.{k}'), ''))" for k in SEARCHED[2:]
+            ]
+            sql += " WHERE " + " OR ".join(f"{c} LIKE ?" for c in cols)
+            args = [like] * len(cols)
+        sql += " ORDER BY pinned DESC, created DESC LIMIT ?"
+        with self._conn() as conn:
+            return [_summary(r) for r in conn.execute(sql, [*args, limit])]
+
+    def get(self, rid: str) -> dict | None:
+        """Summary plus config, layer_names and the rest of the run dict (hist_edges, ..); None if unknown."""
+        with self._conn() as conn:
+            row = conn.execute(
+                f"SELECT {_SUMMARY}, config, layer_names, info FROM runs WHERE id = ?", (rid,)
+            ).fetchone()
+        if row is None:
+            return None
+        out = json.loads(row[16])
+        out.update(_summary(row[:14]))
+        out["config"] = json.loads(row[14])
+        out["layer_names"] = json.loads(row[15])
+        return out
+
+    def history(self, rid: str, layer_names: list[str]) -> Iterator[StepRecord]:
+        """Every recorded step in order, fetched in chunks (a long run does not sit in memory at once)."""
+        last = 0
+        while True:
+            with self._conn() as conn:
+                rows = conn.execute(
+                    "SELECT step, t, loss, weight_grad_norm, bias_grad_norm, metrics FROM steps"
+                    " WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?",
+                    (rid, last, HISTORY_CHUNK),
+                ).fetchall()
+            for row in rows:
+                yield codec.from_row(row, layer_names)
+            if len(rows) < HISTORY_CHUNK:
+                return
+            last = rows[-1][0]
+
+    def events(self, rid: str) -> list[dict]:
+        """Status changes in order: [{"t", "status", "step", "reason"}]."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT t, status, step, reason FROM events WHERE run_id = ? ORDER BY t", (rid,)
+            )
+            return [{"t": t, "status": s, "step": n, "reason": r} for t, s, n, r in rows]
+
+    def patch(self, rid: str, name: str | None = None, pinned: bool | None = None) -> dict | None:
+        """Rename and/or pin; None if unknown."""
+        with self._conn() as conn:
+            if name is not None:
+                conn.execute("UPDATE runs SET name = ?, updated = ? WHERE id = ?", (name, time.time(), rid))
+            if pinned is not None:
+                conn.execute(
+                    "UPDATE runs SET pinned = ?, updated = ? WHERE id = ?", (int(pinned), time.time(), rid)
+                )
+        return self.get(rid)
+
+    def delete(self, rid: str) -> bool:
+        """Remove the run, its steps and events; False if unknown."""
+        with self._conn() as conn:
+            conn.execute("BEGIN")
+            found = conn.execute("DELETE FROM runs WHERE id = ?", (rid,)).rowcount > 0
+            conn.execute("DELETE FROM steps WHERE run_id = ?", (rid,))
+            conn.execute("DELETE FROM events WHERE run_id = ?", (rid,))
+            conn.execute("COMMIT")
+        return found
+
+    def add(self, run: dict, records: list[StepRecord], events: list[dict]) -> str:
+        """Store a whole run at once (an import); its id is new. Returns the id."""
+        rid = "imp-" + uuid.uuid4().hex[:10]
+        now = time.time()
+        skip = {
+            "id",
+            "name",
+            "preset",
+            "group",
+            "config",
+            "layer_names",
+            "status",
+            "reason",
+            "steps",
+            "created",
+        }
+        info = {k: v for k, v in run.get("info", {}).items() if k not in skip}
+        with self._conn() as conn:
+            conn.execute("BEGIN")
+            conn.execute(
+                'INSERT INTO runs (id, name, preset, "group", config, layer_names, info, status, reason, steps,'
+                " created, updated, pinned, external) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
+                (
+                    rid,
+                    run["name"],
+                    run.get("preset"),
+                    json.dumps(run["config"]),
+                    json.dumps(run["layer_names"]),
+                    json.dumps(info),
+                    run.get("status") or "finished",
+                    run.get("reason"),
+                    records[-1].step if records else 0,
+                    run.get("created") or now,
+                    now,
+                ),
+            )
+            conn.executemany(
+                "INSERT OR REPLACE INTO steps (run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [codec.to_row(rid, r) for r in records],
+            )
+            conn.executemany(
+                "INSERT INTO events (run_id, t, status, step, reason) VALUES (?, ?, ?, ?, ?)",
+                [(rid, e["t"], e["status"], e["step"], e.get("reason")) for e in events],
+            )
+            conn.execute("COMMIT")
+        return rid

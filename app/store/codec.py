@@ -1,4 +1,4 @@
-"""StepRecord <-> a steps row <-> the protocol's step record (docs/protocol.md), losslessly where possible."""
+"""StepRecord <-> a steps row, losslessly; and a protocol step record (app.live.messages.step_dict) back to a StepRecord."""
 
 import json
 import math
@@ -91,43 +91,6 @@ def from_row(row: tuple, layer_names: list[str]) -> StepRecord:
         extra=m.get("extra", {}),
         **{k: m.get(k) for k in STEP_EXTRAS},
     )
-
-
-def _finite(v: float | None, flag: list[bool]) -> float | None:
-    if v is not None and not math.isfinite(v):
-        flag[0] = True
-        return None
-    return v
-
-
-def to_wire(rec: StepRecord) -> dict:
-    """The protocol's step record: strict JSON, a non-finite number as null plus "nonfinite": true."""
-    flag = [False]
-    layers = []
-    for lr in rec.layers:
-        d = {
-            "name": lr.name,
-            "weight_grad_norm": _finite(lr.weight_grad_norm, flag),
-            "bias_grad_norm": _finite(lr.bias_grad_norm, flag),
-        }
-        if rec.full:
-            for k in DISPLAY_METRICS:
-                v = getattr(lr, k)
-                if v is not None:
-                    d[k] = v if k == "grad_hist" else _finite(v, flag)
-        layers.append(d)
-    out = {"step": rec.step, "t": rec.t, "loss": _finite(rec.loss, flag), "layers": layers}
-    for k in ("train_acc", "test_acc", "test_loss"):
-        v = getattr(rec, k)
-        if v is not None:
-            out[k] = _finite(v, flag)
-    if rec.boundary is not None:
-        out["boundary"] = rec.boundary
-    if rec.diverged is not None:
-        out["diverged"] = rec.diverged
-    if flag[0]:
-        out["nonfinite"] = True
-    return out
 
 
 def from_wire(d: dict) -> StepRecord:

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.live import messages
 from app.ml.records import StepRecord
 from app.store import codec
 from app.store.runstore import RunStore
@@ -62,7 +63,7 @@ def iter_json(store: RunStore, rid: str, run: dict) -> Iterator[str]:
     sep = ""
     piece: list[str] = []
     for rec in store.history(rid, run["layer_names"]):
-        piece.append(sep + json.dumps(codec.to_wire(rec), allow_nan=False))
+        piece.append(sep + json.dumps(messages.step_dict(rec), allow_nan=False))
         sep = ", "
         if len(piece) >= EXPORT_CHUNK:
             yield "".join(piece)

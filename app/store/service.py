@@ -1,0 +1,50 @@
+"""What the app holds for recorded runs: the store (reads), the recorder (writes) and why either is off."""
+
+import logging
+from pathlib import Path
+
+from app.store.recorder import Recorder
+from app.store.runstore import RunStore
+from app.store.schema import StoreError, db_path
+
+log = logging.getLogger("gradcast.store")
+
+OFF_BY_SETTING = "recording is off (GRADCAST_RECORD=false): runs are not kept"
+
+
+class RecordService:
+    """Created once in the lifespan. Never raises: a broken database leaves .error set and live runs unaffected."""
+
+    def __init__(self, data_dir: Path, record: bool = True, **recorder_options) -> None:
+        self.path = db_path(data_dir)
+        self.store: RunStore | None = None
+        self.recorder: Recorder | None = None
+        self.open_error: str | None = None
+        if not record:
+            self.open_error = OFF_BY_SETTING
+            return
+        try:
+            self.store = RunStore(self.path)
+        except StoreError as exc:
+            self.open_error = str(exc)
+            log.error("GradCast recording: %s Live runs continue unrecorded.", exc)
+            return
+        self.recorder = Recorder(self.path, **recorder_options)
+
+    @property
+    def error(self) -> str | None:
+        """Why recording is off, or None while it works."""
+        return self.open_error or (self.recorder.error if self.recorder else None)
+
+    def status(self) -> dict:
+        """GET /api/records/status: {"ok", "error", "path", "pending", "written", "dropped"}."""
+        out = {"ok": self.error is None, "error": self.error, "path": str(self.path)}
+        if self.recorder is not None:
+            rs = self.recorder.status()
+            out.update(pending=rs["pending"], written=rs["written"], dropped=rs["dropped"])
+        return out
+
+    def close(self) -> None:
+        """Write what is queued (bounded), then stop the writer thread."""
+        if self.recorder is not None:
+            self.recorder.close()

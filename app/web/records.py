@@ -1,0 +1,172 @@
+"""Routes: recorded runs - list, read, rename, pin, delete, export (CSV, JSON, HTML report), import, replay."""
+
+import re
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.live import messages
+from app.store import export, report
+from app.store.runstore import RunStore
+from app.store.schema import LIVE_STATUSES, StoreError
+from app.store.service import RecordService
+
+router = APIRouter(prefix="/api/records", tags=["records"])
+
+MAX_COMPARED = 8  # runs in one comparison report: more lines than this stop being readable
+
+
+def _service(request: Request) -> RecordService:
+    return request.app.state.records
+
+
+def _store(request: Request) -> RunStore:
+    """The store, or 503 with the reason recording is unavailable."""
+    service: RecordService = request.app.state.records
+    if service.store is None:
+        raise HTTPException(503, detail=service.error)
+    return service.store
+
+
+ServiceDep = Annotated[RecordService, Depends(_service)]
+StoreDep = Annotated[RunStore, Depends(_store)]
+
+
+class RecordPatch(BaseModel):
+    """PATCH body: rename and/or pin for a lecture."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    pinned: bool | None = None
+
+
+def _run(store: StoreDep, rid: str) -> dict:
+    try:
+        run = store.get(rid)
+    except StoreError as exc:
+        raise HTTPException(503, detail=str(exc)) from exc
+    if run is None:
+        raise HTTPException(404, detail=f"no recorded run {rid!r}")
+    return run
+
+
+def _filename(run: dict, rid: str, ext: str, disposition: str = "attachment") -> dict:
+    """Content-Disposition with a safe file name made of the run's name and id."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{run['name']}-{rid}").strip("-")[:100] or "run"
+    return {"Content-Disposition": f'{disposition}; filename="gradcast-{slug}.{ext}"'}
+
+
+@router.get("/status")
+def get_status(service: ServiceDep) -> dict:
+    """Whether recording works: {"ok", "error", "path", "pending", "written", "dropped"}."""
+    return service.status()
+
+
+@router.get("")
+def list_records(service: ServiceDep, q: Annotated[str | None, Query(max_length=100)] = None) -> list[dict]:
+    """Past runs, pinned first then newest: id, name, preset, status, steps, date, pinned (empty if recording is off)."""
+    if service.store is None:
+        return []
+    try:
+        return service.store.list_runs(q)
+    except StoreError as exc:
+        raise HTTPException(503, detail=str(exc)) from exc
+
+
+@router.get("/report.html", response_class=HTMLResponse)
+def get_comparison_report(store: StoreDep, ids: Annotated[str, Query(min_length=1)]) -> HTMLResponse:
+    """One offline HTML page comparing the runs ?ids=a,b,c."""
+    wanted = [i for i in (s.strip() for s in ids.split(",")) if i]
+    if not 1 <= len(wanted) <= MAX_COMPARED:
+        raise HTTPException(
+            422,
+            detail=[
+                {
+                    "loc": ["query", "ids"],
+                    "msg": f"give 1 to {MAX_COMPARED} run ids, got {len(wanted)}",
+                    "type": "value_error",
+                }
+            ],
+        )
+    runs = [(rid, _run(store, rid)) for rid in wanted]
+    return HTMLResponse(
+        report.render(store, runs),
+        headers=_filename({"name": "comparison"}, "-".join(wanted)[:80], "html", "inline"),
+    )
+
+
+@router.post("/import", status_code=201)
+def import_record(store: StoreDep, doc: export.ImportDoc) -> dict:
+    """A JSON export back in as a new recorded run (external: true). 422 names the offending field."""
+    errors = export.check_import(doc)
+    if errors:
+        raise RequestValidationError(errors)
+    run = doc.run.model_dump()
+    events = [e.model_dump() for e in doc.events]
+    rid = store.add(run, export.imported_records(doc), events)
+    return _run(store, rid)
+
+
+@router.get("/{rid}")
+def get_record(
+    store: StoreDep, rid: str, history: Literal["records", "columns", "none"] = "records"
+) -> Response:
+    """The run (config, layer_names, ..) with its whole recorded history as step records or columns."""
+    run = _run(store, rid)
+    run["events"] = store.events(rid)
+    recs = store.history(rid, run["layer_names"])
+    if history == "records":
+        run["history"] = [messages.step_dict(r) for r in recs]
+    elif history == "columns":
+        run["history"] = messages.columns(messages.step_dict(r) for r in recs)
+    return Response(
+        orjson.dumps(run), media_type="application/json"
+    )  # skips jsonable_encoder: long histories
+
+
+@router.patch("/{rid}")
+def patch_record(store: StoreDep, rid: str, body: RecordPatch) -> dict:
+    """Rename and/or pin (pinned runs list first: ready for the lecture)."""
+    _run(store, rid)
+    return store.patch(rid, name=body.name, pinned=body.pinned)
+
+
+@router.delete("/{rid}", status_code=204)
+def delete_record(store: StoreDep, rid: str) -> Response:
+    """Delete a recorded run for good. 409 while the run is still live (stop it first)."""
+    run = _run(store, rid)
+    if run["status"] in LIVE_STATUSES:
+        raise HTTPException(
+            409, detail=f"run {rid!r} is still {run['status']}: stop it before deleting its record"
+        )
+    store.delete(rid)
+    return Response(status_code=204)
+
+
+@router.get("/{rid}/export.csv")
+def export_csv(store: StoreDep, rid: str) -> StreamingResponse:
+    """One row per step: step, t, loss, accuracies, then metric.layer columns (empty where not measured)."""
+    run = _run(store, rid)
+    return StreamingResponse(
+        export.iter_csv(store, rid, run), media_type="text/csv", headers=_filename(run, rid, "csv")
+    )
+
+
+@router.get("/{rid}/export.json")
+def export_json(store: StoreDep, rid: str) -> StreamingResponse:
+    """The run and every step record (docs/protocol.md shape); POST it to /api/records/import to load it back."""
+    run = _run(store, rid)
+    return StreamingResponse(
+        export.iter_json(store, rid, run), media_type="application/json", headers=_filename(run, rid, "json")
+    )
+
+
+@router.get("/{rid}/report.html", response_class=HTMLResponse)
+def get_report(store: StoreDep, rid: str) -> HTMLResponse:
+    """A single-file HTML report of the run: Plotly inlined, opens offline."""
+    run = _run(store, rid)
+    return HTMLResponse(report.render(store, [(rid, run)]), headers=_filename(run, rid, "html", "inline"))

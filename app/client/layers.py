@@ -1,0 +1,122 @@
+"""Which modules of a model are layers, and their gradient norms per step in one fused call."""
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+# Wrappers whose `.module` / `._orig_mod` is the real model: their names would all start with "module.".
+_WRAPPERS: tuple[type, ...] = (nn.parallel.DistributedDataParallel, nn.DataParallel)
+_LOW_PRECISION = (torch.float16, torch.bfloat16)
+ROOT_NAME = "root"  # name of the model itself when it owns parameters directly (named_modules says "")
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """A module that owns trainable parameters directly (recurse=False)."""
+
+    name: str  # qualified module name, e.g. "features.0"; the dashboard's legend key
+    kind: str  # module class name, e.g. "Conv2d"
+    first: int  # index of its first parameter in the model-wide flat list
+    count: int  # how many direct trainable parameters it owns
+    weight: int | None  # flat index of its `weight`; None: weight_grad_norm is the norm over all its params
+    bias: int | None  # flat index of its `bias`; None: it has none
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The model inside DDP / DataParallel / torch.compile wrappers, so layer names are the user's own."""
+    while True:
+        if isinstance(model, _WRAPPERS):
+            model = model.module
+        elif isinstance(getattr(model, "_orig_mod", None), nn.Module):
+            model = model._orig_mod
+        else:
+            return model
+
+
+def find_layers(model: nn.Module) -> tuple[list[Layer], list[nn.Parameter]]:
+    """Layers in named_modules order (input -> output as the model declares them) and the flat parameter list."""
+    layers: list[Layer] = []
+    params: list[nn.Parameter] = []
+    seen: set[int] = set()  # a parameter shared by two modules (tied embeddings) belongs to the first
+    for qualname, module in model.named_modules():
+        own = [
+            (pname, p)
+            for pname, p in module.named_parameters(recurse=False)
+            if p.requires_grad and id(p) not in seen
+        ]
+        if not own:
+            continue
+        first = len(params)
+        index = {pname: first + i for i, (pname, _) in enumerate(own)}
+        for _, p in own:
+            seen.add(id(p))
+            params.append(p)
+        layers.append(
+            Layer(
+                name=qualname or ROOT_NAME,
+                kind=type(module).__name__,
+                first=first,
+                count=len(own),
+                weight=index.get("weight"),
+                bias=index.get("bias"),
+            )
+        )
+    if not layers:
+        raise ValueError(f"{type(model).__name__} has no trainable parameters: nothing to watch")
+    return layers, params
+
+
+class NormReader:
+    """Per-parameter L2 norms of the gradients (and optionally the weights) with ONE _foreach_norm and ONE sync."""
+
+    def __init__(self, params: list[nn.Parameter], sparse: bool = False) -> None:
+        self.params = params
+        dtypes = {p.dtype for p in params}
+        # Half-precision norms overflow at 65504: accumulate in float32 when every parameter is low precision.
+        self._dtype = torch.float32 if dtypes <= set(_LOW_PRECISION) else None
+        self._upcast = bool(dtypes & set(_LOW_PRECISION)) and self._dtype is None  # mixed: upcast the halves
+        self._devices = {p.device for p in params}
+        self._sparse = sparse  # a module may produce sparse gradients (nn.Embedding(sparse=True))
+
+    def read(self, with_weights: bool) -> tuple[list[float], list[float] | None, bool]:
+        """(grad norm per parameter, weight norm per parameter or None, whether any gradient was present)."""
+        grads = [p.grad for p in self.params]
+        present = grads if all(g is not None for g in grads) else [g for g in grads if g is not None]
+        if self._sparse:
+            present = [_dense(g) for g in present]
+        tensors = present + self.params if with_weights else present
+        if not tensors:
+            return [0.0] * len(grads), None, False
+        if self._upcast:
+            tensors = [t.float() if t.dtype in _LOW_PRECISION else t for t in tensors]
+        with torch.no_grad():  # weights require grad: no autograd graph for their norms
+            norms = torch._foreach_norm(tensors, 2, dtype=self._dtype)  # one fused kernel per device/dtype
+            if len(self._devices) > 1:
+                norms = [n.cpu() for n in norms]
+            values = torch.stack(norms).tolist()  # the one sync point per step
+        if present is grads:
+            grad_norms = values[: len(grads)]
+        else:  # a parameter without a gradient this step (unused branch): its norm is 0
+            it = iter(values)
+            grad_norms = [next(it) if g is not None else 0.0 for g in grads]
+        weight_norms = values[len(present) :] if with_weights else None
+        return grad_norms, weight_norms, bool(present)
+
+
+def may_be_sparse(model: nn.Module) -> bool:
+    """Embedding and EmbeddingBag with sparse=True give sparse gradients."""
+    return any(getattr(m, "sparse", False) is True for m in model.modules())
+
+
+def _dense(g: torch.Tensor) -> torch.Tensor:
+    """Sparse gradients (nn.Embedding(sparse=True)) hold their norm in their values."""
+    return g.coalesce().values() if g.is_sparse else g
+
+
+def combine(norms: list[float], layer: Layer) -> float:
+    """A layer's weight norm: its `weight`'s, or the L2 norm over all its direct parameters."""
+    if layer.weight is not None:
+        return norms[layer.weight]
+    return math.sqrt(sum(n * n for n in norms[layer.first : layer.first + layer.count]))

@@ -1,0 +1,224 @@
+"""The background sender: a bounded queue drained in batches by one daemon thread. Training never waits on it."""
+
+import collections
+import contextlib
+import logging
+import threading
+import time
+
+from app.client.layers import Layer
+from app.client.transport import JsonTransport, TransportError
+from app.client.wire import Raw, step_record
+
+log = logging.getLogger("gradcast.client")
+
+BACKOFF_FIRST = 0.5  # seconds before retrying an unreachable dashboard; doubles up to BACKOFF_MAX
+BACKOFF_MAX = 5.0
+
+
+class Sender:
+    """Registers the run, then POSTs queued step records every `flush_interval` seconds or `batch_max` records."""
+
+    def __init__(
+        self,
+        transport: JsonTransport,
+        registration: dict,  # {"name", "layer_names", "config"}: the body of POST /api/external/runs
+        layers: list[Layer],
+        *,
+        flush_interval: float,
+        batch_max: int,
+        queue_max: int,
+    ) -> None:
+        self.transport = transport
+        self.registration = registration
+        self.layers = layers
+        self.flush_interval = flush_interval
+        self.batch_max = batch_max
+        self.run_id: str | None = None
+        self.registrations = (
+            0  # > 1: the dashboard restarted (or lost the run) and the run was registered again
+        )
+        self.sent = 0  # records the dashboard accepted
+        self._queue: collections.deque[Raw] = collections.deque(maxlen=queue_max)
+        self._lock = threading.Lock()  # makes "full -> oldest evicted -> counted" exact
+        self._overflow = 0  # evicted from the full queue (training thread side)
+        self._failed = 0  # in batches the dashboard never accepted (sender side)
+        self._said: set[str] = set()
+        self._retry_at = 0.0  # monotonic time before which the dashboard is not tried again
+        self._backoff = BACKOFF_FIRST
+        self._refused = False  # the dashboard said this run takes no more steps (409): stop trying
+        self._closing = threading.Event()
+        self._abandoned = False  # close() gave up waiting; the thread must not touch the counters any more
+        self._finish_body: dict | None = None
+        self._thread = threading.Thread(target=self._run, name="gradcast-sender", daemon=True)
+
+    # -- training-thread side -------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, raw: Raw) -> None:
+        """Queue one step; when full, the oldest step is evicted and counted. Never blocks for long."""
+        with self._lock:
+            if len(self._queue) == self._queue.maxlen:
+                self._overflow += 1
+            self._queue.append(raw)
+
+    @property
+    def dropped(self) -> int:
+        return self._overflow + self._failed
+
+    def close(self, finish_body: dict, timeout: float) -> None:
+        """Send what is queued, then POST finish; give up after `timeout` seconds (what is left counts as dropped)."""
+        self._finish_body = finish_body
+        self._closing.set()
+        self._thread.join(timeout)
+        if not self._thread.is_alive():
+            with self._lock:  # normally empty; not if the thread died
+                self._failed += len(self._queue)
+                self._queue.clear()
+        else:
+            with self._lock:
+                self._abandoned = True
+                self._failed += len(self._queue) + self._in_flight
+                self._queue.clear()
+            self._say(
+                "slow", f"dashboard at {self.transport.url} did not take the last steps within {timeout} s"
+            )
+
+    # -- sender-thread side ---------------------------------------------------------------------------
+
+    _in_flight = 0  # records in the batch being POSTed right now
+
+    def _run(self) -> None:
+        try:
+            while True:
+                closing = self._closing.wait(self.flush_interval)  # a batch gathers; close() wakes it at once
+                if self._abandoned:
+                    return
+                if self.run_id is None and not closing and time.monotonic() >= self._retry_at:
+                    self._try_register()  # at once, so the run shows on the dashboard before its first step
+                if not closing and time.monotonic() < self._retry_at:
+                    continue  # backing off an unreachable or refusing dashboard; the queue holds the steps
+                while self._queue and not self._abandoned:
+                    self._send_batch(closing)
+                    if not closing and time.monotonic() < self._retry_at:
+                        break
+                if closing:
+                    break
+            if not self._abandoned and self.run_id is not None and not self._refused:
+                self._post_finish()
+        except Exception as exc:  # never let a bug here surface in the training process as a crash
+            self._say("bug", f"sender stopped: {type(exc).__name__}: {exc}")
+            with self._lock:
+                self._failed += len(self._queue) + self._in_flight
+                self._queue.clear()
+        finally:
+            self.transport.close()
+
+    def _take(self) -> list[Raw]:
+        with self._lock:
+            n = min(self.batch_max, len(self._queue))
+            batch = [self._queue.popleft() for _ in range(n)]
+            self._in_flight = len(batch)
+            return batch
+
+    def _settle(self, batch: list[Raw], accepted: bool) -> None:
+        with self._lock:
+            self._in_flight = 0
+            if self._abandoned:
+                return
+            if accepted:
+                self.sent += len(batch)
+            else:
+                self._failed += len(batch)
+
+    def _send_batch(self, closing: bool) -> None:
+        batch = self._take()
+        if not batch:
+            return
+        if self._refused:
+            self._settle(batch, accepted=False)
+            return
+        try:
+            if self.run_id is None and not self._register():
+                self._settle(batch, accepted=False)
+                return
+            body = {"records": [step_record(raw, self.layers) for raw in batch]}
+            status, answer = self.transport.post(f"/api/external/runs/{self.run_id}/steps", body)
+            if status == 404:  # the dashboard restarted (runs live in its memory): register again, resend
+                self.run_id = None
+                if not self._register():
+                    self._settle(batch, accepted=False)
+                    return
+                status, answer = self.transport.post(f"/api/external/runs/{self.run_id}/steps", body)
+        except TransportError as exc:
+            self._unreachable(exc, closing)
+            self._settle(batch, accepted=False)
+            return
+        self._settle(batch, accepted=self._judge(status, answer, "steps"))
+
+    def _try_register(self) -> None:
+        try:
+            self._register()
+        except TransportError as exc:
+            self._unreachable(exc, closing=False)
+
+    def _register(self) -> bool:
+        """POST the run; True when the dashboard gave it an id. TransportError propagates."""
+        status, answer = self.transport.post("/api/external/runs", self.registration)
+        if status == 201 and isinstance(answer, dict) and "id" in answer:
+            self.run_id = str(answer["id"])
+            self.registrations += 1
+            self._backoff = BACKOFF_FIRST
+            return True
+        self._judge(status, answer, "register")
+        return False
+
+    def _judge(self, status: int, answer: object, what: str) -> bool:
+        """True for success; otherwise say why once and back off."""
+        if 200 <= status < 300:
+            self._backoff = BACKOFF_FIRST
+            return True
+        if status == 409:
+            self._refused = True
+            self._say(
+                "refused",
+                f"dashboard no longer takes steps for run {self.run_id} ({answer}); steps are dropped",
+            )
+        elif status in (401, 403):
+            self._say(
+                "auth",
+                f"dashboard refused the presenter token ({status}); pass token= or set GRADCAST_PRESENTER_TOKEN",
+            )
+        else:
+            self._say(f"http{status}", f"dashboard answered {status} to {what}: {answer}")
+        self._hold_off()
+        return False
+
+    def _unreachable(self, exc: TransportError, closing: bool) -> None:
+        self._say(
+            "down",
+            f"dashboard at {self.transport.url} unreachable ({exc}); training continues, steps are dropped "
+            "and counted in run.dropped",
+        )
+        if closing:  # do not spend the close timeout on a dashboard that is gone
+            with self._lock:
+                self._failed += len(self._queue)
+                self._queue.clear()
+        self._hold_off()
+
+    def _hold_off(self) -> None:
+        self._retry_at = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, BACKOFF_MAX)
+
+    def _post_finish(self) -> None:
+        # A dashboard that is gone keeps the run "running"; nothing more to do about it.
+        with contextlib.suppress(TransportError):
+            self.transport.post(f"/api/external/runs/{self.run_id}/finish", self._finish_body)
+
+    def _say(self, key: str, message: str) -> None:
+        """Each kind of trouble is reported once per run, not once per step."""
+        if key not in self._said:
+            self._said.add(key)
+            log.warning("GradCast: %s", message)

@@ -1,0 +1,168 @@
+"""What watch() costs a training loop: the same loop with and without it, interleaved in one process.
+
+    .venv/bin/python bench/client_overhead.py                 # starts `gradcast serve` on a free loopback port
+    .venv/bin/python bench/client_overhead.py --server none   # nothing listens: every step is dropped
+    .venv/bin/python bench/client_overhead.py --server http://127.0.0.1:8000   # a dashboard you run
+
+Plain and watched blocks alternate (ABBA order, so drift hits both alike); the figure is the median of the
+per-pair ratios watched/plain of the mean step time. Logging every step; goal <= 1.05.
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+
+from app.client import watch
+
+
+def digits_like_cnn() -> nn.Module:
+    """The examples/digits_cnn.py network: 2 convolutions + 2 linear layers on (B, 1, 8, 8)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(256, 64),
+        nn.ReLU(),
+        nn.Linear(64, 10),
+    )
+
+
+def deep_mlp() -> nn.Module:
+    """A worst case for relative overhead: 10 narrow layers, tiny compute per step. (B, 64) -> (B, 10)."""
+    layers: list[nn.Module] = [nn.Linear(64, 64), nn.Tanh()]
+    for _ in range(8):
+        layers += [nn.Linear(64, 64), nn.Tanh()]
+    return nn.Sequential(*layers, nn.Linear(64, 10))
+
+
+MODELS: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
+    "digits_cnn": (digits_like_cnn, (1, 8, 8)),
+    "deep_mlp": (deep_mlp, (64,)),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def started_server() -> Iterator[str]:
+    """`python -m app serve` in its own process on a free loopback port (a dashboard is its own process)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = os.environ | {"GRADCAST_RECORD": "false", "GRADCAST_DATA_DIR": data_dir}
+        env.pop("GRADCAST_PRESENTER_TOKEN", None)
+        cmd = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/healthz", timeout=1):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError("gradcast serve did not start within 30 s") from None
+                    time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def bench(model_key: str, url: str, blocks: int, steps: int, batch: int) -> dict:
+    """Mean step time (s) per block for both modes, and the per-pair ratios."""
+    build, shape = MODELS[model_key]
+    torch.manual_seed(0)
+    model = build()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.randn(batch, *shape)
+    y = torch.randint(0, 10, (batch,))
+
+    def block(run) -> float:
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            if run is not None:
+                run.step(loss=loss.item())
+            else:
+                loss.item()  # the plain loop reads its loss too, as any loop that logs it does
+            optimizer.step()
+            optimizer.zero_grad()
+        elapsed = (time.perf_counter() - t0) / steps
+        time.sleep(0.25)  # let the sender drain its queue before the next block, whichever it is
+        return elapsed
+
+    plain: list[float] = []
+    watched: list[float] = []
+    with watch(model, url=url, name=f"bench-{model_key}", close_timeout=10) as run:
+        block(None), block(run)  # warm-up: allocator, autograd graph, the sender's connection
+        for i in range(blocks):
+            order = (None, run) if i % 2 == 0 else (run, None)  # ABBA
+            for r in order:
+                (plain if r is None else watched).append(block(r))
+    ratios = [w / p for w, p in zip(watched, plain, strict=True)]
+    return {"plain": plain, "watched": watched, "ratios": ratios, "sent": run.sent, "dropped": run.dropped}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", default="start", help="'start' (default), 'none', or a dashboard URL")
+    parser.add_argument("--blocks", type=int, default=12, help="pairs of blocks")
+    parser.add_argument("--steps", type=int, default=200, help="steps per block")
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument(
+        "--models", default="digits_cnn,deep_mlp", help=f"comma-separated, of {sorted(MODELS)}"
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+
+    @contextmanager
+    def dashboard() -> Iterator[tuple[str, str]]:
+        if args.server == "start":
+            with started_server() as url:
+                yield url, f"real: `gradcast serve` started by this bench at {url} (own process)"
+        elif args.server == "none":
+            url = f"http://127.0.0.1:{free_port()}"
+            yield url, f"absent: nothing listens at {url}; every step is dropped (the client's floor cost)"
+        else:
+            yield args.server, f"real: the dashboard at {args.server}"
+
+    with dashboard() as (url, what):
+        print(f"server: {what}")
+        print(
+            f"torch {torch.__version__}, 1 thread, batch {args.batch}, {args.blocks} ABBA pairs x {args.steps} steps,"
+        )
+        print("run.step() every step (weight_norm every 10th)")
+        for key in args.models.split(","):
+            r = bench(key, url, args.blocks, args.steps, args.batch)
+            p, w = statistics.median(r["plain"]), statistics.median(r["watched"])
+            ratio = statistics.median(r["ratios"])
+            print(
+                f"{key:>10}: plain {p * 1e6:7.1f} us/step  watched {w * 1e6:7.1f} us/step  "
+                f"(+{(w - p) * 1e6:5.1f} us)  ratio {ratio:.3f} [pairs {min(r['ratios']):.3f}..{max(r['ratios']):.3f}]"
+                f"  sent {r['sent']} dropped {r['dropped']}  {'OK' if ratio <= 1.05 else 'ABOVE GOAL'} (goal <= 1.05)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -21,18 +21,28 @@ STEP_EXTRAS = ("train_acc", "test_acc", "test_loss", "boundary", "diverged")
 _SWAP = sys.byteorder != "little"  # the file is little-endian on every machine
 
 
-def pack(values: list[float | None]) -> bytes:
-    """Per-layer floats -> float64 little-endian bytes (8 per layer); None is stored as NaN."""
-    arr = array("d", [math.nan if v is None else v for v in values])
+def pack(values: list[float]) -> bytes:
+    """Per-layer floats -> float64 little-endian bytes (8 per layer)."""
+    arr = array("d", values)
     if _SWAP:
         arr.byteswap()
     return arr.tobytes()
 
 
-def unpack(blob: bytes | None) -> list[float] | None:
-    """The inverse of pack."""
+def pack_optional(values: list[float | None]) -> bytes | str | None:
+    """NULL when every value is None; float64 bytes when none is; JSON text (null kept) for a mix."""
+    missing = sum(v is None for v in values)
+    if missing == len(values):
+        return None
+    return pack(values) if missing == 0 else json.dumps(values)
+
+
+def unpack(blob: bytes | str | None) -> list[float | None] | None:
+    """The inverse of pack and pack_optional."""
     if blob is None:
         return None
+    if isinstance(blob, str):
+        return json.loads(blob)
     arr = array("d")
     arr.frombytes(blob)
     if _SWAP:
@@ -64,7 +74,7 @@ def to_row(run_id: str, rec: StepRecord) -> tuple:
         rec.t,
         rec.loss,
         pack([lr.weight_grad_norm for lr in layers]),
-        None if all(b is None for b in bias) else pack(bias),
+        pack_optional(bias),
         metrics,
     )
 

@@ -31,8 +31,8 @@ class Recorder:
         *,
         flush_interval: float = FLUSH_INTERVAL,
         max_batch: int = MAX_BATCH,
-        max_pages: int
-        | None = None,  # cap on the file (pages of 4 KiB): past it, recording stops as on a full disk
+        max_pages: int | None = None,  # file cap in pages (4 KiB): past it, recording stops as on a full disk
+        disabled: str | None = None,  # start off, for this reason (the database was already found unusable)
     ) -> None:
         self.path = Path(path)
         self.flush_interval = flush_interval
@@ -45,6 +45,10 @@ class Recorder:
         self._ids: dict[str, str] = {}  # live run id -> record id (differs only when the id was taken)
         self._last_step: dict[str, int] = {}  # record id -> last step written (a lower one means a reset)
         self._conn: sqlite3.Connection | None = None
+        self._thread = threading.Thread(target=self._run, name="gradcast-recorder", daemon=True)
+        if disabled is not None:
+            self.error = disabled
+            return
         try:
             self._conn = connect(self.path, create=True)
             if max_pages is not None:
@@ -52,7 +56,7 @@ class Recorder:
             self._close_interrupted()
         except (StoreError, sqlite3.Error) as exc:
             self._fail(exc)
-        self._thread = threading.Thread(target=self._run, name="gradcast-recorder", daemon=True)
+            return
         self._thread.start()
 
     # --- the interface the run manager calls, from any thread
@@ -87,14 +91,17 @@ class Recorder:
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or recording failed); False on timeout."""
+        if not self._thread.is_alive():
+            return self.error is None
         done = threading.Event()
         self._queue.put(("flush", done))
         return done.wait(timeout) and self.error is None
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread."""
-        self._queue.put(_STOP)
-        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
 
     def status(self) -> dict:
         """{"ok", "error", "path", "pending", "written", "dropped"} for GET /api/records/status."""

@@ -1,5 +1,6 @@
 """The database file: open it in WAL mode, recognise it as ours, create or check its tables."""
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -32,7 +33,7 @@ CREATE TABLE IF NOT EXISTS steps (
     t REAL NOT NULL,
     loss REAL,                     -- NULL: not finite (SQLite stores NaN as NULL)
     weight_grad_norm BLOB NOT NULL,  -- float64 little-endian, one per layer (input -> output)
-    bias_grad_norm BLOB,           -- same layout; NULL when no layer has a bias
+    bias_grad_norm BLOB,           -- same layout; NULL when no layer has a bias; JSON text if only some have
     metrics TEXT,                  -- display-rate steps only: JSON of the other layer metrics, accuracies, boundary
     PRIMARY KEY (run_id, step)
 ) WITHOUT ROWID;
@@ -114,6 +115,8 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
 def explain(path: Path, exc: sqlite3.Error) -> str:
     """Turn SQLite's terse errors into what a person should do."""
     text = str(exc)
+    if path.parent.is_dir() and not os.access(path.parent, os.W_OK):  # EROFS or permissions (root too)
+        return f"the data directory {path.parent} is read-only ({text}): recording is off. Make it writable or choose another --data-dir."
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
         return f"{path} is damaged or not a database ({text}): recording is off. Move it away to start a fresh one."
     if "readonly" in text or "read-only" in text:

@@ -28,13 +28,13 @@ class RecordService:
         except StoreError as exc:
             self.open_error = str(exc)
             log.error("GradCast recording: %s Live runs continue unrecorded.", exc)
-            return
-        self.recorder = Recorder(self.path, **recorder_options)
+        # Always a recorder when recording is on: after a failure its on_* calls return at once.
+        self.recorder = Recorder(self.path, disabled=self.open_error, **recorder_options)
 
     @property
     def error(self) -> str | None:
         """Why recording is off, or None while it works."""
-        return self.open_error or (self.recorder.error if self.recorder else None)
+        return self.recorder.error if self.recorder else self.open_error
 
     def status(self) -> dict:
         """GET /api/records/status: {"ok", "error", "path", "pending", "written", "dropped"}."""

@@ -71,7 +71,7 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     except OSError as exc:
         raise StoreError(f"cannot use the data directory {path.parent}: {exc.strerror or exc}") from exc
     except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {path}: {exc}") from exc
+        raise StoreError(explain(path, exc)) from exc
     try:
         _prepare(conn, path, create)
     except StoreError:

@@ -18,15 +18,25 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the dashboard server (one process; runs live in its memory)")
     serve.add_argument("--host", help="address to bind (default 127.0.0.1; --lecture binds 0.0.0.0)")
     serve.add_argument("--port", type=int, help="TCP port (default 8000)")
-    serve.add_argument("--lecture", action="store_true", default=None, help="presenter token + read-only viewer link")
+    serve.add_argument(
+        "--lecture", action="store_true", default=None, help="presenter token + read-only viewer link"
+    )
     serve.add_argument("--data-dir", type=Path, help="where recorded runs are kept")
     return parser
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
     """Environment (GRADCAST_*) first, command-line flags over it; --lecture implies 0.0.0.0 unless --host says."""
-    overrides = {k: v for k, v in {"host": args.host, "port": args.port, "lecture": args.lecture,
-                                   "data_dir": args.data_dir}.items() if v is not None}
+    overrides = {
+        k: v
+        for k, v in {
+            "host": args.host,
+            "port": args.port,
+            "lecture": args.lecture,
+            "data_dir": args.data_dir,
+        }.items()
+        if v is not None
+    }
     settings = Settings(**overrides)
     if settings.lecture and args.host is None and "host" not in settings.model_fields_set:
         settings = settings.model_copy(update={"host": "0.0.0.0"})
@@ -52,21 +62,11 @@ def _banner(settings: Settings, token_from_env: bool) -> str:
 
 
 def serve(settings: Settings, token_from_env: bool) -> int:
-    import uvicorn
-
     from app.main import create_app
+    from app.web.server import run
 
     print(_banner(settings, token_from_env), flush=True)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        workers=1,  # runs live in this process's memory
-        ws_per_message_deflate=False,  # at 50 viewers deflate cost a quarter of the frames
-        ws_max_size=settings.ws_max_message,
-        timeout_graceful_shutdown=3,  # SIGTERM: the app stops runs and closes sockets; exit within 5 s
-        log_level="info",
-    )
+    run(create_app(settings), settings)  # uvicorn with the options in app/web/server.py
     return 0
 
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from app import __version__
 from app.live.manager import RunManager
 from app.settings import Settings
-from app.web import assets, health, pages, presets, runs, groups, security, ws
+from app.web import assets, errors, groups, health, ingest, pages, presets, runs, security, sweep, ws
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     security.install(app, settings)
-    for module in (health, assets, pages, runs, groups, presets, ws):
+    errors.install(app)
+    for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, ingest):
         app.include_router(module.router)
     return app

@@ -19,7 +19,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GRADCAST_", extra="ignore", validate_default=True)
 
-    host: str = Field("127.0.0.1", description="Address to bind. Loopback by default: nobody else can reach it.")
+    host: str = Field(
+        "127.0.0.1", description="Address to bind. Loopback by default: nobody else can reach it."
+    )
     port: int = Field(8000, ge=1, le=65535, description="TCP port to listen on.")
     lecture: bool = Field(
         False,
@@ -43,25 +45,56 @@ class Settings(BaseSettings):
         le=64,
         description="Runs training at once. One per core, but never fewer than 4 so a 4-run comparison always fits.",
     )
-    max_runs: int = Field(64, ge=1, le=10_000, description="Runs kept in memory (any status) before creating more is refused.")
+    max_runs: int = Field(
+        64, ge=1, le=10_000, description="Runs kept in memory (any status) before creating more is refused."
+    )
     max_params: int = Field(
-        5_000_000, ge=1_000, description="Largest network (total parameters) a run may build: keeps a CPU responsive."
+        5_000_000,
+        ge=1_000,
+        description="Largest network (total parameters) a run may build: keeps a CPU responsive.",
     )
     max_steps: int = Field(1_000_000, ge=1, description="Upper bound on a run's max_steps.")
     display_fps: float = Field(
-        30.0, gt=0, le=120, description="Frames per second sent to viewers at most; the steps between ride along compactly."
+        30.0,
+        gt=0,
+        le=120,
+        description="Frames per second sent to viewers at most; the steps between ride along compactly.",
     )
     history_points: int = Field(
-        4000, ge=100, le=1_000_000, description="Step records kept per run in memory; older ones are downsampled."
+        4000,
+        ge=100,
+        le=1_000_000,
+        description="Step records kept per run in memory; older ones are downsampled.",
     )
-    max_viewers: int = Field(500, ge=1, description="Websocket viewers per run or group; past it a viewer is refused (1013).")
-    viewer_queue: int = Field(64, ge=2, description="Frames buffered per viewer; a slow viewer loses the oldest first.")
-    send_timeout: float = Field(5.0, gt=0, description="Seconds a send may block before the viewer is evicted as stalled.")
+    max_viewers: int = Field(
+        500, ge=1, description="Websocket viewers per run or group; past it a viewer is refused (1013)."
+    )
+    viewer_queue: int = Field(
+        64, ge=2, description="Frames buffered per viewer; a slow viewer loses the oldest first."
+    )
+    send_timeout: float = Field(
+        5.0, gt=0, description="Seconds a send may block before the viewer is evicted as stalled."
+    )
     ws_max_message: int = Field(
         65_536, ge=1024, description="Largest websocket message accepted from a client, in bytes."
     )
+    replay_messages: int = Field(
+        1024,
+        ge=16,
+        le=100_000,
+        description="Messages kept per stream so a client reconnecting with ?since=SEQ gets exactly what it missed.",
+    )
+    switch_interval: float = Field(
+        0.001,
+        gt=0,
+        le=0.1,
+        description="Python's GIL switch interval, in s: shorter keeps the event loop responsive beside training threads.",
+    )
     torch_threads: int = Field(
-        1, ge=1, le=64, description="torch threads per training worker: on 2 cores, 2 threads per run ran ~15x slower than 1."
+        1,
+        ge=1,
+        le=64,
+        description="torch threads per training worker: on 2 cores, 2 threads per run ran ~15x slower than 1.",
     )
     record: bool = Field(True, description="Record every run to SQLite in data_dir.")
 

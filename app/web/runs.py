@@ -1,5 +1,127 @@
-"""Routes: runs (skeleton)."""
+"""Routes: /api/runs — create, list, read, control (pause/resume/step/stop/reset), change speed, delete."""
 
-from fastapi import APIRouter
+from typing import Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.live.state import Action
+from app.ml.config import RunConfig
+from app.web.deps import ManagerDep
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+SPEED_FIELD = Field(
+    20.0,
+    ge=0.0,
+    le=10_000.0,
+    description="Steps per second; 0 = as fast as possible. 20 is slow enough to watch.",
+)
+
+
+class RunCreate(RunConfig):
+    """A RunConfig plus how to start it."""
+
+    steps_per_second: float = SPEED_FIELD
+    paused: bool = Field(
+        False, description="Create without training (status 'created'); resume or step later."
+    )
+    name: str | None = Field(
+        None, max_length=80, description="Display name; by default activation-depthxwidth."
+    )
+
+    def run_config(self) -> RunConfig:
+        return RunConfig.model_validate(self.model_dump(include=set(RunConfig.model_fields)))
+
+
+class RunPatch(BaseModel):
+    """What may change while a run trains."""
+
+    model_config = ConfigDict(extra="forbid")
+    steps_per_second: float | None = Field(None, ge=0.0, le=10_000.0, description="0 = as fast as possible.")
+    name: str | None = Field(None, min_length=1, max_length=80, description="Display name.")
+
+
+@router.post("", status_code=201)
+async def create_run(body: RunCreate, manager: ManagerDep) -> dict:
+    """Create a run and start training it (unless paused=true); answers once its worker has started."""
+    config = body.run_config()
+    name = body.name or f"{config.activation}-{config.depth}x{config.width}"
+    _, runs = await manager.create(
+        [(name, config)], steps_per_second=body.steps_per_second, paused=body.paused
+    )
+    return runs[0].to_dict()
+
+
+@router.get("")
+async def list_runs(manager: ManagerDep) -> list[dict]:
+    """Every run of this server, without history."""
+    return [run.to_dict() for run in manager.runs.values()]
+
+
+@router.get("/{run_id}")
+async def get_run(
+    run_id: str, manager: ManagerDep, history: Literal["records", "columns", "none"] = "records"
+) -> dict:
+    """A run with its bounded history: step records (default) or the compact columns."""
+    run = manager.get_run(run_id)
+    out = run.to_dict()
+    if history == "records":
+        out["history"] = run.history.as_records()
+    elif history == "columns":
+        out["history"] = run.history.as_columns()
+    return out
+
+
+async def _act(manager: ManagerDep, run_id: str, action: Action) -> dict:
+    run = manager.get_run(run_id)
+    await manager.act(manager.lockstep_of(run), action)
+    return run.to_dict()
+
+
+@router.post("/{run_id}/pause")
+async def pause_run(run_id: str, manager: ManagerDep) -> dict:
+    """Pause training (a run in a group pauses its whole group: they stay in lockstep)."""
+    return await _act(manager, run_id, Action.PAUSE)
+
+
+@router.post("/{run_id}/resume")
+async def resume_run(run_id: str, manager: ManagerDep) -> dict:
+    """Resume a paused (or created) run."""
+    return await _act(manager, run_id, Action.RESUME)
+
+
+@router.post("/{run_id}/step")
+async def step_run(run_id: str, manager: ManagerDep) -> dict:
+    """Train exactly one step while paused (with every display metric); answers after the step."""
+    return await _act(manager, run_id, Action.STEP)
+
+
+@router.post("/{run_id}/stop")
+async def stop_run(run_id: str, manager: ManagerDep) -> dict:
+    """Stop for good (the run stays inspectable; reset starts it over)."""
+    return await _act(manager, run_id, Action.STOP)
+
+
+@router.post("/{run_id}/reset")
+async def reset_run(run_id: str, manager: ManagerDep) -> dict:
+    """Back to step 0 with the same seed; keeps running if it was, else waits (status 'created')."""
+    return await _act(manager, run_id, Action.RESET)
+
+
+@router.patch("/{run_id}")
+async def update_run(run_id: str, body: RunPatch, manager: ManagerDep) -> dict:
+    """Change the speed (steps per second, 0 = unthrottled) or the name."""
+    run = manager.get_run(run_id)
+    if body.steps_per_second is not None:
+        manager.set_speed(manager.lockstep_of(run), body.steps_per_second)
+    if body.name is not None:
+        run.name = body.name
+    return run.to_dict()
+
+
+@router.delete("/{run_id}", status_code=204)
+async def delete_run(run_id: str, manager: ManagerDep) -> Response:
+    """Stop the run, close its viewers (1000) and forget it. A run of a group: delete the group."""
+    manager.delete_run(run_id)
+    return Response(status_code=204)

@@ -1,9 +1,197 @@
-"""Security headers and the presenter token (skeleton)."""
+"""Security: the presenter token (mutating routes), the websocket Host/Origin check, CSP and other headers,
+and a log filter that keeps the token out of access logs. `install(app, settings)` wires all of it.
+"""
 
-from fastapi import FastAPI
+import logging
+import re
+import secrets
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import Settings
+from app.web.deps import SettingsDep
+from app.web.netinfo import lan_addresses, own_host_names
+
+COOKIE = "gradcast_presenter"
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_HOST_CHARS = re.compile(r"^[A-Za-z0-9.:\[\]-]+$")  # what may be echoed into the CSP's connect-src
+_TOKEN_IN_URL = re.compile(r"(token=)[^&\s\"]*", re.IGNORECASE)
+
+router = APIRouter(prefix="/api", tags=["session"])
+
+
+def presenter_token(settings: Settings) -> str | None:
+    return settings.presenter_token.get_secret_value() if settings.presenter_token is not None else None
+
+
+def _same(given: str | None, token: str) -> bool:
+    return given is not None and secrets.compare_digest(given.encode(), token.encode())
+
+
+def holds_token(headers: dict[str, str], token: str) -> bool | None:
+    """True: a valid Bearer header or cookie; False: a wrong one; None: none given."""
+    auth = headers.get("authorization")
+    given = auth[7:].strip() if auth and auth[:7].lower() == "bearer " else None
+    if given is None:
+        given = cookie_parser(headers.get("cookie", "")).get(COOKIE)
+    if given is None:
+        return None
+    return _same(given, token)
+
+
+def host_name(host_header: str) -> str:
+    """'example.org' from 'example.org:8000', '::1' from '[::1]:8000'."""
+    if host_header.startswith("["):
+        return host_header[1 : host_header.find("]")] if "]" in host_header else host_header
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+def csp(host: str) -> str:
+    """The Content-Security-Policy: same origin only, no eval, no inline script; inline styles for Plotly."""
+    ws = f" ws://{host} wss://{host}" if host and _HOST_CHARS.match(host) else ""
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+        f"connect-src 'self'{ws}; font-src 'self' data:; object-src 'none'; frame-ancestors 'none'; "
+        "base-uri 'self'; form-action 'self'"
+    )
+
+
+# FastAPI's /docs and /redoc pages load their bundles from a CDN with an inline bootstrap script.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'"
+)
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+
+
+class SecurityMiddleware:
+    """Pure ASGI: token on mutating /api routes, presenter link -> cookie, websocket Host/Origin, headers."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.token = presenter_token(settings)
+        self.hosts = {h.lower() for h in own_host_names() | set(settings.allowed_hosts)}
+        if settings.host not in ("0.0.0.0", "::", ""):
+            self.hosts.add(settings.host.lower())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            refusal = self.websocket_refusal(_headers(scope))
+            if refusal is not None:
+                await receive()  # websocket.connect
+                await send({"type": "websocket.close", "code": 1008, "reason": refusal})  # -> HTTP 403
+                return
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        method, path = scope["method"], scope["path"]
+        if path == "/" and method == "GET" and b"token=" in scope.get("query_string", b""):
+            await self._presenter_link(scope, send)
+            return
+        if self.token is not None and method in MUTATING and path.startswith("/api/"):
+            held = holds_token(headers, self.token)
+            if not held:
+                code = 401 if held is None else 403
+                detail = (
+                    "presenter token required: send Authorization: Bearer TOKEN or open the presenter link"
+                    if held is None
+                    else "wrong presenter token"
+                )
+                await _json(send, code, detail, self._headers(path, headers))
+                return
+        extra = self._headers(path, headers)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def websocket_refusal(self, headers: dict[str, str]) -> str | None:
+        """Why a handshake is refused (Host not ours, or a cross-site Origin), or None."""
+        host = headers.get("host", "")
+        if host_name(host).lower() not in self.hosts:
+            return f"Host {host_name(host)!r} is not allowed (add it to GRADCAST_ALLOWED_HOSTS)"
+        origin = headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+            return "cross-site Origin refused"
+        return None
+
+    def _headers(self, path: str, headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+        policy = DOCS_CSP if path in DOCS_PATHS else csp(headers.get("host", ""))
+        return [
+            (b"content-security-policy", policy.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"),
+        ]
+
+    async def _presenter_link(self, scope: Scope, send: Send) -> None:
+        """/?token=T: a right token sets the HttpOnly cookie; either way redirect to / without the token."""
+        query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        given = next((v for k, v in query if k == "token"), None)
+        rest = urlencode([(k, v) for k, v in query if k != "token"])
+        headers = [(b"location", ("/?" + rest if rest else "/").encode()), (b"cache-control", b"no-store")]
+        headers += self._headers("/", _headers(scope))
+        if self.token is not None and not _same(given, self.token):
+            await _json(send, 403, "wrong presenter token", headers[1:])
+            return
+        if self.token is not None:
+            cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict"
+            headers.append((b"set-cookie", cookie.encode()))
+        await send({"type": "http.response.start", "status": 303, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+async def _json(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]]) -> None:
+    import orjson
+
+    body = orjson.dumps({"detail": detail})
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RedactToken(logging.Filter):
+    """Rewrites token=... in access-log arguments (uvicorn logs the path with its query)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_URL.sub(r"\1[redacted]", a) if isinstance(a, str) else a for a in record.args
+            )
+        elif isinstance(record.msg, str):
+            record.msg = _TOKEN_IN_URL.sub(r"\1[redacted]", record.msg)
+        return True
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Add the security middleware to app."""
+    """Add the security middleware to app, and the token filter to uvicorn's access log (once per process)."""
+    app.add_middleware(SecurityMiddleware, settings=settings)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactToken) for f in access.filters):
+        access.addFilter(RedactToken())
+
+
+@router.get("/session")
+def get_session(request: Request, settings: SettingsDep) -> dict:
+    """What this browser may do: presenter (holds the token, or none is set), lecture mode, the viewer link."""
+    token = presenter_token(settings)
+    presenter = token is None or bool(holds_token({k.lower(): v for k, v in request.headers.items()}, token))
+    viewer_url = None
+    if settings.lecture:
+        host = (lan_addresses() or [host_name(request.headers.get("host", "127.0.0.1"))])[0]
+        viewer_url = f"http://{host}:{settings.port}/?view=1"
+    return {"presenter": presenter, "lecture": settings.lecture, "viewer_url": viewer_url}

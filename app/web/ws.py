@@ -1,5 +1,115 @@
-"""Routes: ws (skeleton)."""
+"""WebSockets /ws/runs/{id} and /ws/groups/{id}: a snapshot (or the missed messages), then frames and status.
 
-from fastapi import APIRouter
+Each viewer has a reader task (so a disconnect is seen at once, and pings answered) and a sender task draining
+its own bounded outbox; when either ends, both end. A send blocked longer than send_timeout evicts the viewer.
+"""
 
-router = APIRouter()
+import asyncio
+import contextlib
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from app.live.errors import NotFound
+from app.live.hub import Viewer
+from app.live.manager import RunManager
+from app.live.messages import PONG, decode_client
+from app.settings import Settings
+from app.web.deps import WsManagerDep, WsSettingsDep
+
+router = APIRouter(tags=["stream"])
+
+CLOSE_TIMEOUT = 1.0  # s to send a close frame to a client that may not be reading
+
+
+@router.websocket("/ws/runs/{run_id}")
+async def stream_run(
+    websocket: WebSocket,
+    run_id: str,
+    manager: WsManagerDep,
+    settings: WsSettingsDep,
+    since: int | None = None,
+) -> None:
+    """One run's stream."""
+    await _serve(websocket, manager, settings, f"run:{run_id}", since)
+
+
+@router.websocket("/ws/groups/{group_id}")
+async def stream_group(
+    websocket: WebSocket,
+    group_id: str,
+    manager: WsManagerDep,
+    settings: WsSettingsDep,
+    since: int | None = None,
+) -> None:
+    """Every run of a comparison group, in one stream."""
+    await _serve(websocket, manager, settings, f"group:{group_id}", since)
+
+
+async def _serve(
+    websocket: WebSocket, manager: RunManager, settings: Settings, key: str, since: int | None
+) -> None:
+    await websocket.accept()
+    stream = manager.hub.get(key)
+    if stream is None or manager.closing:
+        what, ident = key.split(":", 1)
+        reason = "server shutting down" if manager.closing else f"no {what} with id {ident!r}"
+        await websocket.close(1001 if manager.closing else 4404, reason)
+        return
+    if len(stream.viewers) >= settings.max_viewers:
+        await websocket.close(
+            1013, f"viewer limit reached (max_viewers={settings.max_viewers}); try again later"
+        )
+        return
+    viewer = Viewer(settings.viewer_queue)
+    try:
+        stream.attach(viewer, since, lambda: manager.snapshot(key))
+    except NotFound as exc:
+        await websocket.close(4404, str(exc))
+        return
+    try:
+        sender = asyncio.create_task(_send_loop(websocket, viewer, settings.send_timeout))
+        reader = asyncio.create_task(_read_loop(websocket, viewer))
+        _, pending = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    finally:
+        stream.detach(viewer)
+
+
+async def _send_loop(websocket: WebSocket, viewer: Viewer, send_timeout: float) -> None:
+    """Send the viewer's outbox in order; close when asked; evict (4408) when a send blocks too long."""
+    while True:
+        text = await viewer.next()
+        if text is None:
+            await _close(websocket, viewer.close_code or 1000, viewer.close_reason)
+            return
+        try:
+            await asyncio.wait_for(websocket.send_text(text), send_timeout)
+        except TimeoutError:
+            await _close(
+                websocket, 4408, f"evicted: a send waited more than {send_timeout:g} s (client not reading)"
+            )
+            return
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+
+
+async def _read_loop(websocket: WebSocket, viewer: Viewer) -> None:
+    """Notice a disconnect at once; answer {"type": "ping"} with {"type": "pong"}; ignore anything else."""
+    while True:
+        try:
+            msg = await websocket.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        if msg["type"] == "websocket.disconnect":
+            return
+        data = decode_client(msg.get("text") or msg.get("bytes") or b"")
+        if data is not None and data.get("type") == "ping":
+            viewer.put(PONG, droppable=False)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(websocket.close(code, reason), CLOSE_TIMEOUT)

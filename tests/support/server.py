@@ -1,17 +1,24 @@
-"""A real uvicorn server on a free loopback port, in a background thread, for tests."""
+"""A real uvicorn server on a free loopback port: in a background thread, or as a `python -m app` subprocess."""
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
-import uvicorn
 
 from app.main import create_app
 from app.settings import Settings
+from app.web.server import GracefulServer, server_config
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -27,25 +34,26 @@ class LiveServer:
     url: str  # http://127.0.0.1:PORT
     ws_url: str  # ws://127.0.0.1:PORT
     app: object
-    server: uvicorn.Server
+    server: GracefulServer
 
     def client(self, **kw) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10, **kw)
 
+    @property
+    def manager(self):
+        return self.app.state.manager
+
 
 @contextmanager
-def live_server(tmp_path, **settings_overrides) -> Iterator[LiveServer]:
+def live_server(tmp_path, uvicorn_options: dict | None = None, **settings_overrides) -> Iterator[LiveServer]:
     """Start create_app(Settings(...)) under uvicorn on 127.0.0.1; stop it (bounded) on exit."""
     port = free_port()
     fields = {"host": "127.0.0.1", "port": port, "data_dir": tmp_path / "data", "record": False}
     fields.update(settings_overrides)
     settings = Settings(**fields)
     app = create_app(settings)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws_per_message_deflate=False,
-        ws_max_size=settings.ws_max_message, timeout_graceful_shutdown=3,
-    )
-    server = uvicorn.Server(config)
+    options = {"log_level": "warning", **(uvicorn_options or {})}
+    server = GracefulServer(server_config(app, settings, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -58,3 +66,68 @@ def live_server(tmp_path, **settings_overrides) -> Iterator[LiveServer]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@dataclass
+class ServerProcess:
+    """`python -m app serve` in a child process."""
+
+    url: str
+    ws_url: str
+    proc: subprocess.Popen
+
+    def client(self, **kw) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=10, **kw)
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server process, in MB (from /proc)."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+
+@contextmanager
+def server_process(tmp_path, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """Start `python -m app serve --port P` (settings through GRADCAST_* env); SIGTERM, then kill, on exit."""
+    port = free_port()
+    full_env = {
+        **os.environ,
+        "GRADCAST_DATA_DIR": str(tmp_path / "data"),
+        "GRADCAST_RECORD": "false",
+        "GRADCAST_TORCH_THREADS": "1",
+        **(env or {}),
+    }
+    if "GRADCAST_PRESENTER_TOKEN" not in (env or {}):
+        full_env.pop("GRADCAST_PRESENTER_TOKEN", None)  # the caller's shell must not change the test
+    log = open(tmp_path / f"server-{port}.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"server did not start: {(tmp_path / f'server-{port}.log').read_text()[-2000:]}"
+                )
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield ServerProcess(url, f"ws://127.0.0.1:{port}", proc)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        log.close()

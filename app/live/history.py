@@ -1,0 +1,66 @@
+"""A run's bounded history of step records: memory stays flat however long the run trains."""
+
+from collections import deque
+
+from app.live.messages import columns
+
+
+class History:
+    """Step records (wire dicts), oldest first, at most `capacity` of them.
+
+    When full, the older half keeps every second record (so older steps grow sparser, newer ones stay dense).
+    Only the newest `hist_keep` records keep their grad_hist and only the newest boundary is kept: those are the
+    large parts, and the dashboard draws them for the current step.
+    """
+
+    def __init__(self, capacity: int, hist_keep: int = 200) -> None:
+        self.capacity = capacity
+        self.hist_keep = hist_keep
+        self.records: list[dict] = []
+        self._with_hist: deque[dict] = deque()  # records still holding grad_hist, oldest first
+        self.boundary: dict | None = None  # the newest decision boundary ...
+        self.boundary_step = -1  # ... and the step it belongs to
+        self.thinned = 0  # how many times the older half was downsampled
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def append(self, record: dict) -> None:
+        """Add one step record (its boundary, if any, is kept aside as the newest one)."""
+        if "boundary" in record:
+            self.boundary = record["boundary"]
+            self.boundary_step = record["step"]
+            record = {k: v for k, v in record.items() if k != "boundary"}
+        if len(self.records) >= self.capacity:
+            half = len(self.records) // 2
+            self.records[:half] = self.records[:half:2]
+            self.thinned += 1
+        self.records.append(record)
+        if any("grad_hist" in layer for layer in record["layers"]):
+            self._with_hist.append(record)
+            if len(self._with_hist) > self.hist_keep:
+                for layer in self._with_hist.popleft()["layers"]:
+                    layer.pop("grad_hist", None)
+
+    def clear(self) -> None:
+        """Forget everything (a reset)."""
+        self.records.clear()
+        self._with_hist.clear()
+        self.boundary = None
+        self.boundary_step = -1
+
+    def as_records(self) -> list[dict]:
+        """The records, the newest boundary attached to the record of its step."""
+        out = list(self.records)
+        if self.boundary is not None:
+            for i in range(len(out) - 1, -1, -1):
+                if out[i]["step"] == self.boundary_step:
+                    out[i] = {**out[i], "boundary": self.boundary}
+                    break
+                if out[i]["step"] < self.boundary_step:
+                    break
+        return out
+
+    def as_columns(self) -> dict:
+        """The compact columnar form (every-step numbers only)."""
+        return columns(self.records)

@@ -1,0 +1,162 @@
+"""The wire format, in one module: step records, frames, status, snapshots; strict JSON (no NaN or Infinity).
+
+A number that is not finite becomes null and the record (or layer) that holds it carries "nonfinite": true.
+Messages are encoded once with orjson; the stream's seq is spliced in per stream (see with_seq).
+"""
+
+import math
+from collections.abc import Iterable
+
+import orjson
+
+from app.ml.records import LayerRecord, StepRecord
+
+# Per-layer numbers in the order they are listed on the wire (docs/protocol.md has their meaning).
+LAYER_METRICS = (
+    "weight_grad_norm",
+    "bias_grad_norm",
+    "act_grad_norm",
+    "mean_act_deriv",
+    "weight_norm",
+    "update_ratio",
+    "saturated_frac",
+    "dead_frac",
+)
+STEP_METRICS = ("train_acc", "test_acc", "test_loss")  # display-rate steps only
+PONG = '{"type":"pong"}'
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """The float, or None when it is NaN or infinite (strict JSON has no token for them)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _clean_tree(value: object) -> object:
+    """Nested lists/dicts with every non-finite float replaced by None (for boundary grids and reasons)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_tree(v) for v in value]
+    return value
+
+
+def layer_dict(layer: LayerRecord) -> dict:
+    """One layer of a step record: its name and the metrics present at this step."""
+    out: dict = {"name": layer.name}
+    nonfinite = False
+    for key in LAYER_METRICS:
+        value = getattr(layer, key)
+        if value is None:
+            continue
+        clean = finite_or_none(value)
+        nonfinite |= clean is None
+        out[key] = clean
+    if layer.grad_hist is not None:
+        out["grad_hist"] = [int(c) for c in layer.grad_hist]
+    if nonfinite:
+        out["nonfinite"] = True
+    return out
+
+
+def step_dict(record: StepRecord) -> dict:
+    """A step record as it goes on the wire and into the history."""
+    loss = finite_or_none(record.loss)
+    out: dict = {
+        "step": record.step,
+        "t": record.t,
+        "loss": loss,
+        "layers": [layer_dict(x) for x in record.layers],
+    }
+    nonfinite = loss is None or any("nonfinite" in x for x in out["layers"])
+    for key in STEP_METRICS:
+        value = getattr(record, key)
+        if value is not None:
+            out[key] = finite_or_none(value)
+            nonfinite |= out[key] is None
+    if record.boundary is not None:
+        out["boundary"] = _clean_tree(record.boundary)
+    if record.diverged is not None:
+        out["diverged"] = _clean_tree(record.diverged)
+    if nonfinite:
+        out["nonfinite"] = True
+    return out
+
+
+def compact_step(step: dict) -> dict:
+    """The every-step part of a record (what a between-frames step keeps in the history)."""
+    out = {
+        "step": step["step"],
+        "t": step["t"],
+        "loss": step["loss"],
+        "layers": [
+            {
+                k: v
+                for k, v in layer.items()
+                if k in ("name", "weight_grad_norm", "bias_grad_norm", "nonfinite")
+            }
+            for layer in step["layers"]
+        ],
+    }
+    if "nonfinite" in step:
+        out["nonfinite"] = True
+    return out
+
+
+def columns(steps: Iterable[dict]) -> dict:
+    """Steps as columns: {"step": [..], "t": [..], "loss": [..], "weight_grad_norm": [[per layer] per step]}."""
+    out: dict = {"step": [], "t": [], "loss": [], "weight_grad_norm": []}
+    for s in steps:
+        out["step"].append(s["step"])
+        out["t"].append(s["t"])
+        out["loss"].append(s["loss"])
+        out["weight_grad_norm"].append([layer.get("weight_grad_norm") for layer in s["layers"]])
+        if "nonfinite" in s:
+            out["nonfinite"] = True
+    return out
+
+
+def frame(run_id: str, step: dict, between: list[dict]) -> dict:
+    """A frame: the step record of one run, plus the steps trained since that run's previous frame."""
+    msg = {"type": "frame", "run": run_id, **step}
+    if between:
+        msg["between"] = columns(between)
+        msg["between"].pop("t")  # the frame's own t dates the batch; keep the message small
+    return msg
+
+
+def status(run_id: str, status_value: str, step: int, reason: str | None) -> dict:
+    """A change of a run's status."""
+    return {"type": "status", "run": run_id, "status": status_value, "step": step, "reason": reason}
+
+
+def snapshot(runs: list[tuple[dict, list[dict]]], group: dict | None) -> dict:
+    """Everything a new viewer needs: each run's object and bounded history, and the group if any."""
+    return {
+        "type": "snapshot",
+        "runs": [{"run": run, "history": history} for run, history in runs],
+        "group": group,
+    }
+
+
+def encode(msg: dict) -> bytes:
+    """Strict JSON bytes (orjson also writes null for any non-finite float that slipped through)."""
+    return orjson.dumps(msg)
+
+
+def with_seq(body: bytes, seq: int) -> str:
+    """The encoded message with "seq" spliced in first: one encode serves every stream and viewer."""
+    return f'{{"seq":{seq},{body[1:].decode()}'
+
+
+def decode_client(text: str | bytes) -> dict | None:
+    """A message from a client, or None when it is not a JSON object."""
+    try:
+        msg = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return msg if isinstance(msg, dict) else None

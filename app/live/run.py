@@ -1,0 +1,99 @@
+"""A run as the event loop sees it: identity, config, status, bounded history, and the frames it publishes.
+
+Records reach a Run either from its trainer's worker thread (through the manager) or from outside
+(an external run: `ingest`). Either way `apply_record` turns them into history and frames.
+"""
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.live import messages
+from app.live.history import History
+from app.live.state import Status
+from app.ml.records import StepRecord
+
+
+@dataclass
+class Run:
+    """One run: what GET /api/runs/{id} and the snapshot describe."""
+
+    id: str
+    name: str
+    config: Any  # RunConfig, or None for an external run that sent none
+    layer_names: list[str]
+    hist_edges: list[float]
+    history: History
+    display_fps: float
+    group: str | None = None
+    preset: str | None = None
+    external: bool = False
+    created: float = field(default_factory=time.time)
+    status: Status = Status.CREATED
+    reason: str | None = None
+    step: int = 0
+    lockstep: Any = None  # the Lockstep driving it (None for an external run)
+    between: list[dict] = field(default_factory=list)  # compact steps since the last frame
+    last_frame: float = 0.0  # time.monotonic() of the last frame sent
+
+    @property
+    def streams(self) -> list[str]:
+        """The stream keys its messages go to: its own, and its group's."""
+        return [f"run:{self.id}", f"group:{self.group}"] if self.group else [f"run:{self.id}"]
+
+    @property
+    def max_steps(self) -> int | None:
+        return getattr(self.config, "max_steps", None)
+
+    def to_dict(self) -> dict:
+        """The run object of the protocol (no history)."""
+        lockstep = self.lockstep
+        return {
+            "id": self.id,
+            "name": self.name,
+            "group": self.group,
+            "preset": self.preset,
+            "status": self.status.value,
+            "reason": self.reason,
+            "step": self.step,
+            "max_steps": self.max_steps,
+            "steps_per_second": lockstep.steps_per_second if lockstep is not None else None,
+            "external": self.external,
+            "created": self.created,
+            "config": self.config.model_dump(mode="json") if self.config is not None else None,
+            "layer_names": self.layer_names,
+            "hist_edges": self.hist_edges,
+        }
+
+    def apply_record(self, record: StepRecord) -> dict | None:
+        """Take one step into the history; return the frame message when this step is to be shown."""
+        step = messages.step_dict(record)
+        self.step = record.step
+        now = time.monotonic()
+        # Full (display-rate) steps are framed; a guard keeps an external sender within display_fps too.
+        if record.full and now - self.last_frame >= 0.5 / self.display_fps:
+            msg = messages.frame(self.id, step, self.between)
+            self.between = []
+            self.last_frame = now
+            self.history.append(step)
+            return msg
+        compact = messages.compact_step(step) if not record.full else step
+        self.between.append(compact)
+        self.history.append(compact)
+        return None
+
+    def flush_frame(self) -> dict | None:
+        """A frame of the newest step when steps are waiting (before a status change, so clients are current)."""
+        if not self.between:
+            return None
+        *rest, last = self.between
+        self.between = []
+        self.last_frame = time.monotonic()
+        return messages.frame(self.id, last, rest)
+
+    def reset(self) -> None:
+        """Back to step 0: history and pending steps forgotten."""
+        self.history.clear()
+        self.between = []
+        self.step = 0
+        self.last_frame = 0.0

@@ -1,0 +1,44 @@
+"""The uvicorn server GradCast runs under: on shutdown it closes viewers with 1001 before uvicorn's own 1012."""
+
+import asyncio
+import contextlib
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+
+from app.settings import Settings
+
+SHUTDOWN_GRACE = 1.0  # s for close frames to reach the viewers; the whole exit stays within 5 s
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn.Server whose shutdown first stops the runs and says goodbye (1001) to every websocket."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        app = self.config.app
+        manager = getattr(getattr(app, "state", None), "manager", None)
+        if manager is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(manager.begin_shutdown(SHUTDOWN_GRACE), SHUTDOWN_GRACE + 0.5)
+        await super().shutdown(sockets)
+
+
+def server_config(app: FastAPI, settings: Settings, **overrides) -> uvicorn.Config:
+    """uvicorn options measured to matter for streaming (overrides for tests: log_level, ...)."""
+    options = dict(
+        host=settings.host,
+        port=settings.port,
+        workers=1,  # runs live in this process's memory
+        ws_per_message_deflate=False,  # at 50 viewers deflate cost a quarter of the frames
+        ws_max_size=settings.ws_max_message,  # a bigger client message closes with 1009
+        timeout_graceful_shutdown=2,  # SIGTERM: runs stopped, sockets closed; the process exits within 5 s
+        log_level="info",
+    )
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
+
+
+def run(app: FastAPI, settings: Settings, **overrides) -> None:
+    """Serve until SIGINT/SIGTERM."""
+    GracefulServer(server_config(app, settings, **overrides)).run()

@@ -1,0 +1,256 @@
+"""Routes: external runs, fed step records by a training loop elsewhere (app.client.watch or any HTTP client).
+
+POST /api/external/runs                 {"name", "layer_names", "config"?}   -> 201 run (external: true)
+POST /api/external/runs/{id}/steps      {"records": [step record, ...]}      -> 202 {"accepted": n}
+POST /api/external/runs/{id}/finish     {"status"?, "reason"?}               -> 200 run
+"""
+
+import json
+import math
+import time
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, field_validator
+
+from app.live.errors import Conflict
+from app.live.state import Status
+from app.ml.records import LayerRecord, StepRecord
+from app.web.deps import ManagerDep
+
+
+def _token_as_text(token: str) -> str:
+    """NaN / Infinity / -Infinity are not JSON: keep them as text so the 422 can name the field (and render)."""
+    return token
+
+
+class StrictJsonRequest(Request):
+    """A request whose JSON body keeps non-standard number tokens as strings (refused by the models below)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), parse_constant=_token_as_text)
+        return self._json
+
+
+class StrictJsonRoute(APIRoute):
+    """Python's json accepts NaN; echoing it back in a 422 would break the error's own JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def strict(request: Request) -> Response:
+            return await handler(StrictJsonRequest(request.scope, request.receive))
+
+        return strict
+
+
+router = APIRouter(prefix="/api/external/runs", tags=["external runs"], route_class=StrictJsonRoute)
+
+MAX_LAYERS = 1000  # a transformer with 48 blocks has ~600 parameter-owning modules
+MAX_RECORDS = 4096  # per POST: the client sends at most 256; this bounds one request's work on the loop
+MAX_CONFIG_BYTES = 16_384  # the config is a description for people, not a payload
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Norms are >= 0 and finite; a non-finite one travels as null with "nonfinite": true (strict JSON).
+Norm = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class ExternalConfig(RootModel[dict[str, Any]]):
+    """Free-form description of the model (type, parameter count, optimizer...): shown, never interpreted."""
+
+    @field_validator("root")
+    @classmethod
+    def _small(cls, v: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(v, allow_nan=False, default=str))
+        if size > MAX_CONFIG_BYTES:
+            raise ValueError(f"config is {size} bytes of JSON; at most {MAX_CONFIG_BYTES}")
+        return v
+
+
+class ExternalRunIn(BaseModel):
+    """Body of POST /api/external/runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    layer_names: list[Name] = Field(min_length=1, max_length=MAX_LAYERS, description="input -> output")
+    config: ExternalConfig = Field(default_factory=lambda: ExternalConfig({}))
+
+    @field_validator("layer_names")
+    @classmethod
+    def _unique(cls, v: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for name in v:
+            if name in seen:
+                raise ValueError(f"layer names must be unique; {name!r} appears twice")
+            seen.add(name)
+        return v
+
+
+class LayerIn(BaseModel):
+    """One layer of a step record; weight_grad_norm and bias_grad_norm every step, the rest when measured."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    weight_grad_norm: Norm | None  # null only when not finite (then "nonfinite": true)
+    bias_grad_norm: Norm | None = None  # null: no bias (or not finite, with the flag)
+    act_grad_norm: Norm | None = None
+    mean_act_deriv: Finite | None = None
+    weight_norm: Norm | None = None
+    update_ratio: Norm | None = None
+    saturated_frac: Fraction | None = None
+    dead_frac: Fraction | None = None
+    nonfinite: bool = False
+
+
+class StepIn(BaseModel):
+    """One step record (docs/protocol.md), as an external trainer measured it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: int = Field(ge=1, description="1-based count of optimizer steps; increasing")
+    t: Finite | None = Field(None, description="unix seconds when measured; the server's clock when absent")
+    loss: Finite | None  # null only when not finite (then "nonfinite": true)
+    layers: list[LayerIn] = Field(min_length=1, max_length=MAX_LAYERS)
+    train_acc: Fraction | None = None
+    test_acc: Fraction | None = None
+    test_loss: Finite | None = None
+    nonfinite: bool = False
+
+
+class StepsIn(BaseModel):
+    """Body of POST /api/external/runs/{id}/steps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[StepIn] = Field(min_length=1, max_length=MAX_RECORDS)
+
+
+class FinishIn(BaseModel):
+    """Body of POST /api/external/runs/{id}/finish (optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["finished", "stopped", "diverged", "failed"] = "finished"
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+def _refuse(errors: list[dict]) -> None:
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def _error(loc: tuple, msg: str, value: object) -> dict:
+    return {"type": "value_error", "loc": ("body", *loc), "msg": msg, "input": value}
+
+
+def check_against_run(records: list[StepIn], layer_names: list[str], last_step: int) -> None:
+    """What the schema alone cannot say: the run's layers, increasing steps, null only with the flag (422)."""
+    errors: list[dict] = []
+    previous = last_step
+    for i, rec in enumerate(records):
+        where = ("records", i)
+        if rec.step <= previous:
+            errors.append(
+                _error((*where, "step"), f"steps must increase: {rec.step} after {previous}", rec.step)
+            )
+        previous = max(previous, rec.step)
+        if rec.loss is None and not rec.nonfinite:
+            errors.append(
+                _error((*where, "loss"), 'null only for a non-finite loss, with "nonfinite": true', None)
+            )
+        if len(rec.layers) != len(layer_names):
+            msg = f"expected {len(layer_names)} layers (the run's layer_names), got {len(rec.layers)}"
+            errors.append(_error((*where, "layers"), msg, len(rec.layers)))
+            continue
+        for j, (layer, expected) in enumerate(zip(rec.layers, layer_names, strict=True)):
+            if layer.name != expected:
+                msg = f"expected {expected!r} (layer {j} of the run's layer_names), got {layer.name!r}"
+                errors.append(_error((*where, "layers", j, "name"), msg, layer.name))
+            if layer.weight_grad_norm is None and not (layer.nonfinite or rec.nonfinite):
+                msg = 'null only for a non-finite norm, with "nonfinite": true'
+                errors.append(_error((*where, "layers", j, "weight_grad_norm"), msg, None))
+        if len(errors) >= 20:  # enough to fix the sender; do not build a huge answer
+            break
+    _refuse(errors)
+
+
+def _nan(value: float | None) -> float:
+    """null on the wire (non-finite) is NaN in a StepRecord; the wire layer turns it back into null + flag."""
+    return math.nan if value is None else value
+
+
+def to_record(rec: StepIn, full: bool) -> StepRecord:
+    """A validated step as the ML core's StepRecord, so it travels the same path as a built-in run's."""
+    layers = [
+        LayerRecord(
+            name=layer.name,
+            weight_grad_norm=_nan(layer.weight_grad_norm),
+            bias_grad_norm=layer.bias_grad_norm,
+            act_grad_norm=layer.act_grad_norm,
+            mean_act_deriv=layer.mean_act_deriv,
+            weight_norm=layer.weight_norm,
+            update_ratio=layer.update_ratio,
+            saturated_frac=layer.saturated_frac,
+            dead_frac=layer.dead_frac,
+        )
+        for layer in rec.layers
+    ]
+    return StepRecord(
+        step=rec.step,
+        loss=_nan(rec.loss),
+        layers=layers,
+        full=full,
+        train_acc=rec.train_acc,
+        test_acc=rec.test_acc,
+        test_loss=rec.test_loss,
+        t=rec.t if rec.t is not None else time.time(),
+    )
+
+
+_DISPLAY = ("act_grad_norm", "mean_act_deriv", "weight_norm", "update_ratio", "saturated_frac", "dead_frac")
+
+
+def _is_full(rec: StepIn) -> bool:
+    """A step that carries display-rate metrics keeps them all in the history."""
+    return (
+        rec.test_acc is not None
+        or rec.train_acc is not None
+        or any(getattr(layer, key) is not None for layer in rec.layers for key in _DISPLAY)
+    )
+
+
+@router.post("", status_code=201)
+async def create_external_run(body: ExternalRunIn, manager: ManagerDep) -> dict:
+    """Register a run trained elsewhere; it shows on the dashboard like a built-in one, marked external."""
+    return manager.create_external(body.name, body.layer_names, body.config).to_dict()
+
+
+@router.post("/{run_id}/steps", status_code=202)
+async def post_external_steps(run_id: str, body: StepsIn, manager: ManagerDep) -> dict:
+    """Take a batch of step records into the run's history, frames and recording."""
+    run = manager.get_run(run_id)  # 404 (LiveError -> app/web/errors.py)
+    check_against_run(body.records, run.layer_names, run.step)
+    last = len(body.records) - 1
+    # The newest step of each batch is a frame (viewers see the latest), as is any step with display metrics.
+    records = [to_record(rec, full=i == last or _is_full(rec)) for i, rec in enumerate(body.records)]
+    manager.ingest(run_id, records)  # 409 once the run has ended
+    return {"accepted": len(records)}
+
+
+@router.post("/{run_id}/finish")
+async def finish_external_run(run_id: str, manager: ManagerDep, body: FinishIn | None = None) -> dict:
+    """The external loop ended: mark the run finished (or failed, with the reason)."""
+    body = body or FinishIn()
+    run = manager.get_run(run_id)
+    if run.external and run.status is not Status.RUNNING:
+        raise Conflict(f"run {run_id} is already {run.status.value}")
+    manager.finish_external(run_id, Status(body.status), body.reason)
+    return run.to_dict()

@@ -47,7 +47,7 @@ class LiveServer:
 @contextmanager
 def live_server(tmp_path, uvicorn_options: dict | None = None, **settings_overrides) -> Iterator[LiveServer]:
     """Start create_app(Settings(...)) under uvicorn on 127.0.0.1; stop it (bounded) on exit."""
-    port = free_port()
+    port = settings_overrides.get("port") or free_port()  # a fixed port: to restart a server in place
     fields = {"host": "127.0.0.1", "port": port, "data_dir": tmp_path / "data", "record": False}
     fields.update(settings_overrides)
     settings = Settings(**fields)

@@ -1,0 +1,33 @@
+"""The dashboard's strings in English and Korean: one catalogue, read by templates and served to the browser."""
+
+from app.i18n.catalogue import CATALOGUE
+
+LANGS = ("en", "ko")  # the first is the default
+DEFAULT_LANG = LANGS[0]
+
+
+def pick_lang(query_lang: str | None, accept_language: str | None = None) -> str:
+    """?lang= wins; else the first supported language in Accept-Language; else English."""
+    if query_lang in LANGS:
+        return query_lang
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGS:
+            return code
+    return DEFAULT_LANG
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    """The string for key in lang, with {name} placeholders filled; an unknown key raises KeyError."""
+    text = CATALOGUE[key][lang]
+    return text.format(**values) if values else text
+
+
+def strings(lang: str) -> dict[str, str]:
+    """Every key's string in one language (what the browser's i18n module reads)."""
+    return {key: texts[lang] for key, texts in CATALOGUE.items()}
+
+
+def bundle() -> dict[str, dict[str, str]]:
+    """Both languages, so the page can switch without a reload: {"en": {key: text}, "ko": {...}}."""
+    return {lang: strings(lang) for lang in LANGS}

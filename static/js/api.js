@@ -1,0 +1,45 @@
+// REST calls of docs/protocol.md; an error carries the server's message (422 names the field).
+
+export class ApiError extends Error {
+  constructor(status, message, field = null) {
+    super(message);
+    this.status = status;
+    this.field = field;
+  }
+}
+
+async function request(method, path, body) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const resp = await fetch(path, init);
+  if (resp.status === 204) return null;
+  const data = await resp.json().catch(() => null);
+  if (!resp.ok) {
+    const detail = data?.detail;
+    if (Array.isArray(detail) && detail.length) {
+      const loc = (detail[0].loc || []).filter((p) => p !== "body");
+      throw new ApiError(resp.status, `${loc.join(".")}: ${detail[0].msg}`, loc[0] ?? null);
+    }
+    throw new ApiError(resp.status, typeof detail === "string" ? detail : `HTTP ${resp.status}`);
+  }
+  return data;
+}
+
+const base = (kind) => (kind === "group" ? "/api/groups" : "/api/runs");
+
+export const api = {
+  schema: () => request("GET", "/api/schema"),
+  presets: () => request("GET", "/api/presets"),
+  session: () => request("GET", "/api/session"),
+  sweep: (query = "") => request("GET", `/api/sweep${query ? `?${query}` : ""}`),
+  runs: () => request("GET", "/api/runs"),
+  run: (id, history = "records") => request("GET", `/api/runs/${encodeURIComponent(id)}?history=${history}`),
+  createRun: (config) => request("POST", "/api/runs", config),
+  startPreset: (name, body = {}) => request("POST", `/api/presets/${encodeURIComponent(name)}/runs`, body),
+  /** action: pause | resume | step | stop | reset, on a run or a group. */
+  act: (kind, id, action) => request("POST", `${base(kind)}/${encodeURIComponent(id)}/${action}`),
+  patch: (kind, id, fields) => request("PATCH", `${base(kind)}/${encodeURIComponent(id)}`, fields),
+};

@@ -1,0 +1,145 @@
+// e. The chain rule, live, in native MathML: dL/dW1 = dL/dy · a'_n W_n ⋯ a'_1 x, each factor's measured
+// mean a'(z_k) and ||W_k|| beneath it, the sigmoid's 0.25 bound drawn; paused, a walk from the output down.
+
+import { $, EVENTS, h, SEL } from "../dom.js";
+import { on } from "../bus.js";
+import { t } from "../i18n.js";
+import { sci } from "../format.js";
+import { SIGMOID_DERIV_BOUND } from "./deriv.js";
+
+const MATHML = "http://www.w3.org/1998/Math/MathML";
+const WALK_MS = 900; // one factor per beat when the walk plays by itself
+const SHOWN_EDGE = 3; // factors written out at each end of a long product; ⋯ between
+
+function m(tag, ...children) {
+  const el = document.createElementNS(MATHML, tag);
+  for (const c of children.flat()) el.append(typeof c === "string" ? document.createTextNode(c) : c);
+  return el;
+}
+const mi = (s) => m("mi", s);
+const mo = (s) => m("mo", s);
+const mn = (s) => m("mn", s);
+const sub = (base, index) => m("msub", typeof base === "string" ? mi(base) : base, typeof index === "string" ? mn(index) : index);
+const frac = (a, b) => m("mfrac", m("mrow", ...a), m("mrow", ...b));
+
+/** One factor a'_k W_k with its measured values written beneath (munder). */
+function factor(k, layer, current) {
+  const below = m("mtext", `${sci(layer.mean_act_deriv)} · ${sci(layer.weight_norm)}`);
+  below.setAttribute("class", "factor-value");
+  const top = m("mrow", sub(mi("a′"), String(k)), sub("W", String(k)));
+  const el = m("munder", top, below);
+  el.setAttribute("class", current ? "factor current" : "factor");
+  el.setAttribute("accentunder", "false");
+  return el;
+}
+
+export function chainRuleView(root, store) {
+  const formula = $(SEL.chainFormula, root);
+  const factors = $(SEL.chainFactors, root);
+  const walkAt = $(SEL.walkAt, root);
+  const walkHint = $(SEL.walkHint, root);
+  let shownRecord = null;
+  let walk = 0; // factors multiplied so far, from the output down (0 = none)
+  let walkTimer = null;
+  let lastStatus = null;
+  let view = null;
+
+  const hidden = (s) => s.latestFull.layers.filter((l) => l.name !== "output" && l.mean_act_deriv !== null && l.mean_act_deriv !== undefined);
+
+  function render(s) {
+    const layers = hidden(s); // input -> output
+    const n = layers.length;
+    const paused = s.run.status === "paused";
+    const lhs = frac([mo("∂"), mi("L")], [mo("∂"), sub("W", "1")]);
+    const parts = [lhs, mo("="), frac([mo("∂"), mi("L")], [mo("∂"), mi("ŷ")]), mo("·")];
+    const current = paused && walk > 0 ? n - walk : -1; // index into layers of the walk's newest factor
+    const ks = Array.from({ length: n }, (_, i) => n - 1 - i); // output side first
+    const shown = n <= 2 * SHOWN_EDGE ? ks : [...ks.slice(0, SHOWN_EDGE), null, ...ks.slice(n - SHOWN_EDGE)];
+    for (const k of shown) {
+      if (k === null) parts.push(mo("⋯"));
+      else parts.push(factor(k + 1, layers[k], k === current));
+    }
+    parts.push(mo("·"), mi("x"));
+    const math = m("math", m("mrow", ...parts));
+    math.setAttribute("display", "block");
+    formula.replaceChildren(math);
+
+    // One card per layer, output side first: a', its bar against the 0.25 bound, ||W||, the running product.
+    let product = 1;
+    const cards = ks.map((k, i) => {
+      const l = layers[k];
+      product *= l.mean_act_deriv;
+      const width = Math.min(100, Math.max(0, l.mean_act_deriv * 100));
+      const state = !paused || walk === 0 ? "" : i < walk - 1 ? " done" : i === walk - 1 ? " current" : " todo";
+      return h(
+        "div",
+        { class: `factor-card${state}`, "data-layer": String(k + 1) },
+        h("span", { class: "factor-name", text: `a′${toSub(k + 1)}` }),
+        h("span", { class: "factor-deriv", text: sci(l.mean_act_deriv) }),
+        h("span", { class: "deriv-bar" }, h("span", { class: "deriv-fill", style: `width:${width}%` }), h("span", { class: "deriv-bound", title: t("chain.bound") })),
+        h("span", { class: "factor-weight", text: `‖W${toSub(k + 1)}‖ ${sci(l.weight_norm)}` }),
+        h("span", { class: "factor-product", title: t("chain.product"), text: `∏ ${sci(product)}` }),
+      );
+    });
+    factors.replaceChildren(h("p", { class: "bound-note", text: `▏0.25: ${t("chain.bound")}` }), ...cards);
+
+    walkHint.textContent = paused ? t("chain.walk_hint") : t("chain.walk_only_paused");
+    if (paused && walk > 0) {
+      const k = n - walk;
+      const running = layers.slice(k).reduce((p, l) => p * l.mean_act_deriv, 1);
+      walkAt.textContent = t("chain.walk_at", { layer: `${t("axis.layer_short")} ${k + 1}`, deriv: sci(layers[k].mean_act_deriv), product: sci(running) });
+    } else walkAt.textContent = "";
+    return n;
+  }
+
+  function stopWalk() {
+    clearInterval(walkTimer);
+    walkTimer = null;
+  }
+
+  function startWalk(n) {
+    stopWalk();
+    walk = 0;
+    walkTimer = setInterval(() => {
+      if (walk >= n) return stopWalk();
+      walk += 1;
+      view?.markDirty();
+    }, WALK_MS);
+  }
+
+  on(EVENTS.walk, ({ delta }) => {
+    const s = store.runs.values().next().value;
+    if (!s?.latestFull || s.run.status !== "paused") return;
+    stopWalk();
+    walk = Math.min(hidden(s).length, Math.max(0, walk + delta));
+    shownRecord = null;
+    view?.markDirty();
+  });
+
+  view = {
+    name: "chainrule",
+    cost: "dom",
+    el: root,
+    markDirty: null, // set by the page: scheduler.markDirty(view)
+    draw() {
+      const s = store.runs.values().next().value;
+      if (!s?.latestFull) return 0;
+      const status = s.run.status;
+      if (status !== lastStatus) {
+        if (status === "paused") startWalk(hidden(s).length);
+        else {
+          stopWalk();
+          walk = 0;
+        }
+        lastStatus = status;
+      }
+      render(s);
+      shownRecord = s.latestFull;
+      return shownRecord.t || 0;
+    },
+  };
+  return view;
+}
+
+const SUBS = "₀₁₂₃₄₅₆₇₈₉";
+const toSub = (n) => String(n).replace(/\d/g, (d) => SUBS[d]);

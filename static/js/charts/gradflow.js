@@ -1,0 +1,64 @@
+// a. Gradient flow: ||dL/dW_k|| per layer on a log axis, input -> output, every frame (optional ||dL/dh_k||).
+
+import { t } from "../i18n.js";
+import { layout, lineWidth, markerSize, OKABE_ITO, runColors } from "../theme.js";
+import { layerLabels, noData, react, runLabel, StickyLogRange } from "./plot.js";
+
+export function gradflowChart(el, store, { overlay = () => false } = {}) {
+  const range = new StickyLogRange();
+  return {
+    name: "gradflow",
+    cost: "plotly",
+    el,
+    reset: () => range.reset(),
+    draw() {
+      const states = Array.from(store.runs.values()).filter((s) => s.latest);
+      if (!states.length) return noData(el), 0;
+      const colors = runColors(states);
+      const longest = states.reduce((a, s) => (s.run.layer_names.length > a.length ? s.run.layer_names : a), []);
+      const x = layerLabels(longest);
+      const traces = [];
+      if (states.length === 1) {
+        const s = states[0];
+        traces.push({
+          type: "bar",
+          x,
+          y: s.latest.layers.map((l) => l.weight_grad_norm),
+          name: t("chart.gradflow.weight"),
+          marker: { color: colors.get(s.run.id) },
+          meta: { run: s.run.id },
+        });
+        if (overlay() && s.latestFull) {
+          traces.push({
+            type: "scatter",
+            mode: "lines+markers",
+            x,
+            y: s.latestFull.layers.map((l) => l.act_grad_norm ?? null),
+            name: t("chart.gradflow.act"),
+            line: { color: OKABE_ITO.black, width: lineWidth(), dash: "dot" },
+            marker: { size: markerSize() },
+          });
+        }
+      } else {
+        for (const s of states) {
+          traces.push({
+            type: "scatter",
+            mode: "lines+markers",
+            x: x.slice(0, s.latest.layers.length),
+            y: s.latest.layers.map((l) => l.weight_grad_norm),
+            name: runLabel(s),
+            line: { color: colors.get(s.run.id), width: lineWidth() },
+            marker: { size: markerSize(), color: colors.get(s.run.id) },
+            meta: { run: s.run.id },
+          });
+        }
+      }
+      const lay = layout({ x: t("axis.layer"), y: t("axis.grad_norm"), ylog: true });
+      lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
+      lay.xaxis.type = "category";
+      lay.bargap = 0.15;
+      react(el, traces, lay);
+      return Math.max(...states.map((s) => s.latestT));
+    },
+  };
+}

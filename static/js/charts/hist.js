@@ -1,0 +1,43 @@
+// h. Histograms of |dL/dW| over time for the first and the last layer (counts on the run's hist_edges).
+
+import { t } from "../i18n.js";
+import { layout } from "../theme.js";
+import { FULL_WINDOW, noData, react, tail } from "./plot.js";
+
+/** Bin centres in log10 units (geometric mean of each pair of edges). */
+const centres = (edges) => edges.slice(1).map((e, i) => (Math.log10(e) + Math.log10(Math.max(edges[i], 1e-300))) / 2);
+
+function column(rec, k, bins) {
+  const counts = rec.layers[k]?.grad_hist;
+  if (!counts) return new Array(bins).fill(null);
+  const total = counts.reduce((a, b) => a + b, 0) || 1;
+  return counts.map((c) => c / total);
+}
+
+export function histChart(el, store) {
+  return {
+    name: "hist",
+    cost: "plotly",
+    el,
+    draw() {
+      const s = store.runs.values().next().value;
+      const edges = s?.run.hist_edges;
+      const recs = s ? tail(s.full, FULL_WINDOW).filter((r) => r.layers[0]?.grad_hist) : [];
+      if (!edges?.length || !recs.length) return noData(el), 0;
+      const y = centres(edges);
+      const x = recs.map((r) => r.step);
+      const last = s.run.layer_names.length - 1;
+      const heat = (k, axis) => {
+        const cols = recs.map((r) => column(r, k, y.length));
+        const z = y.map((_, b) => cols.map((c) => c[b])); // (bins, time)
+        return { type: "heatmap", x, y, z, xaxis: axis.x, yaxis: axis.y, colorscale: "Viridis", zmin: 0, showscale: false, hovertemplate: "%{x}: 10^%{y:.1f} · %{z:.0%}<extra></extra>" };
+      };
+      const lay = layout({ x: `${t("chart.hist.first")} · ${t("axis.step")}`, y: t("axis.hist"), legend: false });
+      lay.xaxis.domain = [0, 0.48];
+      lay.xaxis2 = { ...lay.xaxis, domain: [0.52, 1], anchor: "y2", title: { text: `${t("chart.hist.last")} · ${t("axis.step")}` } };
+      lay.yaxis2 = { ...lay.yaxis, anchor: "x2", matches: "y", showticklabels: false, title: { text: "" } };
+      react(el, [heat(0, { x: "x", y: "y" }), heat(last, { x: "x2", y: "y2" })], lay);
+      return recs[recs.length - 1].t || 0;
+    },
+  };
+}

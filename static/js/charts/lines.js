@@ -1,0 +1,44 @@
+// c. Per-layer ||dL/dW_k|| over steps, log y: a few layers (first, evenly spaced, last) keep it light.
+
+import { t } from "../i18n.js";
+import { colorAt, layout, lineWidth } from "../theme.js";
+import { layerLabels, noData, react, STEP_WINDOW, StickyLogRange } from "./plot.js";
+
+const MAX_LINES = 5;
+
+/** Indices of at most MAX_LINES layers: always the first and the last. */
+export function pickLayers(count) {
+  if (count <= MAX_LINES) return Array.from({ length: count }, (_, i) => i);
+  const picked = new Set();
+  for (let j = 0; j < MAX_LINES; j++) picked.add(Math.round((j * (count - 1)) / (MAX_LINES - 1)));
+  return Array.from(picked);
+}
+
+export function linesChart(el, store) {
+  const range = new StickyLogRange();
+  return {
+    name: "lines",
+    cost: "plotly",
+    el,
+    reset: () => range.reset(),
+    draw() {
+      const s = store.runs.values().next().value;
+      if (!s || !s.steps.length) return noData(el), 0;
+      const from = Math.max(0, s.steps.length - STEP_WINDOW);
+      const x = s.steps.slice(from);
+      const labels = layerLabels(s.run.layer_names);
+      const traces = pickLayers(s.run.layer_names.length).map((k, j) => ({
+        type: "scatter",
+        mode: "lines",
+        x,
+        y: s.weightGradNorm.slice(from).map((g) => g[k]),
+        name: `${t("axis.layer_short")} ${labels[k]}`,
+        line: { color: colorAt(j), width: lineWidth() },
+      }));
+      const lay = layout({ x: t("axis.step"), y: t("axis.grad_norm"), ylog: true });
+      lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y.filter((_, i) => i % 4 === 0)));
+      react(el, traces, lay);
+      return s.latestT;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// d. Loss and accuracy, train and test (one run); train loss per run in a comparison.
+
+import { t } from "../i18n.js";
+import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
+import { noData, react, runLabel, STEP_WINDOW, tail } from "./plot.js";
+
+export function lossChart(el, store) {
+  return {
+    name: "loss",
+    cost: "plotly",
+    el,
+    draw() {
+      const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
+      if (!states.length) return noData(el), 0;
+      const w = lineWidth();
+      const traces = [];
+      if (store.runs.size === 1) {
+        const s = states[0];
+        const full = tail(s.full, 200);
+        const fx = full.map((r) => r.step);
+        traces.push(
+          { type: "scatter", mode: "lines", x: tail(s.steps, STEP_WINDOW), y: tail(s.loss, STEP_WINDOW), name: t("chart.loss.train"), line: { color: OKABE_ITO.blue, width: w } },
+          { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_loss ?? null), name: t("chart.loss.test"), line: { color: OKABE_ITO.skyBlue, width: w, dash: "dash" } },
+          { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.train_acc ?? null), name: t("chart.acc.train"), yaxis: "y2", line: { color: OKABE_ITO.vermillion, width: w } },
+          { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_acc ?? null), name: t("chart.acc.test"), yaxis: "y2", line: { color: OKABE_ITO.orange, width: w, dash: "dash" } },
+        );
+      } else {
+        const colors = runColors(states);
+        for (const s of states) {
+          traces.push({
+            type: "scatter",
+            mode: "lines",
+            x: tail(s.steps, STEP_WINDOW),
+            y: tail(s.loss, STEP_WINDOW),
+            name: runLabel(s),
+            line: { color: colors.get(s.run.id), width: w },
+          });
+        }
+      }
+      const single = store.runs.size === 1;
+      const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: single ? t("axis.accuracy") : null });
+      lay.yaxis.rangemode = "tozero";
+      react(el, traces, lay);
+      return Math.max(...states.map((s) => s.latestT));
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// What every chart shares: Plotly.react with the theme, sticky log ranges, windows, run labels.
+
+import { CONFIG } from "../theme.js";
+import { activationName, has, t } from "../i18n.js";
+
+export const STEP_WINDOW = 600; // every-step points drawn per line (the store keeps 1200, thinned)
+export const HEAT_WINDOW = 300; // steps (columns) in the layer x step heat map
+export const FULL_WINDOW = 60; // display-rate records in the histogram heat maps
+
+/** Redraw el in place (Plotly.react diffs against the previous figure). */
+export function react(el, traces, layout) {
+  window.Plotly.react(el, traces, layout, CONFIG);
+}
+
+/** Log-axis range (in decades) that grows at once to fit the data but never jitters frame to frame. */
+export class StickyLogRange {
+  constructor(pad = 0.25, minSpan = 2) {
+    this.pad = pad;
+    this.minSpan = minSpan;
+    this.reset();
+  }
+
+  reset() {
+    this.lo = Infinity;
+    this.hi = -Infinity;
+  }
+
+  fit(values) {
+    for (const v of values) {
+      if (v === null || !(v > 0) || !Number.isFinite(v)) continue;
+      const d = Math.log10(v);
+      if (d - this.pad < this.lo) this.lo = Math.floor((d - this.pad) * 2) / 2;
+      if (d + this.pad > this.hi) this.hi = Math.ceil((d + this.pad) * 2) / 2;
+    }
+    if (!Number.isFinite(this.lo)) return undefined;
+    const span = this.hi - this.lo;
+    return span < this.minSpan ? [this.lo - (this.minSpan - span) / 2, this.hi + (this.minSpan - span) / 2] : [this.lo, this.hi];
+  }
+}
+
+/** Axis labels of the layers: 1 … N for the hidden layers, "out" for the output layer. */
+export function layerLabels(names) {
+  return names.map((name, i) => (name === "output" ? t("axis.output_layer") : String(i + 1)));
+}
+
+/** A run's legend label: the preset's label (an activation key is shown by its display name). */
+export function runLabel(state) {
+  const name = state.run.name || state.run.id;
+  if (has(`act.${name}`)) return activationName(name);
+  return /^\d+$/.test(name) ? t("run.depth_label", { n: name }) : name;
+}
+
+export const tail = (array, n) => (array.length > n ? array.slice(array.length - n) : array);
+
+/** A horizontal guide line as a trace (shapes on log axes are easy to get wrong). */
+export function guide(x0, x1, y, text, color = "#000", dash = "dash") {
+  return {
+    type: "scatter",
+    mode: "lines",
+    x: [x0, x1],
+    y: [y, y],
+    name: text,
+    line: { color, dash, width: 2 },
+    hoverinfo: "name",
+  };
+}
+
+export const noData = (el) => react(el, [], { xaxis: { visible: false }, yaxis: { visible: false }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" });

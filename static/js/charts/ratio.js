@@ -1,0 +1,37 @@
+// Comparison: first ÷ last layer ||dL/dW|| over steps per run, log y, with the 1e-3 vanishing line.
+
+import { t } from "../i18n.js";
+import { VANISHING_BELOW, gradRatio } from "../verdict.js";
+import { layout, lineWidth, runColors } from "../theme.js";
+import { guide, noData, react, runLabel, STEP_WINDOW, StickyLogRange, tail } from "./plot.js";
+
+export function ratioChart(el, store) {
+  const range = new StickyLogRange(0.25, 4);
+  return {
+    name: "ratio",
+    cost: "plotly",
+    el,
+    reset: () => range.reset(),
+    draw() {
+      const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
+      if (!states.length) return noData(el), 0;
+      const colors = runColors(states);
+      const traces = states.map((s) => ({
+        type: "scatter",
+        mode: "lines",
+        x: tail(s.steps, STEP_WINDOW),
+        y: tail(s.weightGradNorm, STEP_WINDOW).map(gradRatio),
+        name: runLabel(s),
+        line: { color: colors.get(s.run.id), width: lineWidth() },
+        meta: { run: s.run.id },
+      }));
+      const x0 = Math.min(...traces.map((tr) => tr.x[0]));
+      const x1 = Math.max(...traces.map((tr) => tr.x[tr.x.length - 1]));
+      traces.push(guide(x0, x1, VANISHING_BELOW, t("chart.ratio.zone")));
+      const lay = layout({ x: t("axis.step"), y: t("axis.ratio"), ylog: true });
+      lay.yaxis.range = range.fit([1, VANISHING_BELOW, ...traces.flatMap((tr) => tr.y.filter((_, i) => i % 4 === 0))]);
+      react(el, traces, lay);
+      return Math.max(...states.map((s) => s.latestT));
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// i. Depth sweep: first-layer gradient against depth per activation, log y, with each activation's bound.
+
+import { activationName, t } from "../i18n.js";
+import { activationColor, layout, lineWidth, markerSize } from "../theme.js";
+import { react } from "./plot.js";
+
+export function sweepChart(el, getSweep) {
+  return {
+    name: "sweep",
+    cost: "plotly",
+    el,
+    draw() {
+      const sweep = getSweep();
+      if (!sweep) return 0;
+      const traces = [];
+      sweep.series.forEach((s, i) => {
+        const color = activationColor(s.activation, i);
+        traces.push({ type: "scatter", mode: "lines+markers", x: sweep.depths, y: s.grad, name: activationName(s.activation), line: { color, width: lineWidth() }, marker: { size: markerSize(), color }, meta: { activation: s.activation } });
+        if (s.bound) {
+          const name = t("chart.sweep.bound", { activation: activationName(s.activation) });
+          traces.push({ type: "scatter", mode: "lines", x: sweep.depths, y: s.bound, name, line: { color, width: 2, dash: "dash" } });
+        }
+      });
+      react(el, traces, layout({ x: t("axis.depth"), y: t("axis.first_grad"), ylog: true }));
+      return 0;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+// f. Update ratio ||dW_k|| / ||W_k|| per layer, log axis, with the 1e-3 rule-of-thumb guide line.
+
+import { t } from "../i18n.js";
+import { layout, OKABE_ITO } from "../theme.js";
+import { guide, layerLabels, noData, react, StickyLogRange } from "./plot.js";
+
+export const UPDATE_RATIO_GUIDE = 1e-3;
+
+export function updateChart(el, store) {
+  const range = new StickyLogRange(0.25, 3);
+  return {
+    name: "update",
+    cost: "plotly",
+    el,
+    reset: () => range.reset(),
+    draw() {
+      const s = store.runs.values().next().value;
+      const rec = s?.latestFull;
+      if (!rec) return noData(el), 0;
+      const x = layerLabels(s.run.layer_names);
+      const y = rec.layers.map((l) => l.update_ratio ?? null);
+      const traces = [
+        { type: "bar", x, y, name: t("axis.update_ratio"), marker: { color: OKABE_ITO.blue }, showlegend: false },
+        guide(x[0], x[x.length - 1], UPDATE_RATIO_GUIDE, t("chart.update.guide")),
+      ];
+      const lay = layout({ x: t("axis.layer"), y: t("axis.update_ratio"), ylog: true });
+      lay.yaxis.range = range.fit([...y, UPDATE_RATIO_GUIDE]);
+      lay.xaxis.type = "category";
+      react(el, traces, lay);
+      return rec.t || 0;
+    },
+  };
+}

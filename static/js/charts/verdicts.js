@@ -1,0 +1,60 @@
+// The verdict in plain words per run, with status and step: what the room reads first.
+
+import { $, h, SEL } from "../dom.js";
+import { t } from "../i18n.js";
+import { sci } from "../format.js";
+import { verdictOf } from "../verdict.js";
+import { runColors } from "../theme.js";
+import { runLabel } from "./plot.js";
+
+function sentence(v) {
+  if (v.kind === "vanishing" || v.kind === "healthy" || v.kind === "exploding") {
+    const ratio = v.kind === "exploding" ? sci(v.ratio, 2) : sci(v.ratio, 1);
+    return t(`verdict.${v.kind}`, { ratio });
+  }
+  if (v.kind === "diverged") return t("verdict.diverged", { step: v.step });
+  if (v.kind === "failed") return t("verdict.failed", { reason: v.reason });
+  return t("verdict.waiting");
+}
+
+export function verdictsView(root, store) {
+  const box = $(SEL.verdicts, root);
+  const statusEl = $(SEL.status, root);
+  const stepEl = $(SEL.step, root);
+  let shown = "";
+  return {
+    name: "verdicts",
+    cost: "dom",
+    el: box,
+    draw() {
+      const states = Array.from(store.runs.values());
+      if (!states.length) return 0;
+      const colors = runColors(states);
+      const many = states.length > 1;
+      const rows = states.map((s) => ({ s, v: verdictOf(s) }));
+      const key = JSON.stringify(rows.map(({ s, v }) => [s.run.id, v.kind, v.kind === "waiting" ? 0 : sci(v.ratio ?? 0, 1), v.step, document.documentElement.lang, runLabel(s)]));
+      if (key !== shown) {
+        shown = key;
+        box.replaceChildren(
+          ...rows.map(({ s, v }) =>
+            h(
+              "p",
+              { class: "verdict", "data-kind": v.kind, "data-run": s.run.id, "data-ratio": v.ratio ?? "" },
+              many ? h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }) : null,
+              many ? h("strong", { class: "run-label", text: runLabel(s) }) : null,
+              h("span", { class: "verdict-short", text: t(`verdict.short.${v.kind}`) }),
+              h("span", { class: "verdict-text", text: sentence(v) }),
+            ),
+          ),
+        );
+      }
+      const status = store.status();
+      statusEl.textContent = t(`status.${status}`);
+      statusEl.dataset.status = status;
+      const step = Math.max(...states.map((s) => s.run.step ?? s.lastStep));
+      const max = states[0].run.max_steps;
+      stepEl.textContent = max ? t("run.step_of", { step, max }) : t("run.step", { step });
+      return 0;
+    },
+  };
+}

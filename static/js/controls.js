@@ -1,0 +1,73 @@
+// Play/pause, step, reset and speed for a run or a group: REST calls only (the socket brings the result).
+
+import { $, EVENTS, SEL } from "./dom.js";
+import { on } from "./bus.js";
+import { api } from "./api.js";
+import { t } from "./i18n.js";
+import { bind } from "./keys.js";
+
+export const SPEEDS = [1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 0]; // steps/s; 0 = as fast as it goes
+
+const speedText = (v) => (v === 0 ? t("controls.speed_max") : t("controls.speed_value", { n: v }));
+
+/** kind: "run" | "group"; getState() -> {status, stepsPerSecond} from the store. */
+export function initControls(kind, id, getState) {
+  const root = $(SEL.controls);
+  if (!root) return null; // read-only viewer
+  const play = $(SEL.playToggle, root);
+  const slider = $(SEL.speed, root);
+  const out = $(SEL.speedValue, root);
+  const error = $(SEL.controlError, root);
+  let speedTouched = false;
+
+  async function act(action) {
+    try {
+      error.hidden = true;
+      const answer = await api.act(kind, id, action);
+      if (answer?.status) reflect(answer.status);
+    } catch (e) {
+      error.textContent = t("error.server", { error: e.message });
+      error.hidden = false;
+    }
+  }
+
+  function reflect(status) {
+    play.dataset.state = status === "running" ? "pause" : "play";
+    play.disabled = !["running", "paused", "created"].includes(status);
+  }
+
+  const togglePlay = () => act(play.dataset.state === "pause" ? "pause" : "resume");
+  play.addEventListener("click", togglePlay);
+  $(SEL.stepButton, root).addEventListener("click", () => act("step"));
+  $(SEL.resetButton, root).addEventListener("click", () => act("reset"));
+  slider.addEventListener("input", () => {
+    speedTouched = true;
+    out.textContent = speedText(SPEEDS[slider.valueAsNumber]);
+  });
+  slider.addEventListener("change", async () => {
+    try {
+      await api.patch(kind, id, { steps_per_second: SPEEDS[slider.valueAsNumber] });
+    } catch (e) {
+      error.textContent = t("error.server", { error: e.message });
+      error.hidden = false;
+    }
+  });
+  bind(" ", togglePlay);
+  bind("ArrowRight", () => act("step"));
+  bind("r", () => act("reset"));
+
+  function sync() {
+    const { status, stepsPerSecond } = getState();
+    if (status) reflect(status);
+    if (!speedTouched && stepsPerSecond !== undefined) {
+      const i = SPEEDS.indexOf(stepsPerSecond);
+      slider.value = String(i >= 0 ? i : SPEEDS.findIndex((v) => v >= stepsPerSecond || v === 0));
+    }
+    out.textContent = speedText(SPEEDS[slider.valueAsNumber]);
+  }
+  on(EVENTS.storeStatus, sync);
+  on(EVENTS.storeSnapshot, sync);
+  on(EVENTS.lang, sync);
+  sync();
+  return { togglePlay };
+}

@@ -1,0 +1,35 @@
+// /groups/{id}: 2-4 runs side by side, shared log axes, in lockstep (one socket for the group).
+
+import { $, h, SEL } from "../dom.js";
+import { t } from "../i18n.js";
+import { startLive } from "./live.js";
+import { gradflowChart } from "../charts/gradflow.js";
+import { ratioChart } from "../charts/ratio.js";
+import { derivChart } from "../charts/deriv.js";
+import { lossChart } from "../charts/loss.js";
+import { runLabel } from "../charts/plot.js";
+
+const groupId = $(SEL.view).dataset.groupId;
+const plot = (name) => $(SEL.plot(name));
+
+function makeCharts(store) {
+  return [
+    gradflowChart(plot("gradflow"), store),
+    ratioChart(plot("ratio"), store),
+    derivChart(plot("deriv"), store),
+    lossChart(plot("loss"), store),
+  ];
+}
+
+function onSnapshot(store) {
+  const states = Array.from(store.runs.values());
+  const title = states.map(runLabel).join(" · ");
+  $(SEL.viewTitle).textContent = `${t("group.title")}: ${title}`;
+  document.title = `${title} · ${t("app.name")}`;
+  const readonly = document.body.classList.contains("readonly") ? "?view=1" : "";
+  $(SEL.runLinks)?.replaceChildren(
+    ...states.map((s) => h("li", {}, h("a", { href: `/runs/${encodeURIComponent(s.run.id)}${readonly}`, text: `${t("run.open")}: ${runLabel(s)}` }))),
+  );
+}
+
+startLive("group", groupId, makeCharts, { onSnapshot });

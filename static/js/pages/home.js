@@ -1,0 +1,17 @@
+// /: the presets gallery, the builder form (from /api/schema) and the runs on this server.
+
+import { EVENTS } from "../dom.js";
+import { on } from "../bus.js";
+import { initChrome } from "../chrome.js";
+import { initGallery, renderGallery } from "../gallery.js";
+import { initBuilder, relabelBuilder } from "../builder.js";
+import { initRunList, renderRuns } from "../runlist.js";
+
+const session = await initChrome();
+await Promise.all([initGallery(session.readonly), initBuilder(), initRunList(session.readonly)]);
+on(EVENTS.lang, () => {
+  renderGallery();
+  relabelBuilder();
+  renderRuns();
+});
+document.body.dataset.ready = "home";

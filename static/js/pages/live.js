@@ -1,0 +1,78 @@
+// What the run view and the comparison view share: socket -> store -> charts, controls, verdicts, export.
+
+import { $, EVENTS, SEL } from "../dom.js";
+import { emit, on } from "../bus.js";
+import { t } from "../i18n.js";
+import { bind } from "../keys.js";
+import { initChrome } from "../chrome.js";
+import { initControls } from "../controls.js";
+import { initPngExport } from "../export.js";
+import { StreamSocket } from "../socket.js";
+import { Store } from "../store.js";
+import { markAllDirty, markDirty, register } from "../scheduler.js";
+import { verdictsView } from "../charts/verdicts.js";
+
+/** The page's live objects, for the browser tests and bench/render.py (import this module to reach them). */
+export const live = { store: null, socket: null, charts: [] };
+
+function showNotice(text) {
+  const notice = $(SEL.notice);
+  notice.textContent = text;
+  notice.hidden = !text;
+}
+
+/** kind "run" | "group"; makeCharts(store) -> [chart views] in redraw order. */
+export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } = {}) {
+  const store = new Store();
+  live.store = store;
+  await initChrome();
+
+  const views = [verdictsView($(SEL.view), store), ...makeCharts(store)];
+  for (const v of views) {
+    if (!v.markDirty) v.markDirty = () => markDirty(v);
+    register(v);
+  }
+  live.charts = views;
+  on(EVENTS.storeChange, ({ reset }) => {
+    if (reset) views.forEach((v) => v.reset?.());
+    markAllDirty();
+  });
+  on(EVENTS.storeSnapshot, () => onSnapshot(store));
+  on(EVENTS.lang, () => {
+    onSnapshot(store);
+    markAllDirty();
+  });
+  on(EVENTS.theme, () => {
+    markAllDirty();
+    window.dispatchEvent(new Event("resize")); // Plotly's responsive charts refit their new boxes
+  });
+
+  const share = $(SEL.shareLink);
+  if (share) share.href = `${location.pathname}?view=1`;
+  initPngExport();
+  bind("ArrowDown", () => emit(EVENTS.walk, { delta: 1 }));
+  bind("ArrowUp", () => emit(EVENTS.walk, { delta: -1 }));
+
+  const first = () => store.runs.values().next().value;
+  initControls(kind, id, () => ({
+    status: store.runs.size ? store.status() : undefined,
+    stepsPerSecond: first()?.run.steps_per_second,
+  }));
+
+  const path = kind === "group" ? `/ws/groups/${encodeURIComponent(id)}` : `/ws/runs/${encodeURIComponent(id)}`;
+  const socket = new StreamSocket(path, (msg) => store.apply(msg));
+  live.socket = socket;
+  const conn = $(SEL.conn);
+  on(EVENTS.conn, ({ state, code, reason }) => {
+    conn.hidden = false;
+    conn.dataset.state = state;
+    conn.textContent = state === "closed" ? t("conn.closed", { reason }) : t(`conn.${state}`);
+    if (code === 4404) {
+      showNotice(t(kind === "group" ? "group.not_found" : "run.not_found", { id }));
+      $(SEL.grid)?.setAttribute("hidden", "");
+    }
+  });
+  socket.connect();
+  document.body.dataset.ready = "live";
+  return live;
+}

@@ -1,0 +1,85 @@
+// Redraws: at most one Plotly redraw per animation frame, the dirty charts in turn; DOM panels ride along.
+
+const charts = []; // {name, cost: "plotly" | "dom", draw() -> newest server time drawn (s) or 0, el}
+const dirty = new Set();
+const visible = new Map(); // chart -> on screen (charts off screen wait until scrolled to)
+let cursor = 0;
+let scheduled = false;
+
+/** What bench/render.py reads: per-redraw durations and step-to-paint latencies. */
+export const metrics = { redraws: [], latencies: [], draws: {}, frames: 0 };
+const METRIC_CAP = 5000;
+
+const observer =
+  "IntersectionObserver" in window
+    ? new IntersectionObserver(
+        (entries) => {
+          for (const e of entries) {
+            const chart = charts.find((c) => c.el === e.target);
+            if (chart) visible.set(chart, e.isIntersecting);
+          }
+          schedule();
+        },
+        { rootMargin: "200px" },
+      )
+    : null;
+
+export function register(chart) {
+  charts.push(chart);
+  metrics.draws[chart.name] = 0;
+  if (chart.el && observer) observer.observe(chart.el);
+  markDirty(chart);
+  return chart;
+}
+
+export function markDirty(chart) {
+  dirty.add(chart);
+  schedule();
+}
+
+export const markAllDirty = () => charts.forEach(markDirty);
+
+function schedule() {
+  if (scheduled || dirty.size === 0) return;
+  scheduled = true;
+  requestAnimationFrame(frame);
+}
+
+const onScreen = (chart) => visible.get(chart) !== false;
+
+function record(list, value) {
+  list.push(value);
+  if (list.length > METRIC_CAP) list.splice(0, list.length - METRIC_CAP);
+}
+
+function draw(chart) {
+  dirty.delete(chart);
+  const t0 = performance.now();
+  const dataT = chart.draw();
+  metrics.draws[chart.name] += 1;
+  if (chart.cost === "plotly") {
+    record(metrics.redraws, { name: chart.name, ms: performance.now() - t0 });
+    if (dataT) {
+      // After this frame's paint: a message posted from inside rAF runs once the frame is on screen.
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => record(metrics.latencies, Date.now() - dataT * 1000);
+      channel.port2.postMessage(0);
+    }
+  }
+}
+
+function frame() {
+  scheduled = false;
+  metrics.frames += 1;
+  for (const chart of charts) if (chart.cost === "dom" && dirty.has(chart)) draw(chart);
+  const n = charts.length;
+  for (let i = 0; i < n; i++) {
+    const chart = charts[(cursor + i) % n];
+    if (chart.cost === "plotly" && dirty.has(chart) && onScreen(chart)) {
+      cursor = (cursor + i + 1) % n;
+      draw(chart);
+      break;
+    }
+  }
+  if ([...dirty].some(onScreen)) schedule();
+}

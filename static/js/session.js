@@ -1,0 +1,34 @@
+// Who is looking: the presenter gets controls; a read-only viewer (?view=1 or presenter=false) gets none.
+
+import { $, $$, SEL } from "./dom.js";
+import { api } from "./api.js";
+
+export const urlReadonly = () => document.body.dataset.readonly === "1";
+
+/** {presenter, lecture, viewer_url}; a server without the route counts as a presenter on this machine. */
+export async function loadSession() {
+  let session;
+  try {
+    session = await api.session();
+  } catch {
+    session = { presenter: true, lecture: false, viewer_url: null };
+  }
+  const readonly = urlReadonly() || session.presenter === false;
+  if (readonly) {
+    document.body.classList.add("readonly");
+    for (const sel of [SEL.controls, SEL.builderSection]) for (const el of $$(sel)) el.remove();
+  }
+  return { ...session, readonly };
+}
+
+/** The read-only link to this very view (viewer_url's origin when the server gives one: its LAN address). */
+export function viewerLink(session) {
+  const origin = session.viewer_url ? new URL(session.viewer_url).origin : location.origin;
+  const url = new URL(location.pathname, origin);
+  url.searchParams.set("view", "1");
+  const lang = new URL(location.href).searchParams.get("lang");
+  if (lang) url.searchParams.set("lang", lang);
+  return url.href;
+}
+
+export const hasControls = () => Boolean($(SEL.controls));

@@ -1,0 +1,131 @@
+// The one store: the only `switch` on the wire's message types. Charts read it; only the socket feeds it.
+
+import { EVENTS } from "./dom.js";
+import { emit } from "./bus.js";
+
+const STEP_CAP = 1200; // every-step points kept per run; past it the older half is thinned 2:1
+const FULL_CAP = 150; // display-rate records kept per run (histograms, accuracy)
+
+const isFull = (rec) => rec.train_acc !== undefined || (rec.layers?.[0]?.mean_act_deriv ?? null) !== null;
+
+/** One run's state: its metadata, every-step series (bounded), display-rate records (bounded). */
+export class RunState {
+  constructor(run) {
+    this.run = run;
+    this.clear();
+  }
+
+  clear() {
+    this.steps = []; // step numbers
+    this.loss = []; // train loss per step (nats; null if not finite)
+    this.weightGradNorm = []; // per step: [per layer ||dL/dW_k||] input -> output
+    this.full = []; // display-rate step records, oldest first
+    this.latest = null; // newest step record (any kind)
+    this.latestFull = null; // newest display-rate record
+    this.latestT = 0; // server time (s) of the newest record
+    this.divergedStep = null;
+    this.boundary = null;
+  }
+
+  get lastStep() {
+    return this.steps.length ? this.steps[this.steps.length - 1] : 0;
+  }
+
+  pushCompact(step, loss, grads) {
+    if (this.steps.length && step <= this.lastStep) return;
+    if (this.steps.length >= STEP_CAP) this.thin();
+    this.steps.push(step);
+    this.loss.push(loss);
+    this.weightGradNorm.push(grads);
+    if (this.divergedStep === null && (loss === null || grads.some((g) => g === null))) this.divergedStep = step;
+  }
+
+  thin() {
+    const half = this.steps.length >> 1;
+    const keep = (_, i) => i >= half || i % 2 === 0;
+    this.steps = this.steps.filter(keep);
+    this.loss = this.loss.filter(keep);
+    this.weightGradNorm = this.weightGradNorm.filter(keep);
+  }
+
+  pushRecord(rec) {
+    if (this.steps.length && rec.step < this.lastStep) this.clear(); // the run was reset
+    this.pushCompact(rec.step, rec.loss, rec.layers.map((l) => l.weight_grad_norm));
+    this.latest = rec;
+    this.latestT = Math.max(this.latestT, rec.t || 0);
+    if (rec.diverged && this.divergedStep === null) this.divergedStep = rec.diverged.step ?? rec.step;
+    if (rec.nonfinite && this.divergedStep === null) this.divergedStep = rec.step;
+    if (rec.boundary) this.boundary = rec.boundary;
+    if (isFull(rec)) {
+      this.latestFull = rec;
+      this.full.push(rec);
+      if (this.full.length > FULL_CAP) this.full.splice(0, this.full.length - FULL_CAP);
+    }
+  }
+
+  pushBetween(between) {
+    if (!between?.step) return;
+    for (let i = 0; i < between.step.length; i++) {
+      this.pushCompact(between.step[i], between.loss[i], between.weight_grad_norm[i]);
+    }
+  }
+}
+
+export class Store {
+  constructor() {
+    this.runs = new Map(); // run id -> RunState, in the server's order
+    this.group = null;
+    this.framesApplied = 0;
+  }
+
+  get order() {
+    return Array.from(this.runs.keys());
+  }
+
+  /** Apply one server message (see docs/protocol.md). */
+  apply(msg) {
+    switch (msg.type) {
+      case "snapshot": {
+        this.runs.clear();
+        this.group = msg.group ?? null;
+        for (const { run, history } of msg.runs) {
+          const state = new RunState(run);
+          for (const rec of history) state.pushRecord(rec);
+          this.runs.set(run.id, state);
+        }
+        emit(EVENTS.storeSnapshot, {});
+        for (const id of this.runs.keys()) emit(EVENTS.storeChange, { runId: id, full: true, reset: true });
+        break;
+      }
+      case "frame": {
+        const state = this.runs.get(msg.run);
+        if (!state) return;
+        const before = state.lastStep;
+        state.pushBetween(msg.between);
+        state.pushRecord(msg);
+        state.run.step = Math.max(state.run.step ?? 0, msg.step);
+        this.framesApplied += 1;
+        emit(EVENTS.storeChange, { runId: msg.run, full: isFull(msg), reset: msg.step < before });
+        break;
+      }
+      case "status": {
+        const state = this.runs.get(msg.run);
+        if (!state) return;
+        Object.assign(state.run, { status: msg.status, step: msg.step, reason: msg.reason ?? null });
+        const reset = msg.step === 0 && state.steps.length > 0;
+        if (reset) state.clear();
+        emit(EVENTS.storeStatus, { runId: msg.run, status: msg.status });
+        emit(EVENTS.storeChange, { runId: msg.run, full: true, reset });
+        break;
+      }
+      default:
+        break; // a newer server's message type: ignored
+    }
+  }
+
+  /** The group's status: "running" if any run runs, else the first run's. */
+  status() {
+    const states = Array.from(this.runs.values()).map((s) => s.run.status);
+    return states.includes("running") ? "running" : (states[0] ?? "created");
+  }
+}

@@ -1,0 +1,79 @@
+// Colours (Okabe-Ito: safe for colour-blind viewers), fonts and the shared Plotly layout, normal and projector.
+
+export const OKABE_ITO = {
+  black: "#000000",
+  orange: "#E69F00",
+  skyBlue: "#56B4E9",
+  green: "#009E73",
+  yellow: "#F0E442",
+  blue: "#0072B2",
+  vermillion: "#D55E00",
+  purple: "#CC79A7",
+};
+
+// The lecture's activations keep one colour everywhere (legend key = registry key).
+const ACTIVATION_COLOR = {
+  sigmoid: OKABE_ITO.vermillion,
+  relu: OKABE_ITO.blue,
+  leaky_relu: OKABE_ITO.green,
+  tanh: OKABE_ITO.orange,
+  gelu: OKABE_ITO.purple,
+};
+const SEQUENCE = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.orange, OKABE_ITO.skyBlue, OKABE_ITO.black];
+
+export const colorAt = (i) => SEQUENCE[i % SEQUENCE.length];
+
+/** run id -> colour: by activation when the runs differ in it, else by position. */
+export function runColors(states) {
+  const acts = states.map((s) => s.run.config?.activation);
+  const byActivation = new Set(acts).size === acts.length && acts.every((a) => a in ACTIVATION_COLOR);
+  return new Map(states.map((s, i) => [s.run.id, byActivation ? ACTIVATION_COLOR[acts[i]] : colorAt(i)]));
+}
+
+export const activationColor = (key, i) => ACTIVATION_COLOR[key] ?? colorAt(i);
+
+export const isProjector = () => document.body.classList.contains("projector");
+
+const FONT = 'system-ui, "Noto Sans CJK KR", "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", "Liberation Sans", sans-serif';
+
+export function fontSize() {
+  return isProjector() ? 18 : 13;
+}
+
+export const lineWidth = () => (isProjector() ? 4 : 2.5);
+export const markerSize = () => (isProjector() ? 11 : 7);
+
+function axis(title, extra = {}) {
+  return {
+    title: { text: title, standoff: 6 },
+    gridcolor: "#d9d9d9",
+    linecolor: "#333",
+    zeroline: false,
+    automargin: true,
+    ticks: "outside",
+    exponentformat: "power",
+    ...extra,
+  };
+}
+
+/** The base layout every chart extends; ranges stay put across redraws (uirevision). */
+export function layout({ x = "", y = "", ylog = false, xlog = false, y2 = null, legend = true } = {}) {
+  const size = fontSize();
+  const out = {
+    font: { family: FONT, size, color: "#111" },
+    margin: { l: 8, r: 8, t: legend ? 8 : 6, b: 8 },
+    paper_bgcolor: "#ffffff",
+    plot_bgcolor: "#ffffff",
+    showlegend: legend,
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size } },
+    xaxis: axis(x, xlog ? { type: "log" } : {}),
+    yaxis: axis(y, ylog ? { type: "log" } : {}),
+    hovermode: "closest",
+    uirevision: "keep",
+    transition: { duration: 0 },
+  };
+  if (y2) out.yaxis2 = axis(y2, { overlaying: "y", side: "right", range: [0, 1.02], showgrid: false });
+  return out;
+}
+
+export const CONFIG = { displayModeBar: false, responsive: true, displaylogo: false, scrollZoom: false };

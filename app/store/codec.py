@@ -5,6 +5,8 @@ import math
 import sys
 from array import array
 
+import orjson
+
 from app.ml.records import LayerRecord, StepRecord
 
 # LayerRecord fields taken on display-rate steps only, stored column-wise (one list per metric) in `metrics`.
@@ -50,8 +52,12 @@ def unpack(blob: bytes | str | None) -> list[float | None] | None:
     return arr.tolist()
 
 
-def to_row(run_id: str, rec: StepRecord) -> tuple:
-    """(run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics) for one INSERT."""
+def to_row(run_id: str, rec: StepRecord, prev_boundary: dict | None = None) -> tuple:
+    """(run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics) for one INSERT.
+
+    A boundary equal to prev_boundary (the run's last stored one) is stored as a mark, not again: a stuck
+    network's boundary repeats for most of the run, and it is ~6 KB a step.
+    """
     layers = rec.layers
     bias = [lr.bias_grad_norm for lr in layers]
     metrics = None
@@ -63,11 +69,12 @@ def to_row(run_id: str, rec: StepRecord) -> tuple:
             v = getattr(rec, k)
             if v is not None:
                 m[k] = v
+        if rec.boundary is not None and rec.boundary == prev_boundary:
+            del m["boundary"]
+            m["boundary_same"] = True
         if rec.extra:
             m["extra"] = rec.extra
-        metrics = json.dumps(
-            m, separators=(",", ":")
-        )  # allow_nan: NaN/Infinity tokens are fine in our own file
+        metrics = _dumps(m)
     return (
         run_id,
         rec.step,
@@ -79,8 +86,20 @@ def to_row(run_id: str, rec: StepRecord) -> tuple:
     )
 
 
-def from_row(row: tuple, layer_names: list[str]) -> StepRecord:
-    """A stored (step, t, loss, weight_grad_norm, bias_grad_norm, metrics) row back into a StepRecord."""
+def _dumps(m: dict) -> str:
+    """orjson (~10x faster: the boundary grid dominates) when every float is finite; json keeps NaN/inf tokens."""
+    floats = [m.get(k) for k in ("train_acc", "test_acc", "test_loss")]
+    for k, values in m.get("layers", {}).items():
+        if k != "grad_hist":
+            floats += values
+    if "diverged" in m or "extra" in m or not all(v is None or math.isfinite(v) for v in floats):
+        return json.dumps(m, separators=(",", ":"))  # NaN/Infinity tokens are fine in our own file
+    return orjson.dumps(m).decode()
+
+
+def from_row(row: tuple, layer_names: list[str], prev_boundary: dict | None = None) -> StepRecord:
+    """A stored (step, t, loss, weight_grad_norm, bias_grad_norm, metrics) row back into a StepRecord;
+    prev_boundary is the last boundary read before it (read rows in step order)."""
     step, t, loss, wgn, bgn, metrics = row
     weights = unpack(wgn)
     biases = unpack(bgn) or [None] * len(weights)
@@ -92,7 +111,7 @@ def from_row(row: tuple, layer_names: list[str]) -> StepRecord:
         for k, values in cols.items():
             setattr(lr, k, values[i])
         layers.append(lr)
-    return StepRecord(
+    rec = StepRecord(
         step=step,
         loss=math.nan if loss is None else loss,
         layers=layers,
@@ -101,6 +120,18 @@ def from_row(row: tuple, layer_names: list[str]) -> StepRecord:
         extra=m.get("extra", {}),
         **{k: m.get(k) for k in STEP_EXTRAS},
     )
+    if m.get("boundary_same"):
+        rec.boundary = prev_boundary
+    return rec
+
+
+def to_rows(run_id: str, records: list[StepRecord]) -> list[tuple]:
+    """Rows of a whole history in step order (repeated boundaries stored once)."""
+    rows, prev = [], None
+    for rec in records:
+        rows.append(to_row(run_id, rec, prev))
+        prev = rec.boundary if rec.boundary is not None else prev
+    return rows
 
 
 def from_wire(d: dict) -> StepRecord:

@@ -44,6 +44,7 @@ class Recorder:
         self._accepted: set[str] = set()  # live run ids being recorded (others, e.g. replays, are ignored)
         self._ids: dict[str, str] = {}  # live run id -> record id (differs only when the id was taken)
         self._last_step: dict[str, int] = {}  # record id -> last step written (a lower one means a reset)
+        self._boundary: dict[str, dict | None] = {}  # record id -> last boundary written
         self._conn: sqlite3.Connection | None = None
         self._thread = threading.Thread(target=self._run, name="gradcast-recorder", daemon=True)
         if disabled is not None:
@@ -182,8 +183,11 @@ class Recorder:
                     if rec.step <= self._last_step.get(rid, 0):  # a reset: the run starts over
                         self._flush_rows(conn, rows)
                         conn.execute("DELETE FROM steps WHERE run_id = ? AND step >= ?", (rid, rec.step))
+                        self._boundary[rid] = None
                     self._last_step[rid] = rec.step
-                    rows.append(codec.to_row(rid, rec))
+                    rows.append(codec.to_row(rid, rec, self._boundary.get(rid)))
+                    if rec.boundary is not None:
+                        self._boundary[rid] = rec.boundary
                     touched[rid] = rec.step
                 elif kind == "create":
                     self._flush_rows(conn, rows)
@@ -236,6 +240,7 @@ class Recorder:
             conn.execute("DELETE FROM runs WHERE id = ?", (rid,))
         self._ids[live_id] = rid
         self._last_step[rid] = 0
+        self._boundary[rid] = None
         config = info.get("config") or {}
         if hasattr(config, "model_dump"):
             config = config.model_dump(mode="json")

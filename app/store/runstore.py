@@ -105,7 +105,7 @@ class RunStore:
 
     def history(self, rid: str, layer_names: list[str]) -> Iterator[StepRecord]:
         """Every recorded step in order, fetched in chunks (a long run does not sit in memory at once)."""
-        last = 0
+        last, boundary = 0, None
         while True:
             with self._conn() as conn:
                 rows = conn.execute(
@@ -114,7 +114,9 @@ class RunStore:
                     (rid, last, HISTORY_CHUNK),
                 ).fetchall()
             for row in rows:
-                yield codec.from_row(row, layer_names)
+                rec = codec.from_row(row, layer_names, boundary)
+                boundary = rec.boundary if rec.boundary is not None else boundary
+                yield rec
             if len(rows) < HISTORY_CHUNK:
                 return
             last = rows[-1][0]
@@ -187,7 +189,7 @@ class RunStore:
             conn.executemany(
                 "INSERT OR REPLACE INTO steps (run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [codec.to_row(rid, r) for r in records],
+                codec.to_rows(rid, records),
             )
             conn.executemany(
                 "INSERT INTO events (run_id, t, status, step, reason) VALUES (?, ?, ?, ?, ?)",

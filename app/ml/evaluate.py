@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -11,11 +13,33 @@ from app.ml.model import MLP
 
 GRID_SIZE = 40  # boundary cells per axis: 1,600 points, a fraction of a millisecond for a small net
 GRID_MARGIN = 0.5  # in standardised data units beyond the outermost point
-EVAL_MAX_TRAIN = 1000  # train_acc is measured on at most this many (fixed, evenly spaced) training points
+EVAL_MAX_TRAIN = 500  # train_acc is measured on at most this many (fixed, evenly spaced) training points
+EVAL_BUDGET = 0.05  # auto schedule: evaluation may cost about this fraction of the training time
+
+# A deterministic cost model (the schedule must not depend on the clock, or records would not repeat).
+# Calibrated on a 2-core CPU, torch 2.x, 1 thread: per-layer dispatch overheads and multiply-add rates.
+STEP_OVERHEAD_S = 90e-6  # per layer per training step (forward, backward, optimizer)
+EVAL_OVERHEAD_S = 20e-6  # per layer per no-grad forward
+STEP_MACS_PER_S = 25e9  # training: forward + backward ~ 3 multiply-adds per parameter per row
+EVAL_MACS_PER_S = 50e9
 
 
 def _evenly_spaced(n: int, k: int) -> Tensor:
     return torch.arange(n) if n <= k else torch.linspace(0, n - 1, k).long()
+
+
+def eval_rows(data: DataSplit, is_2d: bool) -> int:
+    """Rows in one evaluation pass: train subset + test set (+ the boundary grid)."""
+    return min(len(data.y_train), EVAL_MAX_TRAIN) + len(data.y_test) + (GRID_SIZE**2 if is_2d else 0)
+
+
+def suggested_eval_every(
+    n_layers: int, n_params: int, batch_size: int, rows: int, budget: float = EVAL_BUDGET
+) -> int:
+    """Steps between evaluations so that they cost about `budget` of training (cost model above)."""
+    t_step = n_layers * STEP_OVERHEAD_S + 3 * batch_size * n_params / STEP_MACS_PER_S
+    t_eval = n_layers * EVAL_OVERHEAD_S + rows * n_params / EVAL_MACS_PER_S
+    return max(1, math.ceil(t_eval / (budget * t_step)))
 
 
 class Evaluator:

@@ -13,8 +13,16 @@ from app.ml.model import MLP, Capture
 # (zeros included) count in the first bin, values at or above the last edge in the last bin.
 HIST_EDGES: list[float] = [10.0 ** (e / 2) for e in range(-24, 5)]
 HIST_BINS = len(HIST_EDGES) - 1
+HIST_LOG10_MIN = -12.0
 HIST_SAMPLE = 4096  # elements per layer: histc over whole tensors costs up to 2.8x a step
 SATURATED_DERIV = 0.01  # a'(z) below this on the whole batch counts a unit as saturated
+
+
+def hist_bins(values: Tensor) -> Tensor:
+    """Bin index of each |value| on HIST_EDGES: half-decades from 1e-12, clamped to the first and last bin."""
+    # log10 arithmetic instead of bucketize (5x faster on CPU); 0 -> -inf -> bin 0, nan -> last bin.
+    pos = torch.nan_to_num((torch.log10(values.abs()) - HIST_LOG10_MIN) * 2.0, nan=HIST_BINS, neginf=0.0)
+    return pos.floor_().clamp_(0, HIST_BINS - 1).long()
 
 
 def _strided_sample(numel: int) -> Tensor:
@@ -37,7 +45,6 @@ class Probe:
         self._sample_idx = [_strided_sample(w.numel()) for w in self.weights]
         sizes = torch.tensor([len(i) for i in self._sample_idx])
         self._hist_offsets = torch.repeat_interleave(torch.arange(self.n_layers) * HIST_BINS, sizes)
-        self._inner_edges = torch.tensor(HIST_EDGES[1:-1])
 
     def grad_norms(self, loss: Tensor) -> tuple[list[float], list[float], float]:
         """(weight_grad_norms, bias_grad_norms, loss): one fused _foreach_norm and one .tolist()."""
@@ -49,42 +56,45 @@ class Probe:
 
     def grad_display(self, captures: list[Capture]) -> dict[str, Tensor]:
         """Display metrics that need this step's gradients; call after backward, before clip and step."""
-        hidden = [c for c in captures if c.z is not None]
         out: dict[str, Tensor] = {
             "act_grad_norm": torch.stack(torch._foreach_norm([c.h.grad for c in captures])),  # (L,)
         }
+        hidden = [c for c in captures if c.z is not None]
         if hidden:
-            derivs = [self.activation.deriv(c.z.detach(), self.cfg) for c in hidden]  # each (B, width)
-            out["mean_act_deriv"] = torch.stack([d.mean() for d in derivs])
+            # Every hidden layer is (B, width): one stacked tensor, a handful of ops whatever the depth.
+            deriv = self.activation.deriv(torch.stack([c.z.detach() for c in hidden]), self.cfg)  # (N, B, W)
+            out["mean_act_deriv"] = deriv.mean(dim=(1, 2))  # (N,)
             if self.activation.kind == "saturating":
-                out["saturated_frac"] = torch.stack(
-                    [(d < SATURATED_DERIV).all(dim=0).float().mean() for d in derivs]
-                )
+                # saturated on the whole batch <=> the largest a'(z) over the batch is below the threshold
+                out["saturated_frac"] = (deriv.amax(dim=1) < SATURATED_DERIV).float().mean(dim=1)
             if self.activation.kind == "rectifying":
-                out["dead_frac"] = torch.stack(
-                    [(c.a.detach() == 0).all(dim=0).float().mean() for c in hidden]
-                )
+                acts = torch.stack([c.a.detach() for c in hidden])  # (N, B, W)
+                out["dead_frac"] = (acts.abs().amax(dim=1) == 0).float().mean(dim=1)  # 0 on the whole batch
         sample = torch.cat(
             [w.grad.reshape(-1)[i] for w, i in zip(self.weights, self._sample_idx, strict=True)]
         )
-        bins = torch.bucketize(sample.abs(), self._inner_edges, right=True) + self._hist_offsets
+        bins = hist_bins(sample) + self._hist_offsets
         out["grad_hist"] = torch.bincount(bins, minlength=self.n_layers * HIST_BINS)[
             : self.n_layers * HIST_BINS
         ]
         return out
 
     def snapshot_weights(self) -> list[Tensor]:
-        """Copies of the weights before the update (display steps only)."""
-        return [w.detach().clone() for w in self.weights]
+        """Copies of the weights before the update (display steps only), in one foreach call."""
+        return list(torch._foreach_mul([w.detach() for w in self.weights], 1.0))
 
     def weight_display(self, before: list[Tensor] | None) -> dict[str, Tensor]:
         """weight_norm after the update, and ||W_after - W_before|| and ||W_before|| for update_ratio."""
         after = [w.detach() for w in self.weights]
-        out = {"weight_norm": torch.stack(torch._foreach_norm(after))}
-        if before is not None:
-            out["update_norm"] = torch.stack(torch._foreach_norm(torch._foreach_sub(after, before)))
-            out["before_norm"] = torch.stack(torch._foreach_norm(before))
-        return out
+        if before is None:
+            return {"weight_norm": torch.stack(torch._foreach_norm(after))}
+        norms = torch._foreach_norm([*after, *torch._foreach_sub(after, before), *before])
+        n = self.n_layers
+        return {
+            "weight_norm": torch.stack(norms[:n]),
+            "update_norm": torch.stack(norms[n : 2 * n]),
+            "before_norm": torch.stack(norms[2 * n :]),
+        }
 
     def to_lists(self, tensors: dict[str, Tensor]) -> dict[str, list]:
         """One sync for all display tensors: flat concat, one .tolist(), split back (hist as ints)."""

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from app.ml.config import RunConfig
 from app.ml.datasets import DATASETS
-from app.ml.evaluate import Evaluator
+from app.ml.evaluate import Evaluator, eval_rows, suggested_eval_every
 from app.ml.instrument import HIST_EDGES, Probe
 from app.ml.model import Capture, build_model
 from app.ml.optim import OPTIMIZERS
@@ -22,11 +22,18 @@ BATCH_SEED_OFFSET = 0x5EED  # batch order has its own generator: changing the in
 
 
 class Trainer:
-    """Trains one RunConfig. step() -> StepRecord; display metrics on the first, every k-th and the last step."""
+    """Trains one RunConfig. step() -> StepRecord; display metrics on the first, every k-th and the last step.
+
+    Evaluation (train_acc, test_acc, test_loss, boundary) is a no-grad pass over up to ~2,300 rows, which for a
+    big network costs more than ten training steps, so it has its own rate: on a display step at least
+    `eval_every` steps after the last evaluation, and always on the first step, the last step, a forced
+    step(full=True) and evaluate_full(). On other display steps those four fields are None.
+    eval_every=None picks it from a cost model (about 5% of training time); 1 means every display step.
+    """
 
     hist_edges: list[float] = HIST_EDGES
 
-    def __init__(self, config: RunConfig, display_every: int = 10):
+    def __init__(self, config: RunConfig, display_every: int = 10, eval_every: int | None = None):
         self.config = config
         self.display_every = display_every  # k: settable at any time
         self.data = DATASETS[config.dataset].load(config)
@@ -35,7 +42,12 @@ class Trainer:
         self.layer_names: list[str] = self.model.layer_names  # input -> output
         self.optimizer = OPTIMIZERS[config.optimizer](self.model.parameters(), config)
         self.probe = Probe(self.model, config)
-        self.evaluator = Evaluator(self.data, DATASETS[config.dataset].is_2d)
+        is_2d = DATASETS[config.dataset].is_2d
+        self.evaluator = Evaluator(self.data, is_2d)
+        self.eval_every: int = eval_every or suggested_eval_every(  # settable at any time
+            len(self.layer_names), config.param_count(), config.batch_size, eval_rows(self.data, is_2d)
+        )
+        self._last_eval_step: int | None = None
         self.step_count = 0
         self.done = False
         self.diverged: dict | None = None
@@ -65,6 +77,7 @@ class Trainer:
             state = "diverged" if self.diverged else "finished"
             raise RuntimeError(f"the run is {state} at step {self.step_count}: no more steps")
         n = self.step_count + 1
+        forced = bool(full)
         full = self.is_display_step(n) if full is None else full
         xb, yb = self._next_batch()
         loss, captures = self._forward_backward(xb, yb, full)
@@ -87,7 +100,8 @@ class Trainer:
         record = StepRecord(step=n, loss=loss_value, layers=[], full=full, diverged=diverged)
         if full:
             display.update(self.probe.weight_display(before))
-            self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms)
+            evaluate = not diverged and (forced or self._eval_due(n))
+            self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms, evaluate)
         else:
             record.layers = [
                 LayerRecord(name, w, b) for name, w, b in zip(self.layer_names, w_norms, b_norms, strict=True)
@@ -107,6 +121,10 @@ class Trainer:
         loss.backward()
         return loss, captures
 
+    def _eval_due(self, step: int) -> bool:
+        last = self._last_eval_step
+        return step == 1 or step >= self.config.max_steps or last is None or step - last >= self.eval_every
+
     def _check_divergence(self, step: int, loss: float, w: list[float], b: list[float]) -> dict | None:
         """First non-finite gradient (input -> output) or loss ends the run."""
         for name, wn, bn in zip(self.layer_names, w, b, strict=True):
@@ -123,7 +141,12 @@ class Trainer:
         return self.diverged
 
     def _fill_display(
-        self, record: StepRecord, d: dict[str, list], w_norms: list[float], b_norms: list[float]
+        self,
+        record: StepRecord,
+        d: dict[str, list],
+        w_norms: list[float],
+        b_norms: list[float],
+        evaluate: bool,
     ) -> None:
         """Layer records with every display metric, then accuracies and the boundary."""
         n_hidden = len(self.layer_names) - 1
@@ -146,7 +169,8 @@ class Trainer:
                     grad_hist=d["grad_hist"][i],
                 )
             )
-        if record.diverged is None:
+        if evaluate:
+            self._last_eval_step = record.step
             ev = self.evaluator(self.model)
             record.train_acc, record.test_acc = ev["train_acc"], ev["test_acc"]
             record.test_loss, record.boundary = ev["test_loss"], ev["boundary"]
@@ -169,7 +193,7 @@ class Trainer:
         display = self.probe.grad_display(captures or [])
         display.update(self.probe.weight_display(None))
         record = StepRecord(step=self.step_count, loss=loss_value, layers=[], full=True)
-        self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms)
+        self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms, evaluate=True)
         self.optimizer.zero_grad(set_to_none=True)
         with torch.no_grad():
             for b, saved in zip(self.model.buffers(), buffers, strict=True):

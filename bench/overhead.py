@@ -1,0 +1,91 @@
+"""Instrumented vs plain training step time, measured side by side in one process.
+
+Three trainers on the same config take turns in blocks of steps, in a rotating order, for several rounds:
+  plain     forward, loss, backward, optimizer step (what any training loop does)
+  norms     Trainer.step() with no display steps: per-layer weight/bias grad norms and the loss every step
+  display   Trainer.step() with display_every=10: every metric at the display rate
+The figure is the median over rounds of (mode's time per step) / (plain's time per step in the same round).
+Goals: norms <= 1.05, display <= 1.15. Run: .venv/bin/python bench/overhead.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.ml.config import RunConfig  # noqa: E402
+from app.ml.trainer import Trainer  # noqa: E402
+
+NEVER = 10**9  # display_every for "no display steps" (step 1 is still full: it is run in the warm-up)
+
+
+def plain_step(tr: Trainer) -> None:
+    """The uninstrumented loop on the same model, optimizer and batch order."""
+    xb, yb = tr._next_batch()
+    loss = F.cross_entropy(tr.model(xb), yb)
+    tr.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    tr.optimizer.step()
+    tr.step_count += 1
+
+
+def time_block(mode: str, tr: Trainer, steps: int) -> float:
+    """Seconds per step over one block."""
+    start = time.perf_counter()
+    if mode == "plain":
+        for _ in range(steps):
+            plain_step(tr)
+    else:
+        for _ in range(steps):
+            tr.step()
+    return (time.perf_counter() - start) / steps
+
+
+def measure(name: str, cfg: RunConfig, steps: int, rounds: int) -> None:
+    """Print the per-step time of each mode and its median ratio to plain."""
+    trainers = {
+        "plain": Trainer(cfg, display_every=NEVER),
+        "norms": Trainer(cfg, display_every=NEVER),
+        "display": Trainer(cfg, display_every=10),
+    }
+    for mode, tr in trainers.items():  # warm-up (includes the always-full first step)
+        time_block(mode, tr, max(10, steps // 5))
+    modes = list(trainers)
+    ratios: dict[str, list[float]] = {"norms": [], "display": []}
+    per_step: dict[str, list[float]] = {m: [] for m in modes}
+    for r in range(rounds):
+        order = modes[r % 3 :] + modes[: r % 3]  # rotate so no mode always runs first
+        t = {m: time_block(m, trainers[m], steps) for m in order}
+        for m in modes:
+            per_step[m].append(t[m])
+        for m in ratios:
+            ratios[m].append(t[m] / t["plain"])
+    assert not any(tr.diverged for tr in trainers.values()), "a bench run diverged: pick a calmer config"
+    print(f"\n{name}: depth={cfg.depth} width={cfg.width} batch={cfg.batch_size} dataset={cfg.dataset}")
+    for m in modes:
+        print(f"  {m:8s} {statistics.median(per_step[m]) * 1e3:8.3f} ms/step")
+    print(f"  ratio norms/plain   {statistics.median(ratios['norms']):.3f}  (goal <= 1.05)")
+    print(f"  ratio display/plain {statistics.median(ratios['display']):.3f}  (goal <= 1.15, k=10)")
+
+
+def main() -> None:
+    torch.set_num_threads(1)
+    big = 1_000_000  # max_steps: never reached, so no forced last step
+    measure("default config", RunConfig(max_steps=big), steps=200, rounds=15)
+    measure(
+        "deep config",
+        RunConfig(depth=30, width=256, activation="relu", init="kaiming_normal", lr=0.01, max_steps=big),
+        steps=40,
+        rounds=11,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -230,6 +230,10 @@ class RunManager:
             "runs": [r.to_dict() for r in runs],
         }
 
+    def viewer_count(self, run: Run) -> int:
+        """Websockets watching this run, directly or through its group."""
+        return sum(len(self.hub.get(k).viewers) for k in run.streams if self.hub.get(k) is not None)
+
     def snapshot(self, key: str) -> dict:
         """The snapshot message (without seq) of stream "run:ID" or "group:ID"."""
         kind, ident = key.split(":", 1)

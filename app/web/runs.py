@@ -63,9 +63,10 @@ async def list_runs(manager: ManagerDep) -> list[dict]:
 async def get_run(
     run_id: str, manager: ManagerDep, history: Literal["records", "columns", "none"] = "records"
 ) -> dict:
-    """A run with its bounded history: step records (default) or the compact columns."""
+    """A run with its bounded history: step records (default) or the compact columns; and its viewer count."""
     run = manager.get_run(run_id)
     out = run.to_dict()
+    out["viewers"] = manager.viewer_count(run)
     if history == "records":
         out["history"] = run.history.as_records()
     elif history == "columns":

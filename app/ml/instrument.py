@@ -15,6 +15,7 @@ HIST_EDGES: list[float] = [10.0 ** (e / 2) for e in range(-24, 5)]
 HIST_BINS = len(HIST_EDGES) - 1
 HIST_LOG10_MIN = -12.0
 HIST_SAMPLE = 4096  # elements per layer: histc over whole tensors costs up to 2.8x a step
+TINY_NORM = 1e-15  # a float32 norm below this is recomputed in float64 (rare: only vanished layers)
 SATURATED_DERIV = 0.01  # a'(z) below this on the whole batch counts a unit as saturated
 
 
@@ -51,13 +52,19 @@ class Probe:
         grads = [p.grad for p in self.weights] + [p.grad for p in self.biases]
         norms = torch._foreach_norm(grads)
         vals = torch.stack([*norms, loss.detach()]).tolist()
+        for i, v in enumerate(vals[:-1]):
+            if 0.0 <= v < TINY_NORM:  # float32 squares underflow below ~1e-19: redo this one in float64
+                vals[i] = torch.linalg.vector_norm(grads[i], dtype=torch.float64).item()
         n = self.n_layers
         return vals[:n], vals[n : 2 * n], vals[-1]
 
     def grad_display(self, captures: list[Capture]) -> dict[str, Tensor]:
         """Display metrics that need this step's gradients; call after backward, before clip and step."""
         out: dict[str, Tensor] = {
-            "act_grad_norm": torch.stack(torch._foreach_norm([c.h.grad for c in captures])),  # (L,)
+            # float64: a vanished signal (1e-25 in a 30-layer sigmoid net) would square to 0 in float32
+            "act_grad_norm": torch.stack(
+                torch._foreach_norm([c.h.grad for c in captures], 2, dtype=torch.float64)
+            ),
         }
         hidden = [c for c in captures if c.z is not None]
         if hidden:

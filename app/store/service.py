@@ -20,6 +20,7 @@ class RecordService:
         self.store: RunStore | None = None
         self.recorder: Recorder | None = None
         self.open_error: str | None = None
+        self.replays: set = set()  # asyncio tasks feeding replayed runs (cancelled on close)
         if not record:
             self.open_error = OFF_BY_SETTING
             return
@@ -45,6 +46,8 @@ class RecordService:
         return out
 
     def close(self) -> None:
-        """Write what is queued (bounded), then stop the writer thread."""
+        """Stop replays, write what is queued (bounded), then stop the writer thread."""
+        for task in list(self.replays):
+            task.cancel()
         if self.recorder is not None:
             self.recorder.close()

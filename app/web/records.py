@@ -1,5 +1,6 @@
 """Routes: recorded runs - list, read, rename, pin, delete, export (CSV, JSON, HTML report), import, replay."""
 
+import asyncio
 import re
 from typing import Annotated, Literal
 
@@ -10,10 +11,11 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.live import messages
-from app.store import export, report
+from app.store import export, replay, report
 from app.store.runstore import RunStore
 from app.store.schema import LIVE_STATUSES, StoreError
 from app.store.service import RecordService
+from app.web.deps import ManagerDep
 
 router = APIRouter(prefix="/api/records", tags=["records"])
 
@@ -58,6 +60,17 @@ def _filename(run: dict, rid: str, ext: str, disposition: str = "attachment") ->
     """Content-Disposition with a safe file name made of the run's name and id."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{run['name']}-{rid}").strip("-")[:100] or "run"
     return {"Content-Disposition": f'{disposition}; filename="gradcast-{slug}.{ext}"'}
+
+
+def _newest_boundary_only(steps: list[dict]) -> list[dict]:
+    """As a live run's history: only the newest decision boundary (~6 KB each); export.json keeps them all."""
+    last = None
+    for s in steps:
+        if "boundary" in s:
+            if last is not None:
+                del last["boundary"]
+            last = s
+    return steps
 
 
 @router.get("/status")
@@ -115,12 +128,13 @@ def import_record(store: StoreDep, doc: export.ImportDoc) -> dict:
 def get_record(
     store: StoreDep, rid: str, history: Literal["records", "columns", "none"] = "records"
 ) -> Response:
-    """The run (config, layer_names, ..) with its whole recorded history as step records or columns."""
+    """The run (config, layer_names, ..) with its whole recorded history as step records (the newest boundary
+    only, as a live run's) or columns."""
     run = _run(store, rid)
     run["events"] = store.events(rid)
     recs = store.history(rid, run["layer_names"])
     if history == "records":
-        run["history"] = [messages.step_dict(r) for r in recs]
+        run["history"] = _newest_boundary_only([messages.step_dict(r) for r in recs])
     elif history == "columns":
         run["history"] = messages.columns(messages.step_dict(r) for r in recs)
     return Response(
@@ -163,6 +177,23 @@ def export_json(store: StoreDep, rid: str) -> StreamingResponse:
     return StreamingResponse(
         export.iter_json(store, rid, run), media_type="application/json", headers=_filename(run, rid, "json")
     )
+
+
+@router.post("/{rid}/replay", status_code=201)
+async def replay_record(
+    request: Request,
+    rid: str,
+    manager: ManagerDep,
+    steps_per_second: Annotated[float, Query(ge=0, le=100_000, description="0: as fast as possible")] = 20.0,
+) -> dict:
+    """A live run that re-plays the recorded steps: watch it on /ws/runs/{id} like any live run. 201 run."""
+    service: RecordService = request.app.state.records
+    store = _store(request)
+    run = await asyncio.to_thread(_run, store, rid)
+    live, task = replay.start(manager, store, rid, run, steps_per_second)
+    service.replays.add(task)
+    task.add_done_callback(service.replays.discard)
+    return live.to_dict()
 
 
 @router.get("/{rid}/report.html", response_class=HTMLResponse)

@@ -63,6 +63,7 @@ def main() -> None:
     if dump:
         dump.close()
     print(f"rank={rank} steps={run.steps} sent={run.sent} dropped={run.dropped} run_id={run.id}", flush=True)
+    dist.barrier()  # rank 0 may still be sending its last steps: leave together
     dist.destroy_process_group()
 
 

@@ -12,6 +12,8 @@ from torch import nn
 from app.client.layers import NormReader, find_layers, unwrap
 from app.client.wire import step_record
 
+torch.set_num_threads(1)
+
 
 def oracle(model: nn.Module) -> dict[str, float]:
     """Each parameter's gradient norm in float64, computed one by one."""

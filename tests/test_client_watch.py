@@ -1,0 +1,125 @@
+"""An external process trains through watch(); the server stores exactly the numbers it computed itself."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS = 40
+
+
+def run_example(script: str, *args: str, timeout: float = 60) -> str:
+    """Run examples/<script> in its own process; return its stdout (fails with its stderr)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("GRADCAST_PRESENTER_TOKEN", None)
+    env.pop("GRADCAST_URL", None)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out.stdout
+
+
+def expected_layers(grads: dict[str, float]) -> dict[str, tuple[float, float | None]]:
+    """Module name -> (weight grad norm, bias grad norm), from the script's own per-parameter float64 norms."""
+    out: dict[str, tuple[float, float | None]] = {}
+    for pname, norm in grads.items():
+        module, kind = pname.rsplit(".", 1)
+        w, b = out.get(module, (None, None))
+        out[module] = (norm, b) if kind == "weight" else (w, norm)
+    return out
+
+
+def test_an_external_cnn_shows_its_own_gradients_on_the_dashboard(server, tmp_path):
+    dump = tmp_path / "own.jsonl"
+    stdout = run_example(
+        "digits_cnn.py",
+        "--url",
+        server.url,
+        "--name",
+        "cnn-under-test",
+        "--steps",
+        str(STEPS),
+        "--dump",
+        str(dump),
+    )
+    assert f"steps={STEPS} sent={STEPS} dropped=0" in stdout
+    own = [json.loads(line) for line in dump.read_text().splitlines()]
+    assert len(own) == STEPS
+
+    with server.client() as http:
+        runs = [r for r in http.get("/api/runs").json() if r["name"] == "cnn-under-test"]
+        assert len(runs) == 1
+        run = http.get(f"/api/runs/{runs[0]['id']}").json()
+    assert run["external"] is True and run["status"] == "finished" and run["step"] == STEPS
+    assert run["layer_names"] == ["features.0", "features.2", "classifier.1", "classifier.3"]
+    assert run["config"]["model"] == "DigitsCNN" and run["config"]["optimizer"] == "adam"
+    history = run["history"]
+    assert [s["step"] for s in history] == list(range(1, STEPS + 1))
+
+    compared = 0
+    for stored, mine in zip(history, own, strict=True):
+        assert stored["loss"] == mine["loss"]  # the same float from loss.item(), through JSON both ways
+        want = expected_layers(mine["grads"])
+        assert [x["name"] for x in stored["layers"]] == list(want)
+        for layer in stored["layers"]:
+            w, b = want[layer["name"]]
+            # float32 norms from one fused call vs float64 one by one: equal to float32 precision
+            assert layer["weight_grad_norm"] == pytest.approx(w, rel=1e-5, abs=1e-12)
+            assert layer["bias_grad_norm"] == pytest.approx(b, rel=1e-5, abs=1e-12)
+            compared += 2
+    assert compared == STEPS * 4 * 2
+    # weight_norm rides along on step 1 and every 10th step
+    assert [s["step"] for s in history if "weight_norm" in s["layers"][0]] == [1, 10, 20, 30, 40]
+
+
+def test_the_plain_loop_example_runs_against_a_server(server):
+    stdout = run_example("plain_loop.py", "--url", server.url, "--steps", "30", "--depth", "4")
+    assert "steps=30 sent=30 dropped=0" in stdout
+    with server.client() as http:
+        (run,) = [r for r in http.get("/api/runs").json() if r["name"] == "plain-sigmoid-4"]
+    assert run["external"] is True and run["step"] == 30
+    assert run["layer_names"] == [
+        "0",
+        "2",
+        "4",
+        "6",
+        "8",
+    ]  # 4 hidden Linear + output; activations own nothing
+
+
+def test_the_presenter_token_is_sent_when_the_server_requires_one(tmp_path):
+    from tests.support.server import live_server
+
+    with live_server(tmp_path, presenter_token="s3cret-token") as srv:
+        with srv.client() as http:
+            refused = http.post("/api/external/runs", json={"name": "x", "layer_names": ["a"]})
+        assert refused.status_code == 401
+        env_token = {**os.environ, "GRADCAST_PRESENTER_TOKEN": "s3cret-token", "PYTHONPATH": str(ROOT)}
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "examples" / "plain_loop.py"),
+                "--url",
+                srv.url,
+                "--steps",
+                "5",
+                "--depth",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env_token,
+            cwd=ROOT,
+        )
+        assert "steps=5 sent=5 dropped=0" in out.stdout, out.stderr[-2000:]

@@ -1,0 +1,48 @@
+"""A watched loop's steps reach dashboard viewers through the same websocket as a built-in run's."""
+
+import json
+import time
+
+import torch
+from torch import nn
+from websockets.sync.client import connect
+
+from app.client import watch
+
+torch.set_num_threads(1)
+
+
+def test_viewers_get_frames_of_every_step_and_the_final_status(server):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
+    run = watch(model, url=server.url, name="streamed", flush_interval=0.05)
+    deadline = time.monotonic() + 10
+    while run.id is None:  # registered in the background
+        assert time.monotonic() < deadline, "run not registered within 10 s"
+        time.sleep(0.02)
+
+    seen: set[int] = set()
+    statuses: list[str] = []
+    with connect(f"{server.ws_url}/ws/runs/{run.id}", open_timeout=5) as ws:
+        snapshot = json.loads(ws.recv(timeout=5))
+        assert snapshot["type"] == "snapshot" and snapshot["runs"][0]["run"]["external"] is True
+        with run:
+            for _ in range(60):
+                loss = nn.functional.cross_entropy(model(x), y)
+                loss.backward()
+                run.step(loss=loss.item())
+                optimizer.step()
+                optimizer.zero_grad()
+                time.sleep(0.005)  # ~0.3 s of training: several batches, several frames
+        while "finished" not in statuses:
+            msg = json.loads(ws.recv(timeout=5))
+            if msg["type"] == "frame":
+                assert msg["run"] == run.id and [layer["name"] for layer in msg["layers"]] == ["0", "2"]
+                seen.add(msg["step"])
+                seen.update(msg.get("between", {}).get("step", []))
+            elif msg["type"] == "status":
+                statuses.append(msg["status"])
+    assert seen == set(range(1, 61))  # every step reached the viewer, in a frame or between frames
+    assert run.sent == 60 and run.dropped == 0

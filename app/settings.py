@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     ws_max_message: int = Field(
         65_536, ge=1024, description="Largest websocket message accepted from a client, in bytes."
     )
+    ws_send_buffer: int = Field(
+        262_144,
+        ge=0,
+        le=16_777_216,
+        description="Kernel send buffer per websocket, in bytes (0: the OS's autotuning, up to 4 MB on Linux loopback):"
+        " bounds what a stalled viewer holds, so send_timeout notices it within seconds.",
+    )
     replay_messages: int = Field(
         1024,
         ge=16,

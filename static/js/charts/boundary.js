@@ -26,7 +26,8 @@ export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
         traces.push({ type: "scatter", mode: "markers", x: b.points.x, y: b.points.y, marker: { color: b.points.label, colorscale, cmin: 0, cmax: classes, size: 6, line: { width: 1, color: "#000" } }, showlegend: false });
       }
       const lay = layout({ x: "x₁", y: "x₂", legend: false });
-      lay.yaxis.scaleanchor = "x";
+      lay.xaxis.range = [b.x[0], b.x[b.x.length - 1]];
+      lay.yaxis.range = [b.y[0], b.y[b.y.length - 1]];
       react(el, traces, lay);
       return s.latestFull?.t || 0;
     },

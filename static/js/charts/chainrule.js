@@ -9,7 +9,7 @@ import { SIGMOID_DERIV_BOUND } from "./deriv.js";
 
 const MATHML = "http://www.w3.org/1998/Math/MathML";
 const WALK_MS = 900; // one factor per beat when the walk plays by itself
-const SHOWN_EDGE = 3; // factors written out at each end of a long product; ⋯ between
+const SHOWN_EDGE = 2; // factors written out at each end of a long product; ⋯ between
 
 function m(tag, ...children) {
   const el = document.createElementNS(MATHML, tag);

@@ -26,7 +26,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
           y: s.latest.layers.map((l) => l.weight_grad_norm),
           name: t("chart.gradflow.weight"),
           marker: { color: colors.get(s.run.id) },
-          meta: { run: s.run.id },
+          meta: { run: s.run.id, step: s.latest.step },
         });
         if (overlay() && s.latestFull) {
           traces.push({
@@ -49,7 +49,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
             name: runLabel(s),
             line: { color: colors.get(s.run.id), width: lineWidth() },
             marker: { size: markerSize(), color: colors.get(s.run.id) },
-            meta: { run: s.run.id },
+            meta: { run: s.run.id, step: s.latest.step, activation: s.run.config?.activation },
           });
         }
       }

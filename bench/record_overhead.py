@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.ml.config import RunConfig  # noqa: E402
 from app.ml.trainer import Trainer  # noqa: E402
+from app.settings import Settings  # noqa: E402
 from app.store.recorder import Recorder  # noqa: E402
 from app.store.schema import db_path  # noqa: E402
 
@@ -77,6 +78,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300, help="optimizer steps per block")
     args = parser.parse_args()
     torch.set_num_threads(1)  # as a run's worker thread does
+    sys.setswitchinterval(Settings().switch_interval)  # as the server sets it (RunManager.start)
     with tempfile.TemporaryDirectory() as tmp:
         for label, overrides in CONFIGS.items():
             plain, rec, flushed, written = bench(overrides, args.blocks, args.steps, Path(tmp))

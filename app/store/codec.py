@@ -52,6 +52,54 @@ def unpack(blob: bytes | str | None) -> list[float | None] | None:
     return arr.tolist()
 
 
+RUN_COLUMNS = (
+    "id",
+    "name",
+    "preset",
+    "group",
+    "config",
+    "layer_names",
+    "status",
+    "reason",
+    "step",
+    "steps",
+    "created",
+)
+
+
+def run_row(rid: str, run: dict, *, steps: int, now: float, external: bool) -> tuple:
+    """The runs row (INSERT_RUN) of a run dict (the protocol's run object, or an import's run); fields without
+    a column (hist_edges, max_steps, ..) go to `info`."""
+    config = run.get("config") or {}
+    if hasattr(config, "model_dump"):
+        config = config.model_dump(mode="json")
+    info = {k: v for k, v in run.items() if k not in RUN_COLUMNS and _plain(v)}
+    return (
+        rid,
+        run.get("name") or rid,
+        run.get("preset"),
+        run.get("group"),
+        json.dumps(config),
+        json.dumps(list(run.get("layer_names") or [])),
+        json.dumps(info),
+        run.get("status") or "created",
+        run.get("reason"),
+        steps,
+        run.get("created") or now,
+        now,
+        int(external),
+    )
+
+
+def _plain(v: object) -> bool:
+    """Whether v is strict JSON (what the info column may hold)."""
+    try:
+        json.dumps(v, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def to_row(run_id: str, rec: StepRecord, prev_boundary: dict | None = None) -> tuple:
     """(run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics) for one INSERT.
 

@@ -1,8 +1,6 @@
 """Recorder: worker threads hand it runs, steps and status changes; one writer thread batches them into SQLite."""
 
-import json
 import logging
-import math
 import queue
 import sqlite3
 import threading
@@ -11,7 +9,15 @@ from pathlib import Path
 
 from app.ml.records import StepRecord
 from app.store import codec
-from app.store.schema import LIVE_STATUSES, StoreError, connect, explain
+from app.store.schema import (
+    INSERT_EVENT,
+    INSERT_RUN,
+    INSERT_STEP,
+    LIVE_STATUSES,
+    StoreError,
+    connect,
+    explain,
+)
 
 log = logging.getLogger("gradcast.store")
 
@@ -198,10 +204,7 @@ class Recorder:
                     if rid is None:
                         continue
                     self._flush_rows(conn, rows)
-                    conn.execute(
-                        "INSERT INTO events (run_id, t, status, step, reason) VALUES (?, ?, ?, ?, ?)",
-                        (rid, t, status, step, reason),
-                    )
+                    conn.execute(INSERT_EVENT, (rid, t, status, step, reason))
                     conn.execute(
                         "UPDATE runs SET status = ?, reason = ?, updated = ? WHERE id = ?",
                         (status, reason, t, rid),
@@ -219,11 +222,7 @@ class Recorder:
     @staticmethod
     def _flush_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
         if rows:
-            conn.executemany(
-                "INSERT OR REPLACE INTO steps (run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            conn.executemany(INSERT_STEP, rows)
             rows.clear()
 
     def _insert_run(self, conn: sqlite3.Connection, info: dict, t: float) -> None:
@@ -234,47 +233,14 @@ class Recorder:
             while conn.execute("SELECT 1 FROM runs WHERE id = ?", (rid,)).fetchone():
                 n += 1
                 rid = f"{live_id}-{n}"  # ids restart with the process: keep the older record
-        else:  # created again (a reset re-announces the run): start its history over
+        else:  # announced again: start its record over
             rid = self._ids[live_id]
             conn.execute("DELETE FROM steps WHERE run_id = ?", (rid,))
             conn.execute("DELETE FROM runs WHERE id = ?", (rid,))
         self._ids[live_id] = rid
         self._last_step[rid] = 0
         self._boundary[rid] = None
-        config = info.get("config") or {}
-        if hasattr(config, "model_dump"):
-            config = config.model_dump(mode="json")
-        skip = {
-            "id",
-            "name",
-            "preset",
-            "group",
-            "config",
-            "layer_names",
-            "status",
-            "reason",
-            "step",
-            "created",
-        }
-        rest = {k: v for k, v in info.items() if k not in skip and _jsonable(v)}
-        created = info.get("created") or t
-        conn.execute(
-            'INSERT INTO runs (id, name, preset, "group", config, layer_names, info, status, reason, steps,'
-            " created, updated, pinned, external) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0, 0)",
-            (
-                rid,
-                info.get("name") or rid,
-                info.get("preset"),
-                info.get("group"),
-                json.dumps(config),
-                json.dumps(list(info.get("layer_names") or [])),
-                json.dumps(rest),
-                info.get("status") or "created",
-                info.get("reason"),
-                created,
-                t,
-            ),
-        )
+        conn.execute(INSERT_RUN, codec.run_row(rid, info, steps=0, now=t, external=False))
 
     def _close_interrupted(self) -> None:
         """Runs left live by a previous process (it crashed or was killed) are stopped, with the reason."""
@@ -296,11 +262,3 @@ class Recorder:
             self.error = f"recording failed ({type(exc).__name__}: {exc}): recording is off."
         self._accepted.clear()
         log.error("GradCast recording: %s Live runs continue unrecorded.", self.error)
-
-
-def _jsonable(v: object) -> bool:
-    try:
-        json.dumps(v, allow_nan=False)
-    except (TypeError, ValueError):
-        return False
-    return not (isinstance(v, float) and math.isnan(v))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from app.ml.records import StepRecord
 from app.store import codec
-from app.store.schema import StoreError, connect, explain
+from app.store.schema import INSERT_EVENT, INSERT_RUN, INSERT_STEP, StoreError, connect, explain
 
 HISTORY_CHUNK = 2000  # rows fetched at a time when streaming a run's history
 SEARCHED = ("preset", "name", "activation", "dataset", "init", "optimizer")  # what ?q= matches
@@ -153,47 +153,15 @@ class RunStore:
     def add(self, run: dict, records: list[StepRecord], events: list[dict]) -> str:
         """Store a whole run at once (an import); its id is new. Returns the id."""
         rid = "imp-" + uuid.uuid4().hex[:10]
-        now = time.time()
-        skip = {
-            "id",
-            "name",
-            "preset",
-            "group",
-            "config",
-            "layer_names",
-            "status",
-            "reason",
-            "steps",
-            "created",
-        }
-        info = {k: v for k, v in run.get("info", {}).items() if k not in skip}
+        fields = {**run.get("info", {}), **{k: v for k, v in run.items() if k != "info"}}
+        fields["status"] = fields.get("status") or "finished"
+        steps = records[-1].step if records else 0
         with self._conn() as conn:
             conn.execute("BEGIN")
-            conn.execute(
-                'INSERT INTO runs (id, name, preset, "group", config, layer_names, info, status, reason, steps,'
-                " created, updated, pinned, external) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1)",
-                (
-                    rid,
-                    run["name"],
-                    run.get("preset"),
-                    json.dumps(run["config"]),
-                    json.dumps(run["layer_names"]),
-                    json.dumps(info),
-                    run.get("status") or "finished",
-                    run.get("reason"),
-                    records[-1].step if records else 0,
-                    run.get("created") or now,
-                    now,
-                ),
-            )
+            conn.execute(INSERT_RUN, codec.run_row(rid, fields, steps=steps, now=time.time(), external=True))
+            conn.executemany(INSERT_STEP, codec.to_rows(rid, records))
             conn.executemany(
-                "INSERT OR REPLACE INTO steps (run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                codec.to_rows(rid, records),
-            )
-            conn.executemany(
-                "INSERT INTO events (run_id, t, status, step, reason) VALUES (?, ?, ?, ?, ?)",
-                [(rid, e["t"], e["status"], e["step"], e.get("reason")) for e in events],
+                INSERT_EVENT, [(rid, e["t"], e["status"], e["step"], e.get("reason")) for e in events]
             )
             conn.execute("COMMIT")
         return rid

@@ -48,6 +48,17 @@ CREATE INDEX IF NOT EXISTS events_run ON events (run_id, t);
 """
 
 
+INSERT_RUN = (
+    'INSERT INTO runs (id, name, preset, "group", config, layer_names, info, status, reason, steps, created,'
+    " updated, pinned, external) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"
+)
+INSERT_STEP = (
+    "INSERT OR REPLACE INTO steps (run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_EVENT = "INSERT INTO events (run_id, t, status, step, reason) VALUES (?, ?, ?, ?, ?)"
+
+
 class StoreError(Exception):
     """The database cannot be used; the message says which file and what to do."""
 

@@ -3,6 +3,7 @@
 import json
 import time
 
+import pytest
 import torch
 from torch import nn
 from websockets.sync.client import connect
@@ -46,3 +47,17 @@ def test_viewers_get_frames_of_every_step_and_the_final_status(server):
                 statuses.append(msg["status"])
     assert seen == set(range(1, 61))  # every step reached the viewer, in a frame or between frames
     assert run.sent == 60 and run.dropped == 0
+
+
+def test_an_exception_in_the_loop_fails_the_run_and_still_propagates(server):
+    model = nn.Linear(2, 2)
+    with pytest.raises(ValueError, match="bad batch"), watch(model, url=server.url, name="crashing") as run:
+        model(torch.randn(4, 2)).sum().backward()
+        run.step(loss=1.0)
+        raise ValueError("bad batch")
+    with server.client() as http:
+        got = http.get(f"/api/runs/{run.id}").json()
+    assert got["status"] == "failed" and got["reason"] == "ValueError: bad batch"
+    assert [s["step"] for s in got["history"]] == [1]  # what was queued was sent before the run ended
+    with pytest.raises(RuntimeError, match="after the watch ended"):
+        run.step(loss=1.0)

@@ -123,3 +123,16 @@ def test_the_presenter_token_is_sent_when_the_server_requires_one(tmp_path):
             cwd=ROOT,
         )
         assert "steps=5 sent=5 dropped=0" in out.stdout, out.stderr[-2000:]
+
+
+def test_without_with_the_run_is_flushed_and_finished_at_interpreter_exit(server):
+    script = (
+        "import sys, torch; from app.client import watch; m = torch.nn.Linear(2, 2); "
+        "run = watch(m, url=sys.argv[1], name='no-with'); "
+        "m(torch.randn(3, 2)).sum().backward(); run.step(loss=0.1); run.step(loss=0.2)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, "-c", script, server.url], check=True, timeout=60, env=env, cwd=ROOT)
+    with server.client() as http:
+        (run,) = [r for r in http.get("/api/runs").json() if r["name"] == "no-with"]
+    assert run["status"] == "finished" and run["step"] == 2

@@ -4,6 +4,18 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
+try:  # ~15x faster than json.dumps: less time holding the GIL the training loop needs. Optional.
+    import orjson
+
+    def _encode(body: dict) -> bytes:
+        return orjson.dumps(body)  # the wire layer already made every float finite (else this writes null)
+
+except ImportError:  # pragma: no cover - the standard library is enough
+
+    def _encode(body: dict) -> bytes:
+        return json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
+
+
 USER_AGENT = "gradcast-client"
 
 
@@ -33,7 +45,7 @@ class JsonTransport:
 
     def post(self, path: str, body: dict | None = None) -> tuple[int, object]:
         """(status, decoded JSON answer or None). Raises TransportError when nothing usable came back."""
-        data = json.dumps(body if body is not None else {}, allow_nan=False, separators=(",", ":")).encode()
+        data = _encode(body if body is not None else {})
         try:
             conn = self._connect()
             conn.request("POST", self._prefix + path, body=data, headers=self._headers)

@@ -1,5 +1,6 @@
 """watch(model): stream a training loop's per-layer gradient norms to a GradCast dashboard, in the background."""
 
+import atexit
 import logging
 import os
 import platform
@@ -97,6 +98,7 @@ class WatchedRun:
                 queue_max=queue_max,
             )
             self._sender.start()
+            atexit.register(self.finish)  # without `with` or finish(): still flush and finish at exit
 
     # -- the one call in the training loop ------------------------------------------------------------
 
@@ -149,8 +151,11 @@ class WatchedRun:
         if self._sender is None:
             return
         body: dict = {"status": "finished"}
-        if error is not None:
+        if isinstance(error, KeyboardInterrupt):
+            body = {"status": "stopped", "reason": "interrupted (KeyboardInterrupt)"}
+        elif error is not None:
             body = {"status": "failed", "reason": f"{type(error).__name__}: {error}"[:500]}
+        atexit.unregister(self.finish)
         self._sender.close(body, self.close_timeout)
 
     def __enter__(self) -> "WatchedRun":
@@ -159,7 +164,7 @@ class WatchedRun:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.finish(exc if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt) else None)
+        self.finish(exc)
 
 
 def watch(

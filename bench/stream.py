@@ -1,0 +1,235 @@
+"""Streaming benchmark on loopback, against real `python -m app serve` processes, figures side by side.
+
+1. Step-to-client latency at 30 frames/s: client receive time minus the frame's "t" (server time when that step's
+   metrics were taken), p50/p99, while a second run trains unthrottled beside it (the event loop competes with
+   training threads for the GIL). Measured with Python's default GIL switch interval (5 ms) and ours (1 ms).
+   Goal: p50 <= 30 ms, p99 <= 100 ms.
+2. Unthrottled training steps/s of one run with 0, 1, 50, 200 viewers, as a ratio to 0 viewers (rounds of
+   windows in rotating order; the median ratio to the same round's 0-viewer window).
+   The viewers run in this process and only count messages, but share the machine's cores with the server.
+   Goal: >= 0.8 at 200.
+3. Server RSS after 100k steps minus after 1k steps of a small unthrottled run (history bounded). Goal <= 20 MB.
+
+Run: .venv/bin/python bench/stream.py          (about 2-3 minutes; --quick for a shorter, noisier pass)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+import websockets
+
+ROOT = Path(__file__).resolve().parents[1]
+WATCHED = {
+    "dataset": "spiral",
+    "depth": 3,
+    "width": 8,
+    "n_samples": 200,
+    "batch_size": 32,
+    "max_steps": 1_000_000,
+}
+SMALL = {"dataset": "spiral", "depth": 1, "width": 4, "n_samples": 50, "batch_size": 8}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(**env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A fresh server process (settings through GRADCAST_* variables); SIGTERM on exit."""
+    port = _free_port()
+    with TemporaryDirectory() as data:
+        full = {**os.environ, "GRADCAST_DATA_DIR": data, "GRADCAST_RECORD": "false", **env}
+        full.pop("GRADCAST_PRESENTER_TOKEN", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=full,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("server did not start")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                        break
+                time.sleep(0.1)
+            yield url, proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def rss_mb(proc: subprocess.Popen) -> float:
+    for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def create(url: str, **body) -> str:
+    r = httpx.post(url + "/api/runs", json=body, timeout=30)
+    r.raise_for_status()
+    return r.json()["id"]
+
+
+def step_of(url: str, rid: str) -> int:
+    return httpx.get(f"{url}/api/runs/{rid}", params={"history": "none"}, timeout=30).json()["step"]
+
+
+# ---- 1. latency -------------------------------------------------------------------------------------------
+
+
+async def _latencies(ws_url: str, seconds: float) -> list[float]:
+    out: list[float] = []
+    async with websockets.connect(ws_url, max_size=None, compression=None) as ws:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            text = await asyncio.wait_for(ws.recv(), 5)
+            now = time.time()
+            msg = json.loads(text)
+            if msg["type"] == "frame":
+                out.append((now - msg["t"]) * 1000)
+    return out[5:]  # the first frames include connection set-up
+
+
+def latency(switch_interval: str, seconds: float) -> tuple[float, float, int]:
+    with server(GRADCAST_SWITCH_INTERVAL=switch_interval) as (url, _):
+        create(url, **WATCHED, steps_per_second=0)  # the busy neighbour
+        rid = create(url, **WATCHED, steps_per_second=30)
+        ms = asyncio.run(_latencies(url.replace("http", "ws") + f"/ws/runs/{rid}", seconds))
+    q = statistics.quantiles(ms, n=100)
+    return q[49], q[98], len(ms)
+
+
+# ---- 2. steps/s against viewers ---------------------------------------------------------------------------
+
+
+async def _throughput(url: str, rid: str, rounds: int, window: float) -> dict[int, list[float]]:
+    """Steps/s per viewer count, in rounds whose order rotates; each round's figures are ratios to its own 0."""
+    ws_url = url.replace("http", "ws") + f"/ws/runs/{rid}"
+    conns: list = []
+    tasks: list[asyncio.Task] = []
+    received = 0  # messages delivered to all viewers
+
+    async def drain(ws) -> None:
+        nonlocal received
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for _ in ws:
+                received += 1
+
+    async def steps() -> int:
+        async with httpx.AsyncClient() as c:
+            r = await c.get(f"{url}/api/runs/{rid}", params={"history": "none"}, timeout=30)
+            return r.json()["step"]
+
+    ratios: dict[int, list[float]] = {n: [] for n in COUNTS}
+    rates: dict[int, list[float]] = {n: [] for n in COUNTS}
+    delivered: dict[int, list[float]] = {n: [] for n in COUNTS}
+    await asyncio.sleep(2.0)  # warm-up: the first steps of a run are slower
+    for r in range(rounds):
+        order = COUNTS[r % len(COUNTS) :] + COUNTS[: r % len(COUNTS)]
+        found: dict[int, float] = {}
+        for n in order:
+            while len(conns) > n:
+                await conns.pop().close()
+                tasks.pop().cancel()
+            while len(conns) < n:
+                ws = await websockets.connect(ws_url, max_size=None, compression=None)
+                conns.append(ws)
+                tasks.append(asyncio.create_task(drain(ws)))
+            await asyncio.sleep(0.5)  # settle
+            s0, r0, t0 = await steps(), received, time.monotonic()
+            await asyncio.sleep(window)
+            s1, r1, t1 = await steps(), received, time.monotonic()
+            found[n] = (s1 - s0) / (t1 - t0)
+            delivered[n].append((r1 - r0) / (t1 - t0))
+        for n in COUNTS:
+            rates[n].append(found[n])
+            ratios[n].append(found[n] / found[0])
+    for ws in conns:
+        await ws.close()
+    return {n: [statistics.median(x) for x in (rates[n], ratios[n], delivered[n])] for n in COUNTS}
+
+
+COUNTS = [0, 1, 50, 200]
+
+
+def throughput(rounds: int, window: float) -> dict[int, list[float]]:
+    with server(GRADCAST_MAX_VIEWERS="1000") as (url, _):
+        rid = create(url, **WATCHED, steps_per_second=0)
+        return asyncio.run(_throughput(url, rid, rounds, window))
+
+
+# ---- 3. memory over a long run ----------------------------------------------------------------------------
+
+
+def memory(total: int) -> tuple[float, float, float, float]:
+    with server() as (url, proc):
+        rid = create(url, **SMALL, steps_per_second=0, max_steps=total)
+        start = time.monotonic()
+        while step_of(url, rid) < 1000:
+            time.sleep(0.05)
+        early = rss_mb(proc)
+        while (s := httpx.get(f"{url}/api/runs/{rid}", params={"history": "none"}).json())[
+            "status"
+        ] == "running":
+            time.sleep(0.5)
+        late = rss_mb(proc)
+        assert s["step"] == total, s
+        return early, late, late - early, total / (time.monotonic() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter windows and 20k steps (noisier)")
+    args = parser.parse_args()
+    seconds, rounds, window, total = (5.0, 2, 1.5, 20_000) if args.quick else (10.0, 4, 3.0, 100_000)
+
+    print(f"1. step-to-client latency at 30 frames/s, beside an unthrottled run ({seconds:g} s each)")
+    for label, interval in (("Python default 0.005 s", "0.005"), ("GradCast 0.001 s", "0.001")):
+        p50, p99, n = latency(interval, seconds)
+        print(f"   switch interval {label:24s} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   ({n} frames)")
+
+    print(
+        f"2. unthrottled steps/s with viewers (median of {rounds} rounds of {window:g} s windows, rotating order)"
+    )
+    for n, (rate, ratio, msgs) in throughput(rounds, window).items():
+        print(
+            f"   {n:3d} viewers: {rate:6.0f} steps/s   ratio {ratio:4.2f}   ({msgs:5.0f} messages/s delivered)"
+        )
+
+    print(f"3. server memory over a {total:,}-step unthrottled run")
+    early, late, diff, rate = memory(total)
+    print(
+        f"   RSS after 1k steps {early:.1f} MB, after {total // 1000}k steps {late:.1f} MB:"
+        f" difference {diff:+.1f} MB   ({rate:.0f} steps/s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

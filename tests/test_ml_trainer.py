@@ -53,8 +53,12 @@ def test_display_every_can_change_mid_run_and_full_can_be_forced():
     tr.display_every = 3
     fulls = [tr.step().full for _ in range(6)]  # steps 2..7
     assert fulls == [False, True, False, False, True, False]
-    forced = tr.step(full=True)  # step 8, off schedule
-    assert forced.full and forced.train_acc is not None and forced.layers[0].mean_act_deriv is not None
+    forced = tr.step(full=True)  # step 8, off schedule: display metrics; evaluation only when due
+    assert forced.full and forced.layers[0].mean_act_deriv is not None
+    tr.eval_every = 1000
+    assert tr.step(full=True).train_acc is None
+    evaluated = tr.step(evaluate=True)  # a presenter's single step: everything
+    assert evaluated.full and evaluated.train_acc is not None and evaluated.boundary is not None
 
 
 def test_step_after_done_raises():

@@ -26,8 +26,8 @@ class Trainer:
 
     Evaluation (train_acc, test_acc, test_loss, boundary) is a no-grad pass over up to ~2,300 rows, which for a
     big network costs more than ten training steps, so it has its own rate: on a display step at least
-    `eval_every` steps after the last evaluation, and always on the first step, the last step, a forced
-    step(full=True) and evaluate_full(). On other display steps those four fields are None.
+    `eval_every` steps after the last evaluation, and always on the first step, the last step,
+    step(evaluate=True) and evaluate_full(). On other display steps those four fields are None.
     eval_every=None picks it from a cost model (about 5% of training time); 1 means every display step.
     """
 
@@ -71,13 +71,18 @@ class Trainer:
         k = max(1, int(self.display_every))
         return step == 1 or step % k == 0 or step == self.config.max_steps
 
-    def step(self, full: bool | None = None) -> StepRecord:
-        """Take one optimizer step; full=None follows the schedule, full=True forces the display metrics."""
+    def step(self, full: bool | None = None, evaluate: bool | None = None) -> StepRecord:
+        """Take one optimizer step; full=None follows the schedule, full=True forces the display metrics.
+
+        evaluate=None evaluates on display steps when due (eval_every); evaluate=True forces the evaluation
+        (and the display metrics), e.g. for a presenter's single step.
+        """
         if self.done:
             state = "diverged" if self.diverged else "finished"
             raise RuntimeError(f"the run is {state} at step {self.step_count}: no more steps")
         n = self.step_count + 1
-        forced = bool(full)
+        if evaluate:
+            full = True
         full = self.is_display_step(n) if full is None else full
         xb, yb = self._next_batch()
         loss, captures = self._forward_backward(xb, yb, full)
@@ -100,8 +105,8 @@ class Trainer:
         record = StepRecord(step=n, loss=loss_value, layers=[], full=full, diverged=diverged)
         if full:
             display.update(self.probe.weight_display(before))
-            evaluate = not diverged and (forced or self._eval_due(n))
-            self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms, evaluate)
+            do_eval = not diverged and (bool(evaluate) or self._eval_due(n))
+            self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms, do_eval)
         else:
             record.layers = [
                 LayerRecord(name, w, b) for name, w, b in zip(self.layer_names, w_norms, b_norms, strict=True)

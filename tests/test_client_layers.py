@@ -148,3 +148,13 @@ def test_the_client_imports_no_web_framework():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_users_config_is_made_strict_json_before_it_is_sent():
+    from app.client.watch import json_safe
+
+    cfg = json_safe(
+        {"device": torch.device("cpu"), "dtype": torch.float32, "lr": math.nan, "sizes": [1, 2.5]}
+    )
+    assert cfg == {"device": "cpu", "dtype": "torch.float32", "lr": None, "sizes": [1, 2.5]}
+    json.dumps(cfg, allow_nan=False)

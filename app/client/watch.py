@@ -1,6 +1,7 @@
 """watch(model): stream a training loop's per-layer gradient norms to a GradCast dashboard, in the background."""
 
 import atexit
+import json
 import logging
 import os
 import platform
@@ -48,6 +49,11 @@ def describe(model: nn.Module, layers: list[Layer], params: list[nn.Parameter]) 
     }
 
 
+def json_safe(value: dict) -> dict:
+    """The config as strict JSON data: unknown objects (devices, dtypes, paths) as text, NaN as null."""
+    return json.loads(json.dumps(value, default=str), parse_constant=lambda _: None)
+
+
 class WatchedRun:
     """Handle returned by watch(): call step() once per optimizer step, after backward() and before zero_grad()."""
 
@@ -81,11 +87,10 @@ class WatchedRun:
         self._warned_no_grad = False
         self._sender: Sender | None = None
         if self.active:
-            described = describe(inner, self.layers, params) | (config or {})
             registration = {
-                "name": name or type(inner).__name__,
+                "name": (name or type(inner).__name__)[:100],  # the dashboard's limit
                 "layer_names": self.layer_names,
-                "config": described,
+                "config": json_safe(describe(inner, self.layers, params) | (config or {})),
             }
             token = token if token is not None else os.environ.get("GRADCAST_PRESENTER_TOKEN") or None
             transport = JsonTransport(url, token, timeout)

@@ -47,6 +47,7 @@ class Recorder:
         self.written = 0  # step records committed
         self.dropped = 0  # step records not recorded (queue full or recording off after an error)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._wake = threading.Event()  # set by flush() and close(): write now, do not wait out the interval
         self._accepted: set[str] = set()  # live run ids being recorded (others, e.g. replays, are ignored)
         self._ids: dict[str, str] = {}  # live run id -> record id (differs only when the id was taken)
         self._last_step: dict[str, int] = {}  # record id -> last step written (a lower one means a reset)
@@ -102,12 +103,14 @@ class Recorder:
             return self.error is None
         done = threading.Event()
         self._queue.put(("flush", done))
+        self._wake.set()
         return done.wait(timeout) and self.error is None
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread."""
         if self._thread.is_alive():
             self._queue.put(_STOP)
+            self._wake.set()
             self._thread.join(timeout)
 
     def status(self) -> dict:
@@ -124,43 +127,37 @@ class Recorder:
     # --- the writer thread
 
     def _run(self) -> None:
-        """Block for the first item, gather more for up to flush_interval, write them in one transaction."""
-        stopping = False
-        while not stopping:
-            item = self._queue.get()
-            if item is _STOP:
-                break
-            batch = [item]
-            deadline = time.monotonic() + self.flush_interval
-            while len(batch) < self.max_batch and batch[-1][0] != "flush":
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
+        """Sleep until work arrives, gather for flush_interval (a flush or close cuts it short), then commit
+        everything queued, max_batch items per transaction. The thread wakes a few times a second, not once
+        per step: each wake-up would take the GIL from training."""
+        while True:
+            first = self._queue.get()
+            if first is not _STOP and first[0] != "flush":
+                self._wake.wait(self.flush_interval)
+            self._wake.clear()
+            batch, stop = [first], first is _STOP
+            while not stop:
                 try:
-                    item = self._queue.get(timeout=remaining)
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
                 if item is _STOP:
-                    stopping = True
-                    break
-                batch.append(item)
-            self._write(batch)
-        # Drain what arrived before the stop, then close.
-        rest = []
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
+                    stop = True
+                else:
+                    batch.append(item)
+                if len(batch) >= self.max_batch:
+                    self._write(batch)
+                    batch = []
+            self._write([item for item in batch if item is not _STOP])
+            if stop:
                 break
-            if item is not _STOP:
-                rest.append(item)
-        if rest:
-            self._write(rest)
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
     def _write(self, batch: list[tuple]) -> None:
+        if not batch:
+            return
         flushes = [item[1] for item in batch if item[0] == "flush"]
         if self.error is None:
             try:

@@ -1,0 +1,103 @@
+"""The lockstep clock with real trainers and no server: equal steps per tick, commands, a diverging member."""
+
+import threading
+import time
+
+from app.live.group import Lockstep, Member
+from app.live.state import Action, Status
+from app.ml.config import RunConfig
+from app.ml.trainer import Trainer
+from tests.support.live import DIVERGING, SMALL
+
+
+class Inbox:
+    """Collects what the workers post (the event loop's side, without a loop)."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[tuple]] = []
+        self.lock = threading.Lock()
+
+    def post(self, items: list[tuple]) -> None:
+        with self.lock:
+            self.batches.append(items)
+
+    def items(self, kind: str) -> list[tuple]:
+        with self.lock:
+            return [it for b in self.batches for it in b if it[0] == kind]
+
+    def acked(self, token: str) -> bool:
+        return any(token in it[1] for it in self.items("ack"))
+
+    def wait(self, predicate, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            assert time.monotonic() < deadline, "workers did not get there in time"
+            time.sleep(0.01)
+
+
+def _lockstep(configs: list[dict], inbox: Inbox, **kw) -> Lockstep:
+    members = []
+    for i, c in enumerate(configs):
+        config = RunConfig(**c)
+        members.append(Member(f"r{i}", config, Trainer, Trainer(config)))
+    options = {"steps_per_second": 0, "display_fps": 30, "torch_threads": 1, "start_running": True, **kw}
+    return Lockstep(members, post=inbox.post, **options)
+
+
+def test_runs_of_different_speed_step_together():
+    inbox = Inbox()
+    # Depth 1 and depth 8: one alone would run several times faster than the other.
+    ls = _lockstep([{**SMALL, "depth": 1}, {**SMALL, "depth": 8, "width": 32}], inbox)
+    ls.start("started")
+    try:
+        inbox.wait(lambda: len(inbox.items("record")) >= 200)
+        ls.command(Action.PAUSE, "paused")
+        inbox.wait(lambda: inbox.acked("paused"))
+    finally:
+        ls.request_exit()
+        assert ls.join(5.0)
+    with inbox.lock:
+        ticks = [[it for it in b if it[0] == "record"] for b in inbox.batches]
+    for tick in (t for t in ticks if t):
+        assert sorted(run for _, run, _ in tick) == ["r0", "r1"]  # both runs in every tick ...
+        assert len({rec.step for _, _, rec in tick}) == 1  # ... at the same step
+    statuses = [(it[1], it[2]) for it in inbox.items("status")]
+    assert statuses[-2:] == [("r0", Status.PAUSED), ("r1", Status.PAUSED)]
+
+
+def test_a_diverging_member_ends_alone_and_the_others_go_on():
+    inbox = Inbox()
+    ls = _lockstep([SMALL, DIVERGING], inbox)
+    ls.start("started")
+    try:
+        inbox.wait(lambda: any(it[1] == "r1" and it[2] is Status.DIVERGED for it in inbox.items("status")))
+        steps_after = len([it for it in inbox.items("record") if it[1] == "r0"])
+        inbox.wait(lambda: len([it for it in inbox.items("record") if it[1] == "r0"]) > steps_after + 20)
+        assert ls.mode is Status.RUNNING
+    finally:
+        ls.request_exit()
+        assert ls.join(5.0)
+    diverged = next(it for it in inbox.items("status") if it[1] == "r1" and it[2] is Status.DIVERGED)
+    assert f"step {diverged[3]}" in diverged[4] and "layer" in diverged[4]
+    r1_steps = [it[2].step for it in inbox.items("record") if it[1] == "r1"]
+    assert r1_steps[-1] == diverged[3]  # no step after the divergence
+
+
+def test_paced_single_steps_and_exit_while_parked():
+    inbox = Inbox()
+    ls = _lockstep([SMALL], inbox, start_running=False, steps_per_second=20)
+    ls.start("started")
+    inbox.wait(lambda: inbox.acked("started"))
+    assert inbox.items("record") == []  # created: no step until asked
+    ls.command(Action.STEP, "one")
+    inbox.wait(lambda: inbox.acked("one"))
+    records = inbox.items("record")
+    assert [r[2].step for r in records] == [1] and records[0][2].full  # a single step shows everything
+    ls.command(Action.RESUME, "go")
+    inbox.wait(lambda: len(inbox.items("record")) >= 11)
+    stamps = [r[2].t for r in inbox.items("record")[1:11]]
+    assert (stamps[-1] - stamps[0]) / 9 > 0.8 / 20  # paced at about 20 steps/s, not faster
+    ls.command(Action.STOP, "stop")
+    inbox.wait(lambda: inbox.acked("stop"))
+    ls.request_exit()  # parked (stopped): exit must still wake it
+    assert ls.join(5.0)

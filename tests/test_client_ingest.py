@@ -147,3 +147,13 @@ def test_bad_registrations_name_the_field(http, body, loc):
 def test_unknown_runs_are_404(http):
     assert http.post("/api/external/runs/nope/steps", json={"records": [record(1)]}).status_code == 404
     assert http.post("/api/external/runs/nope/finish").status_code == 404
+
+
+def test_an_oversized_body_is_refused_before_it_is_parsed(http):
+    run = create(http)
+    big = json.dumps({"records": [record(i + 1) for i in range(30_000)]})  # ~4.5 MB
+    r = http.post(
+        f"/api/external/runs/{run['id']}/steps", content=big, headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 413 and "at most 4000000" in r.json()["detail"]
+    assert http.get(f"/api/runs/{run['id']}").json()["step"] == 0

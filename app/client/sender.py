@@ -14,6 +14,7 @@ log = logging.getLogger("gradcast.client")
 
 BACKOFF_FIRST = 0.5  # seconds before retrying an unreachable dashboard; doubles up to BACKOFF_MAX
 BACKOFF_MAX = 5.0
+LAYER_ENTRIES_PER_POST = 32_768  # ~70 bytes of JSON each: bodies well under the server's 4 MB limit
 
 
 class Sender:
@@ -33,7 +34,8 @@ class Sender:
         self.registration = registration
         self.layers = layers
         self.flush_interval = flush_interval
-        self.batch_max = batch_max
+        # Steps per POST: batch_max, fewer for very deep models so one body stays ~2 MB (~32k layer entries).
+        self.batch_max = max(1, min(batch_max, LAYER_ENTRIES_PER_POST // len(layers)))
         self.run_id: str | None = None
         self.registrations = (
             0  # > 1: the dashboard restarted (or lost the run) and the run was registered again

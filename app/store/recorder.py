@@ -1,5 +1,6 @@
 """Recorder: worker threads hand it runs, steps and status changes; one writer thread batches them into SQLite."""
 
+import functools
 import logging
 import queue
 import sqlite3
@@ -25,7 +26,16 @@ FLUSH_INTERVAL = 0.25  # s: a crash loses at most this much of a run's history (
 MAX_BATCH = 500  # items per transaction: ~5 ms of writing, so a flush() or close() never waits long
 MAX_PENDING = 200_000  # queued items (~100 MB worst case) before new steps are dropped and counted
 
+MULTI_ROW = (128, 32, 8, 1)  # rows per INSERT statement (few distinct statements: SQLite caches them)
+
 _STOP = object()
+
+
+@functools.cache
+def _insert_many(n: int) -> str:
+    """INSERT_STEP with n rows of placeholders."""
+    head, values = INSERT_STEP.split(" VALUES ")
+    return f"{head} VALUES {', '.join([values] * n)}"
 
 
 class Recorder:
@@ -218,9 +228,13 @@ class Recorder:
 
     @staticmethod
     def _flush_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
-        if rows:
-            conn.executemany(INSERT_STEP, rows)
-            rows.clear()
+        """INSERT rows, many per statement: executemany would release and retake the GIL once per row."""
+        i = 0
+        for size in MULTI_ROW:
+            while len(rows) - i >= size:
+                conn.execute(_insert_many(size), [v for row in rows[i : i + size] for v in row])
+                i += size
+        rows.clear()
 
     def _insert_run(self, conn: sqlite3.Connection, info: dict, t: float) -> None:
         live_id = str(info["id"])

@@ -216,3 +216,26 @@ def test_recording_off_by_setting(tmp_path):
         assert status["ok"] is False and "GRADCAST_RECORD=false" in status["error"]
         assert c.get("/api/records").json() == []
     assert not (tmp_path / "data" / "gradcast.sqlite3").exists()
+
+
+def test_replay_pauses_and_changes_speed(tmp_path):
+    with live_server(tmp_path, record=True) as srv, srv.client() as c:
+        rid = train(c)["id"]
+        recorded(c, rid)
+        live = c.post(f"/api/records/{rid}/replay", params={"steps_per_second": 20}).json()
+        lid = live["id"]
+        wait_until(lambda: c.get(f"/api/runs/{lid}").json()["step"] >= 3, timeout=10)
+        r = c.patch(f"/api/records/replays/{lid}", json={"paused": True})
+        assert r.status_code == 200 and r.json()["paused"] is True and r.json()["record"] == rid
+        held = c.get(f"/api/runs/{lid}").json()
+        assert held["status"] == "paused"  # viewers are told, as for a live run
+        time.sleep(0.4)  # 8 steps at 20 steps/s, were it still playing
+        assert c.get(f"/api/runs/{lid}").json()["step"] == held["step"] < STEPS  # really paused
+        assert [p["run"]["id"] for p in c.get("/api/records/replays").json()] == [lid]
+        c.patch(f"/api/records/replays/{lid}", json={"paused": False, "steps_per_second": 0})
+        done = wait_until(
+            lambda: (x := c.get(f"/api/runs/{lid}").json())["status"] == "finished" and x, timeout=10
+        )
+        assert done["step"] == STEPS
+        assert c.patch(f"/api/records/replays/{lid}", json={"paused": True}).status_code == 404  # it ended
+        assert c.patch("/api/records/replays/nope", json={"steps_per_second": -1}).status_code == 422

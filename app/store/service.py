@@ -20,7 +20,7 @@ class RecordService:
         self.store: RunStore | None = None
         self.recorder: Recorder | None = None
         self.open_error: str | None = None
-        self.replays: set = set()  # asyncio tasks feeding replayed runs (cancelled on close)
+        self.replays: dict = {}  # live run id -> app.store.replay.Replay in progress (cancelled on close)
         if not record:
             self.open_error = OFF_BY_SETTING
             return
@@ -45,9 +45,12 @@ class RecordService:
             out.update(pending=rs["pending"], written=rs["written"], dropped=rs["dropped"])
         return out
 
+    def stop_replays(self) -> None:
+        """Cancel the replays in progress (call on the event loop, at shutdown)."""
+        for play in list(self.replays.values()):
+            play.task.cancel()
+
     def close(self) -> None:
-        """Stop replays, write what is queued (bounded), then stop the writer thread."""
-        for task in list(self.replays):
-            task.cancel()
+        """Write what is queued (bounded), then stop the writer thread. Blocks: call it in a thread."""
         if self.recorder is not None:
             self.recorder.close()

@@ -124,6 +124,30 @@ def import_record(store: StoreDep, doc: export.ImportDoc) -> dict:
     return _run(store, rid)
 
 
+class ReplayControl(BaseModel):
+    """PATCH body of a replay in progress."""
+
+    model_config = ConfigDict(extra="forbid")
+    steps_per_second: float | None = Field(None, ge=0, le=100_000, description="0: as fast as possible")
+    paused: bool | None = None
+
+
+@router.get("/replays")
+def list_replays(service: ServiceDep) -> list[dict]:
+    """Replays in progress: [{"run", "record", "steps_per_second", "paused", "sent"}]."""
+    return [p.to_dict() for p in service.replays.values()]
+
+
+@router.patch("/replays/{run_id}")
+async def control_replay(run_id: str, body: ReplayControl, service: ServiceDep) -> dict:
+    """Change a replay's speed, pause or resume it (run_id: the live run the replay feeds)."""
+    play = service.replays.get(run_id)
+    if play is None:
+        raise HTTPException(404, detail=f"no replay in progress feeds run {run_id!r}")
+    play.control(body.steps_per_second, body.paused)
+    return play.to_dict()
+
+
 @router.get("/{rid}")
 def get_record(
     store: StoreDep, rid: str, history: Literal["records", "columns", "none"] = "records"
@@ -190,10 +214,10 @@ async def replay_record(
     service: RecordService = request.app.state.records
     store = _store(request)
     run = await asyncio.to_thread(_run, store, rid)
-    live, task = replay.start(manager, store, rid, run, steps_per_second)
-    service.replays.add(task)
-    task.add_done_callback(service.replays.discard)
-    return live.to_dict()
+    play = replay.Replay(manager, store, rid, run, steps_per_second)
+    service.replays[play.live.id] = play
+    play.task.add_done_callback(lambda _: service.replays.pop(play.live.id, None))
+    return play.live.to_dict()
 
 
 @router.get("/{rid}/report.html", response_class=HTMLResponse)

@@ -1,5 +1,6 @@
 """Wiring only: create the app, its shared objects (in the lifespan), middleware and routers."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,7 +9,8 @@ from fastapi import FastAPI
 from app import __version__
 from app.live.manager import RunManager
 from app.settings import Settings
-from app.web import assets, errors, groups, health, ingest, pages, presets, runs, security, sweep, ws
+from app.store.service import RecordService
+from app.web import assets, errors, groups, health, ingest, pages, presets, records, runs, security, sweep, ws
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -17,13 +19,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        records = RecordService(settings.data_dir, settings.record)  # never raises: .error says why it is off
         manager = RunManager(settings)
+        manager.recorder = records.recorder
+        app.state.records = records
         app.state.manager = manager
         await manager.start()
         try:
             yield
         finally:
             await manager.aclose()  # stops runs and closes sockets with 1001 (going away)
+            await asyncio.to_thread(records.close)  # writes what is queued (bounded), stops the writer
 
     app = FastAPI(
         title="GradCast",
@@ -34,6 +40,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     security.install(app, settings)
     errors.install(app)
-    for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, ingest):
+    for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, ingest, records):
         app.include_router(module.router)
     return app

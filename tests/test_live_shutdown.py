@@ -12,8 +12,9 @@ from tests.support.server import server_process
 
 
 @pytest.mark.slow
-def test_sigterm_stops_runs_closes_sockets_with_1001_and_exits_fast(tmp_path):
-    with server_process(tmp_path) as srv, srv.client() as c:
+@pytest.mark.parametrize("record", ["false", "true"])
+def test_sigterm_stops_runs_closes_sockets_with_1001_and_exits_fast(tmp_path, record):
+    with server_process(tmp_path, env={"GRADCAST_RECORD": record}) as srv, srv.client() as c:
         rid = c.post("/api/runs", json={**SMALL, "steps_per_second": 20, "max_steps": 100_000}).json()["id"]
         gid = c.post("/api/presets/sigmoid-vs-relu-vs-leaky-relu/runs", json={"steps_per_second": 0}).json()[
             "group"

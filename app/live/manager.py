@@ -56,6 +56,9 @@ class RunManager:
         self._drain_scheduled = False
         self._joins: set[asyncio.Task] = set()
         self.closing = False
+        # Optional: on_create(run dict), on_record(run_id, StepRecord), on_status(run_id, status, step, reason),
+        # each only enqueues (app/store/recorder.py). Called on the loop, in the order the stream shows.
+        self.recorder: Any = None
 
     async def start(self) -> None:
         """Called once in the lifespan, on the event loop."""
@@ -159,6 +162,8 @@ class RunManager:
             run.lockstep = lockstep
             self.runs[run.id] = run
             self.hub.open(f"run:{run.id}")
+            if self.recorder is not None:
+                self.recorder.on_create(run.to_dict())
         if group is not None:
             self.groups[group.id] = group
             self.hub.open(f"group:{group.id}")
@@ -167,8 +172,10 @@ class RunManager:
         await self._wait(ack)
         return group, runs
 
-    def create_external(self, name: str, layer_names: list[str], config: Any = None) -> Run:
-        """A run fed step records from outside (see ingest) instead of by a trainer here."""
+    def create_external(
+        self, name: str, layer_names: list[str], config: Any = None, record: bool = True
+    ) -> Run:
+        """A run fed step records from outside (see ingest) instead of by a trainer here; record=False: not kept."""
         from app.ml.instrument import HIST_EDGES
 
         self._check_room(1, 0)
@@ -185,6 +192,9 @@ class RunManager:
         )
         self.runs[run.id] = run
         self.hub.open(f"run:{run.id}")
+        if record and self.recorder is not None:
+            self.recorder.on_create(run.to_dict())
+            self.recorder.on_status(run.id, run.status.value, 0, None)
         return run
 
     def ingest(self, run_id: str, records: list) -> None:
@@ -318,6 +328,8 @@ class RunManager:
             if kind == "record":
                 run = self.runs.get(item[1])
                 if run is not None:
+                    if self.recorder is not None:
+                        self.recorder.on_record(run.id, item[2])
                     msg = run.apply_record(item[2])
                     if msg is not None:
                         self.hub.publish(run.streams, msg)
@@ -329,6 +341,8 @@ class RunManager:
                     if pending is not None:
                         self.hub.publish(run.streams, pending)
                     run.status, run.reason = status, reason
+                    if self.recorder is not None:
+                        self.recorder.on_status(run.id, status.value, step, reason)
                     self.hub.publish(run.streams, messages.status(run.id, status.value, step, reason), False)
             elif kind == "reset":
                 self._apply_reset([self.runs[r] for r in item[1] if r in self.runs])

@@ -1,9 +1,11 @@
-// Redraws: at most one Plotly redraw per animation frame, the dirty charts in turn; DOM panels ride along.
+// Redraws: each chart at most once per animation frame, the dirty charts in turn, and no more Plotly work in a
+// frame than FRAME_BUDGET_MS (a Plotly.react costs ~6-30 ms without a GPU: usually one or two charts a frame).
 
 const charts = []; // {name, cost: "plotly" | "dom", draw() -> newest server time drawn (s) or 0, el}
 const dirty = new Set();
 const visible = new Map(); // chart -> on screen (charts off screen wait until scrolled to)
 let cursor = 0;
+const FRAME_BUDGET_MS = 12;
 let scheduled = false;
 
 /** What bench/render.py reads: per-redraw durations and step-to-paint latencies. */
@@ -55,7 +57,8 @@ function record(list, value) {
 function draw(chart) {
   dirty.delete(chart);
   const t0 = performance.now();
-  const dataT = chart.draw();
+  const dataT = chart.draw(); // null: its inputs had not changed, nothing redrawn
+  if (dataT === null) return false;
   metrics.draws[chart.name] += 1;
   if (chart.cost === "plotly") {
     record(metrics.redraws, { name: chart.name, ms: performance.now() - t0 });
@@ -66,6 +69,7 @@ function draw(chart) {
       channel.port2.postMessage(0);
     }
   }
+  return true;
 }
 
 function frame() {
@@ -73,12 +77,12 @@ function frame() {
   metrics.frames += 1;
   for (const chart of charts) if (chart.cost === "dom" && dirty.has(chart)) draw(chart);
   const n = charts.length;
-  for (let i = 0; i < n; i++) {
-    const chart = charts[(cursor + i) % n];
-    if (chart.cost === "plotly" && dirty.has(chart) && onScreen(chart)) {
-      cursor = (cursor + i + 1) % n;
-      draw(chart);
-      break;
+  const start = performance.now();
+  const first = cursor;
+  for (let i = 0; i < n && performance.now() - start < FRAME_BUDGET_MS; i++) {
+    const chart = charts[(first + i) % n];
+    if (chart.cost === "plotly" && dirty.has(chart) && onScreen(chart) && draw(chart)) {
+      cursor = (first + i + 1) % n; // the next frame starts after the last chart drawn
     }
   }
   if ([...dirty].some(onScreen)) schedule();

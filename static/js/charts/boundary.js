@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, OKABE_ITO } from "../theme.js";
-import { noData, react } from "./plot.js";
+import { changed, noData, react } from "./plot.js";
 
 export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
   return {
@@ -14,9 +14,11 @@ export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
       const b = s?.boundary;
       if (!b) {
         onMissing(Boolean(s?.latestFull)); // display-rate records came but no boundary: not 2-D data
+        if (!changed(this, "none")) return null;
         return noData(el), 0;
       }
       onMissing(false);
+      if (!changed(this, s.latestFull?.step)) return null;
       const classes = Math.max(1, ...b.z.flat());
       const palette = [OKABE_ITO.skyBlue, OKABE_ITO.orange, OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.yellow];
       const colorscale = Array.from({ length: classes + 1 }, (_, i) => [i / classes, palette[i % palette.length]]);

@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, markerSize, runColors } from "../theme.js";
-import { guide, layerLabels, noData, react, runLabel } from "./plot.js";
+import { changed, guide, layerLabels, noData, react, runLabel } from "./plot.js";
 
 export const SIGMOID_DERIV_BOUND = 0.25; // max of s(z)(1 - s(z)), at z = 0
 
@@ -14,6 +14,7 @@ export function derivChart(el, store) {
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.latestFull);
       if (!states.length) return noData(el), 0;
+      if (!changed(this, states.map((s) => s.latestFull.step).join())) return null;
       const colors = runColors(states);
       const traces = states.map((s) => ({
         type: "scatter",

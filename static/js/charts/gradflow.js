@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, markerSize, OKABE_ITO, runColors } from "../theme.js";
-import { layerLabels, noData, react, runLabel, StickyLogRange } from "./plot.js";
+import { StickyLogRange, changed, layerLabels, noData, react, runLabel } from "./plot.js";
 
 export function gradflowChart(el, store, { overlay = () => false } = {}) {
   const range = new StickyLogRange();
@@ -14,6 +14,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.latest);
       if (!states.length) return noData(el), 0;
+      if (!changed(this, `${states.map((s) => s.latest.step).join()}|${overlay()}`)) return null;
       const colors = runColors(states);
       const longest = states.reduce((a, s) => (s.run.layer_names.length > a.length ? s.run.layer_names : a), []);
       const x = layerLabels(longest);

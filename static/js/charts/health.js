@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, OKABE_ITO } from "../theme.js";
-import { layerLabels, noData, react } from "./plot.js";
+import { changed, layerLabels, noData, react } from "./plot.js";
 
 export function healthChart(el, store) {
   return {
@@ -13,6 +13,7 @@ export function healthChart(el, store) {
       const s = store.runs.values().next().value;
       const rec = s?.latestFull;
       if (!rec) return noData(el), 0;
+      if (!changed(this, rec.step)) return null;
       const x = layerLabels(s.run.layer_names);
       const traces = [
         { type: "bar", x, y: rec.layers.map((l) => l.saturated_frac ?? null), name: t("chart.health.saturated"), marker: { color: OKABE_ITO.vermillion } },

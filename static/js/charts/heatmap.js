@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout } from "../theme.js";
-import { HEAT_WINDOW, layerLabels, noData, react } from "./plot.js";
+import { HEAT_WINDOW, changed, layerLabels, noData, react } from "./plot.js";
 
 export function heatmapChart(el, store) {
   let zmin = Infinity;
@@ -18,6 +18,7 @@ export function heatmapChart(el, store) {
     draw() {
       const s = store.runs.values().next().value;
       if (!s || !s.steps.length) return noData(el), 0;
+      if (!changed(this, s.lastStep)) return null;
       const n = s.steps.length;
       const from = Math.max(0, n - HEAT_WINDOW);
       const x = s.steps.slice(from);

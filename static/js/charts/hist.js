@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout } from "../theme.js";
-import { FULL_WINDOW, noData, react, tail } from "./plot.js";
+import { FULL_WINDOW, changed, noData, react, tail } from "./plot.js";
 
 /** Bin centres in log10 units (geometric mean of each pair of edges). */
 const centres = (edges) => edges.slice(1).map((e, i) => (Math.log10(e) + Math.log10(Math.max(edges[i], 1e-300))) / 2);
@@ -24,6 +24,7 @@ export function histChart(el, store) {
       const edges = s?.run.hist_edges;
       const recs = s ? tail(s.full, FULL_WINDOW).filter((r) => r.layers[0]?.grad_hist) : [];
       if (!edges?.length || !recs.length) return noData(el), 0;
+      if (!changed(this, recs[recs.length - 1].step)) return null;
       const y = centres(edges);
       const x = recs.map((r) => r.step);
       const last = s.run.layer_names.length - 1;

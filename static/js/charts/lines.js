@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { colorAt, layout, lineWidth } from "../theme.js";
-import { layerLabels, noData, react, STEP_WINDOW, StickyLogRange } from "./plot.js";
+import { STEP_WINDOW, StickyLogRange, changed, layerLabels, noData, react } from "./plot.js";
 
 const MAX_LINES = 5;
 
@@ -24,6 +24,7 @@ export function linesChart(el, store) {
     draw() {
       const s = store.runs.values().next().value;
       if (!s || !s.steps.length) return noData(el), 0;
+      if (!changed(this, s.lastStep)) return null;
       const from = Math.max(0, s.steps.length - STEP_WINDOW);
       const x = s.steps.slice(from);
       const labels = layerLabels(s.run.layer_names);

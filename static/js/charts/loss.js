@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
-import { noData, react, runLabel, STEP_WINDOW, tail } from "./plot.js";
+import { STEP_WINDOW, changed, noData, react, runLabel, tail } from "./plot.js";
 
 export function lossChart(el, store) {
   return {
@@ -12,6 +12,7 @@ export function lossChart(el, store) {
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
       if (!states.length) return noData(el), 0;
+      if (!changed(this, states.map((s) => `${s.lastStep}.${s.full.length}`).join())) return null;
       const w = lineWidth();
       const traces = [];
       if (store.runs.size === 1) {

@@ -7,6 +7,17 @@ export const STEP_WINDOW = 600; // every-step points drawn per line (the store k
 export const HEAT_WINDOW = 300; // steps (columns) in the layer x step heat map
 export const FULL_WINDOW = 60; // display-rate records in the histogram heat maps
 
+let epoch = 0; // bumped when everything must redraw although no data changed (language, projector, reset)
+export const bumpEpoch = () => (epoch += 1);
+
+/** A chart's gate: true when its inputs (a short key) changed since its last redraw. */
+export function changed(chart, key) {
+  const full = `${epoch}|${key}`;
+  if (chart.lastKey === full) return false;
+  chart.lastKey = full;
+  return true;
+}
+
 /** Redraw el in place (Plotly.react diffs against the previous figure). */
 export function react(el, traces, layout) {
   window.Plotly.react(el, traces, layout, CONFIG);

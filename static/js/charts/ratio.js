@@ -3,7 +3,7 @@
 import { t } from "../i18n.js";
 import { VANISHING_BELOW, gradRatio } from "../verdict.js";
 import { layout, lineWidth, runColors } from "../theme.js";
-import { guide, noData, react, runLabel, STEP_WINDOW, StickyLogRange, tail } from "./plot.js";
+import { STEP_WINDOW, StickyLogRange, changed, guide, noData, react, runLabel, tail } from "./plot.js";
 
 export function ratioChart(el, store) {
   const range = new StickyLogRange(0.25, 4);
@@ -15,6 +15,7 @@ export function ratioChart(el, store) {
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
       if (!states.length) return noData(el), 0;
+      if (!changed(this, states.map((s) => s.lastStep).join())) return null;
       const colors = runColors(states);
       const traces = states.map((s) => ({
         type: "scatter",

@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, OKABE_ITO } from "../theme.js";
-import { guide, layerLabels, noData, react, StickyLogRange } from "./plot.js";
+import { StickyLogRange, changed, guide, layerLabels, noData, react } from "./plot.js";
 
 export const UPDATE_RATIO_GUIDE = 1e-3;
 
@@ -17,6 +17,7 @@ export function updateChart(el, store) {
       const s = store.runs.values().next().value;
       const rec = s?.latestFull;
       if (!rec) return noData(el), 0;
+      if (!changed(this, rec.step)) return null;
       const x = layerLabels(s.run.layer_names);
       const y = rec.layers.map((l) => l.update_ratio ?? null);
       const traces = [

@@ -11,6 +11,7 @@ import { StreamSocket } from "../socket.js";
 import { Store } from "../store.js";
 import { markAllDirty, markDirty, register } from "../scheduler.js";
 import { verdictsView } from "../charts/verdicts.js";
+import { bumpEpoch } from "../charts/plot.js";
 
 /** The page's live objects, for the browser tests and bench/render.py (import this module to reach them). */
 export const live = { store: null, socket: null, charts: [] };
@@ -34,15 +35,21 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
   }
   live.charts = views;
   on(EVENTS.storeChange, ({ reset }) => {
-    if (reset) views.forEach((v) => v.reset?.());
+    if (reset) {
+      views.forEach((v) => v.reset?.());
+      bumpEpoch();
+    }
     markAllDirty();
   });
   on(EVENTS.storeSnapshot, () => onSnapshot(store));
+  on(EVENTS.storeSnapshot, bumpEpoch);
   on(EVENTS.lang, () => {
     onSnapshot(store);
+    bumpEpoch();
     markAllDirty();
   });
   on(EVENTS.theme, () => {
+    bumpEpoch();
     markAllDirty();
     window.dispatchEvent(new Event("resize")); // Plotly's responsive charts refit their new boxes
   });

@@ -239,3 +239,16 @@ def test_replay_pauses_and_changes_speed(tmp_path):
         assert done["step"] == STEPS
         assert c.patch(f"/api/records/replays/{lid}", json={"paused": True}).status_code == 404  # it ended
         assert c.patch("/api/records/replays/nope", json={"steps_per_second": -1}).status_code == 422
+
+
+def test_database_gone_while_serving(tmp_path):
+    """The data directory is moved away under a running server: record routes answer 503 with the reason."""
+    with live_server(tmp_path, record=True) as srv, srv.client() as c:
+        rid = train(c)["id"]
+        recorded(c, rid)
+        (tmp_path / "data").rename(tmp_path / "moved")
+        r = c.get("/api/records")
+        assert r.status_code == 503 and "no database file" in r.json()["detail"], r.text
+        assert str(tmp_path / "data") in r.json()["detail"]
+        assert c.get(f"/api/records/{rid}/export.json").status_code == 503
+        assert train(c)["step"] == STEPS  # live runs do not notice

@@ -75,7 +75,9 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
         elif not path.exists():
-            raise StoreError(f"{path}: no database file")
+            raise StoreError(
+                f"{path}: no database file (moved or deleted?): restart the server to start a new one"
+            )
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None
         )

@@ -2,12 +2,14 @@
 
 import asyncio
 import re
-from typing import Annotated, Literal
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.live import messages
@@ -17,7 +19,23 @@ from app.store.schema import LIVE_STATUSES, StoreError
 from app.store.service import RecordService
 from app.web.deps import ManagerDep
 
-router = APIRouter(prefix="/api/records", tags=["records"])
+
+class _StoreRoute(APIRoute):
+    """A route whose StoreError (the database became unusable) answers 503 with the reason, not 500."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except StoreError as exc:
+                return JSONResponse({"detail": str(exc)}, status_code=503)
+
+        return guarded
+
+
+router = APIRouter(prefix="/api/records", tags=["records"], route_class=_StoreRoute)
 
 MAX_COMPARED = 8  # runs in one comparison report: more lines than this stop being readable
 
@@ -47,10 +65,7 @@ class RecordPatch(BaseModel):
 
 
 def _run(store: StoreDep, rid: str) -> dict:
-    try:
-        run = store.get(rid)
-    except StoreError as exc:
-        raise HTTPException(503, detail=str(exc)) from exc
+    run = store.get(rid)
     if run is None:
         raise HTTPException(404, detail=f"no recorded run {rid!r}")
     return run
@@ -84,10 +99,7 @@ def list_records(service: ServiceDep, q: Annotated[str | None, Query(max_length=
     """Past runs, pinned first then newest: id, name, preset, status, steps, date, pinned (empty if recording is off)."""
     if service.store is None:
         return []
-    try:
-        return service.store.list_runs(q)
-    except StoreError as exc:
-        raise HTTPException(503, detail=str(exc)) from exc
+    return service.store.list_runs(q)
 
 
 @router.get("/report.html", response_class=HTMLResponse)

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         description="Kernel send buffer per websocket, in bytes (0: the OS's autotuning, up to 4 MB on Linux loopback):"
         " bounds what a stalled viewer holds, so send_timeout notices it within seconds.",
     )
+    snapshot_points: int = Field(
+        500,
+        ge=10,
+        le=1_000_000,
+        description="Step records per run in a websocket snapshot (newest half dense, older thinned): a 10-layer"
+        " record is ~2.8 kB of JSON, so 100 viewers joining at once do not each pull the whole history.",
+    )
     replay_messages: int = Field(
         1024,
         ge=16,

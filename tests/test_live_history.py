@@ -49,3 +49,14 @@ def test_columns_and_clear():
     }
     h.clear()
     assert h.as_records() == [] and h.boundary is None
+
+
+def test_a_limited_view_keeps_the_newest_half_dense_and_thins_the_rest():
+    h = History(4000)
+    for step in range(1, 4001):
+        h.append(_rec(step, boundary=step == 4000))
+    view = h.as_records(limit=100)
+    steps = [r["step"] for r in view]
+    assert len(view) == 100 and steps[0] == 1 and steps[-50:] == list(range(3951, 4001))
+    assert steps == sorted(set(steps)) and view[-1]["boundary"] == {"z": [[4000]]}
+    assert len(h.as_records(limit=5000)) == 4000

@@ -58,7 +58,7 @@ def test_seq_is_spliced_into_the_one_encoding():
 
 
 def test_frame_carries_the_steps_between_as_columns():
-    steps = [messages.compact_step(messages.step_dict(_record(0.5 + i, 1.0 + i))) for i in range(3)]
+    steps = [messages.step_dict(_record(0.5 + i, 1.0 + i)) for i in range(3)]
     for i, s in enumerate(steps):
         s["step"] = i + 1
     frame = messages.frame("r1", messages.step_dict(_record(0.1, 0.2, full=True)), steps)

@@ -49,9 +49,17 @@ class History:
         self.boundary = None
         self.boundary_step = -1
 
-    def as_records(self) -> list[dict]:
-        """The records, the newest boundary attached to the record of its step."""
-        out = list(self.records)
+    def as_records(self, limit: int | None = None) -> list[dict]:
+        """The records (at most `limit`: the newest half dense, the older ones evenly thinned), the newest
+        boundary attached to the record of its step."""
+        out = self.records
+        if limit is not None and len(out) > limit:
+            recent = limit // 2
+            older = out[:-recent]
+            stride = len(older) / (limit - recent)
+            out = [older[int(i * stride)] for i in range(limit - recent)] + out[-recent:]
+        else:
+            out = list(out)
         if self.boundary is not None:
             for i in range(len(out) - 1, -1, -1):
                 if out[i]["step"] == self.boundary_step:

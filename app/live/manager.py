@@ -254,7 +254,8 @@ class RunManager:
             group = self.get_group(ident)
             runs = [self.runs[r] for r in group.run_ids if r in self.runs]
         return messages.snapshot(
-            [(r.to_dict(), r.history.as_records()) for r in runs], self.group_dict(group) if group else None
+            [(r.to_dict(), r.history.as_records(self.settings.snapshot_points)) for r in runs],
+            self.group_dict(group) if group else None,
         )
 
     # ---- controlling ----------------------------------------------------------------------------------

@@ -87,26 +87,6 @@ def step_dict(record: StepRecord) -> dict:
     return out
 
 
-def compact_step(step: dict) -> dict:
-    """The every-step part of a record (what a between-frames step keeps in the history)."""
-    out = {
-        "step": step["step"],
-        "t": step["t"],
-        "loss": step["loss"],
-        "layers": [
-            {
-                k: v
-                for k, v in layer.items()
-                if k in ("name", "weight_grad_norm", "bias_grad_norm", "nonfinite")
-            }
-            for layer in step["layers"]
-        ],
-    }
-    if "nonfinite" in step:
-        out["nonfinite"] = True
-    return out
-
-
 def columns(steps: Iterable[dict]) -> dict:
     """Steps as columns: {"step": [..], "t": [..], "loss": [..], "weight_grad_norm": [[per layer] per step]}."""
     out: dict = {"step": [], "t": [], "loss": [], "weight_grad_norm": []}

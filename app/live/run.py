@@ -77,9 +77,8 @@ class Run:
             self.last_frame = now
             self.history.append(step)
             return msg
-        compact = messages.compact_step(step) if not record.full else step
-        self.between.append(compact)
-        self.history.append(compact)
+        self.between.append(step)  # a step between frames has only the every-step numbers anyway
+        self.history.append(step)
         return None
 
     def flush_frame(self) -> dict | None:

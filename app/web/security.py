@@ -178,11 +178,12 @@ class RedactToken(logging.Filter):
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Add the security middleware to app, and the token filter to uvicorn's access log (once per process)."""
+    """Add the security middleware to app, and the token filter to uvicorn's loggers (once per process)."""
     app.add_middleware(SecurityMiddleware, settings=settings)
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactToken) for f in access.filters):
-        access.addFilter(RedactToken())
+    for name in ("uvicorn.access", "uvicorn.error"):  # uvicorn logs websocket paths on the error logger
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactToken) for f in logger.filters):
+            logger.addFilter(RedactToken())
 
 
 @router.get("/session")

@@ -217,5 +217,9 @@ def test_histogram_of_a_large_layer_counts_a_fixed_sample():
     rec = tr.step()
     hidden = rec.layers[1]  # 128 x 128 = 16,384 elements > HIST_SAMPLE
     assert sum(hidden.grad_hist) == HIST_SAMPLE
+    # the sample is every 4th element (fixed, evenly spread); the optimizer leaves .grad as it was
+    sample = np.abs(tr.model.linears()[1].weight.grad.numpy().ravel()[::4])
+    bins = np.clip(np.searchsorted(np.array(HIST_EDGES), sample, side="right") - 1, 0, len(HIST_EDGES) - 2)
+    assert hidden.grad_hist == np.bincount(bins, minlength=len(HIST_EDGES) - 1).tolist()
     assert sum(rec.layers[0].grad_hist) == 128 * 2  # small layers: every element
     assert len(hidden.grad_hist) == len(HIST_EDGES) - 1

@@ -14,7 +14,7 @@ from app.ml.model import MLP, Capture
 HIST_EDGES: list[float] = [10.0 ** (e / 2) for e in range(-24, 5)]
 HIST_BINS = len(HIST_EDGES) - 1
 HIST_LOG10_MIN = -12.0
-HIST_SAMPLE = 4096  # elements per layer: histc over whole tensors costs up to 2.8x a step
+HIST_SAMPLE = 4096  # at most this many elements per layer: histc over whole tensors costs up to 2.8x a step
 TINY_NORM = 1e-15  # a float32 norm below this is recomputed in float64 (rare: only vanished layers)
 SATURATED_DERIV = 0.01  # a'(z) below this on the whole batch counts a unit as saturated
 
@@ -26,11 +26,9 @@ def hist_bins(values: Tensor) -> Tensor:
     return pos.floor_().clamp_(0, HIST_BINS - 1).long()
 
 
-def _strided_sample(numel: int) -> Tensor:
-    """Fixed, evenly spaced element indices (no RNG: the same elements every display step)."""
-    if numel <= HIST_SAMPLE:
-        return torch.arange(numel)
-    return torch.linspace(0, numel - 1, HIST_SAMPLE).long()
+def sample_stride(numel: int) -> int:
+    """Every stride-th element: at most HIST_SAMPLE, evenly spread, the same ones every time (no RNG)."""
+    return -(-numel // HIST_SAMPLE)  # ceil: 1 (all elements) for layers up to HIST_SAMPLE
 
 
 class Probe:
@@ -43,8 +41,8 @@ class Probe:
         self.weights: list[Tensor] = [lin.weight for lin in linears]
         self.biases: list[Tensor] = [lin.bias for lin in linears]
         self.n_layers = len(linears)
-        self._sample_idx = [_strided_sample(w.numel()) for w in self.weights]
-        sizes = torch.tensor([len(i) for i in self._sample_idx])
+        self._strides = [sample_stride(w.numel()) for w in self.weights]
+        sizes = torch.tensor([-(-w.numel() // st) for w, st in zip(self.weights, self._strides, strict=True)])
         self._hist_offsets = torch.repeat_interleave(torch.arange(self.n_layers) * HIST_BINS, sizes)
 
     def grad_norms(self, loss: Tensor) -> tuple[list[float], list[float], float]:
@@ -78,7 +76,7 @@ class Probe:
                 acts = torch.stack([c.a.detach() for c in hidden])  # (N, B, W)
                 out["dead_frac"] = (acts.abs().amax(dim=1) == 0).float().mean(dim=1)  # 0 on the whole batch
         sample = torch.cat(
-            [w.grad.reshape(-1)[i] for w, i in zip(self.weights, self._sample_idx, strict=True)]
+            [w.grad.reshape(-1)[::st] for w, st in zip(self.weights, self._strides, strict=True)]  # views
         )
         bins = hist_bins(sample) + self._hist_offsets
         out["grad_hist"] = torch.bincount(bins, minlength=self.n_layers * HIST_BINS)[
@@ -106,7 +104,7 @@ class Probe:
     def to_lists(self, tensors: dict[str, Tensor]) -> dict[str, list]:
         """One sync for all display tensors: flat concat, one .tolist(), split back (hist as ints)."""
         keys = [k for k in tensors if k != "grad_hist"]
-        flat = torch.cat([tensors[k].reshape(-1).to(torch.float64) for k in keys]).tolist()
+        flat = torch.cat([tensors[k].reshape(-1) for k in keys]).tolist()  # cat promotes to float64
         result: dict[str, list] = {}
         pos = 0
         for k in keys:

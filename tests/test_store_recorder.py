@@ -133,7 +133,7 @@ rec.on_status("k", "running", 0)
 for step in trainer:
     rec.on_record("k", step)
     print(step.step, repr(step.loss), time.monotonic(), flush=True)
-    time.sleep(0.002)  # ~300 steps/s: a live run's pace
+    time.sleep(0.003)  # ~250 steps/s: a fast live run (500 steps: ~2 s, 8 flush intervals)
 """
 
 
@@ -153,14 +153,14 @@ def test_sigkill_loses_at_most_the_last_batch(tmp_path):
         for line in child.stdout:  # bounded: the deadline below, and the child's own max_steps
             n, loss, t = line.split()
             trained[int(n)] = (loss, float(t))
-            if int(n) >= 600 or time.monotonic() > deadline:
+            if int(n) >= 500 or time.monotonic() > deadline:
                 break
         os.kill(child.pid, signal.SIGKILL)
         killed_at = time.monotonic()
     finally:
         child.kill()
         child.wait(10)
-    assert len(trained) >= 600, "the child did not train 600 steps in 40 s"
+    assert len(trained) >= 500, "the child did not train 500 steps in 40 s"
 
     store = RunStore(path)  # the file is intact: it opens and answers
     run = store.get("k")

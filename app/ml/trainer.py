@@ -106,6 +106,8 @@ class Trainer:
         if full:
             display.update(self.probe.weight_display(before))
             do_eval = not diverged and (bool(evaluate) or self._eval_due(n))
+            if do_eval:
+                self._last_eval_step = n  # evaluate_full() does not move the schedule
             self._fill_display(record, self.probe.to_lists(display), w_norms, b_norms, do_eval)
         else:
             record.layers = [
@@ -175,7 +177,6 @@ class Trainer:
                 )
             )
         if evaluate:
-            self._last_eval_step = record.step
             ev = self.evaluator(self.model)
             record.train_acc, record.test_acc = ev["train_acc"], ev["test_acc"]
             record.test_loss, record.boundary = ev["test_loss"], ev["boundary"]

@@ -1,26 +1,26 @@
 """The run manager: creates, controls and deletes runs and groups; hands worker output to the hub.
 
-Lives on the event loop (created in the app's lifespan). Worker threads reach it only through `_post`,
-which queues their items and wakes the loop once per batch (call_soon_threadsafe).
+Lives on the event loop (created in the app's lifespan). Worker threads reach it only through its Handoff,
+whose items `_apply` turns into history, frames and status messages.
 """
 
 import asyncio
 import contextlib
 import secrets
 import sys
-import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 
 from app.live import messages
-from app.live.errors import Conflict, Invalid, LimitReached, NotFound
+from app.live.errors import Conflict, Invalid, NotFound
 from app.live.group import Items, Lockstep, Member
+from app.live.handoff import Handoff
 from app.live.history import History
 from app.live.hub import Hub
-from app.live.run import Run
+from app.live.limits import check_config, check_room
+from app.live.run import Group, Run
 from app.live.state import Action, Status
 from app.settings import Settings
 
@@ -29,17 +29,6 @@ ACK_TIMEOUT = 10.0  # s a control request waits for the workers to act on it (a 
 
 def new_id() -> str:
     return secrets.token_hex(4)
-
-
-@dataclass
-class Group:
-    """A comparison: runs created together from one preset, trained in lockstep."""
-
-    id: str
-    preset: str | None
-    lockstep: Lockstep
-    run_ids: list[str]
-    created: float = field(default_factory=time.time)
 
 
 class RunManager:
@@ -51,9 +40,7 @@ class RunManager:
         self.runs: dict[str, Run] = {}
         self.groups: dict[str, Group] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._inbox: list[Items] = []
-        self._inbox_lock = threading.Lock()
-        self._drain_scheduled = False
+        self.handoff: Handoff | None = None  # worker threads -> loop, made in start()
         self._joins: set[asyncio.Task] = set()
         self.closing = False
         # Optional: on_create(run dict), on_record(run_id, StepRecord), on_status(run_id, status, step, reason),
@@ -63,6 +50,7 @@ class RunManager:
     async def start(self) -> None:
         """Called once in the lifespan, on the event loop."""
         self.loop = asyncio.get_running_loop()
+        self.handoff = Handoff(self.loop, self._apply)
         torch.set_num_threads(self.settings.torch_threads)
         # A short GIL switch interval lets the loop run between a training thread's bytecodes (see bench/).
         sys.setswitchinterval(self.settings.switch_interval)
@@ -80,27 +68,9 @@ class RunManager:
                 seen[id(run.lockstep)] = run.lockstep
         return list(seen.values())
 
-    def _check_room(self, new_runs: int, running: int) -> None:
-        s = self.settings
-        if len(self.runs) + new_runs > s.max_runs:
-            raise LimitReached(f"limit reached: max_runs={s.max_runs} runs kept; delete a run first")
-        busy = self.running_count()
-        if running and busy + running > s.max_running_runs:
-            raise LimitReached(
-                f"limit reached: max_running_runs={s.max_running_runs} ({busy} training now, {running} more asked);"
-                " pause or stop a run first"
-            )
-
-    def _check_config(self, config: Any) -> None:
-        s = self.settings
-        params = config.param_count()
-        if params > s.max_params:
-            raise Conflict(
-                f"network too large: {params} parameters, over the limit max_params={s.max_params}"
-            )
-        steps = getattr(config, "max_steps", None)
-        if steps is not None and steps > s.max_steps:
-            raise Conflict(f"max_steps={steps} is over the server's limit max_steps={s.max_steps}")
+    def _check_room(self, new_runs: int, to_train: int) -> None:
+        kept, training = len(self.runs), self.running_count()
+        check_room(self.settings, kept=kept, training=training, new_runs=new_runs, to_train=to_train)
 
     # ---- creating -------------------------------------------------------------------------------------
 
@@ -119,11 +89,9 @@ class RunManager:
         grouped: bool = False,
     ) -> tuple[Group | None, list[Run]]:
         """Build trainers (off the loop), then start one lockstep for all of them; returns when they started."""
-        from app.ml.instrument import HIST_EDGES
-
         n = len(configs)
         for _, config in configs:
-            self._check_config(config)
+            check_config(self.settings, config)
         self._check_room(n, 0 if paused else n)
         try:
             trainers = await asyncio.to_thread(lambda: [self._make_trainer(c) for _, c in configs])
@@ -132,17 +100,7 @@ class RunManager:
         self._check_room(n, 0 if paused else n)  # again: others may have been created meanwhile
         group_id = new_id() if grouped else None
         runs = [
-            Run(
-                id=new_id(),
-                name=label,
-                config=config,
-                layer_names=list(trainer.layer_names),
-                hist_edges=[float(e) for e in HIST_EDGES],
-                history=History(self.settings.history_points),
-                display_fps=self.settings.display_fps,
-                group=group_id,
-                preset=preset,
-            )
+            self._new_run(label, config, trainer.layer_names, group=group_id, preset=preset)
             for (label, config), trainer in zip(configs, trainers, strict=True)
         ]
         members = [
@@ -151,7 +109,7 @@ class RunManager:
         ]
         lockstep = Lockstep(
             members,
-            post=self._post,
+            post=self.handoff.post,
             steps_per_second=steps_per_second,
             display_fps=self.settings.display_fps,
             torch_threads=self.settings.torch_threads,
@@ -160,10 +118,7 @@ class RunManager:
         group = Group(group_id, preset, lockstep, [r.id for r in runs]) if group_id else None
         for run in runs:
             run.lockstep = lockstep
-            self.runs[run.id] = run
-            self.hub.open(f"run:{run.id}")
-            if self.recorder is not None:
-                self.recorder.on_create(run.to_dict())
+            self._register(run, record=True)
         if group is not None:
             self.groups[group.id] = group
             self.hub.open(f"group:{group.id}")
@@ -176,10 +131,15 @@ class RunManager:
         self, name: str, layer_names: list[str], config: Any = None, record: bool = True
     ) -> Run:
         """A run fed step records from outside (see ingest) instead of by a trainer here; record=False: not kept."""
+        self._check_room(1, 0)
+        run = self._new_run(name, config, layer_names, external=True, status=Status.RUNNING)
+        self._register(run, record)
+        return run
+
+    def _new_run(self, name: str, config: Any, layer_names: list[str], **fields: Any) -> Run:
         from app.ml.instrument import HIST_EDGES
 
-        self._check_room(1, 0)
-        run = Run(
+        return Run(
             id=new_id(),
             name=name,
             config=config,
@@ -187,15 +147,16 @@ class RunManager:
             hist_edges=[float(e) for e in HIST_EDGES],
             history=History(self.settings.history_points),
             display_fps=self.settings.display_fps,
-            external=True,
-            status=Status.RUNNING,
+            **fields,
         )
+
+    def _register(self, run: Run, record: bool) -> None:
         self.runs[run.id] = run
         self.hub.open(f"run:{run.id}")
         if record and self.recorder is not None:
             self.recorder.on_create(run.to_dict())
-            self.recorder.on_status(run.id, run.status.value, 0, None)
-        return run
+            if run.external:
+                self.recorder.on_status(run.id, run.status.value, 0, None)
 
     def ingest(self, run_id: str, records: list) -> None:
         """Step records of an external run, as if its trainer were here (call on the loop)."""
@@ -229,16 +190,7 @@ class RunManager:
 
     def group_dict(self, group: Group) -> dict:
         """The group object of the protocol."""
-        runs = [self.runs[r] for r in group.run_ids if r in self.runs]
-        return {
-            "id": group.id,
-            "preset": group.preset,
-            "status": group.lockstep.mode.value,
-            "step": max((r.step for r in runs), default=0),
-            "steps_per_second": group.lockstep.steps_per_second,
-            "created": group.created,
-            "runs": [r.to_dict() for r in runs],
-        }
+        return group.to_dict([self.runs[r] for r in group.run_ids if r in self.runs])
 
     def viewer_count(self, run: Run) -> int:
         """Websockets watching this run, directly or through its group."""
@@ -303,24 +255,7 @@ class RunManager:
             self.groups.pop(group.id, None)
             self.hub.drop(f"group:{group.id}", 1000, "group deleted")
 
-    # ---- worker thread -> event loop ------------------------------------------------------------------
-
-    def _post(self, items: Items) -> None:
-        """Called by worker threads: queue items; wake the loop once for however many arrive meanwhile."""
-        with self._inbox_lock:
-            self._inbox.append(items)
-            if self._drain_scheduled:
-                return
-            self._drain_scheduled = True
-        with contextlib.suppress(RuntimeError):  # the loop is closed: shutting down
-            self.loop.call_soon_threadsafe(self._drain)
-
-    def _drain(self) -> None:
-        with self._inbox_lock:
-            batches, self._inbox = self._inbox, []
-            self._drain_scheduled = False
-        for items in batches:
-            self._apply(items)
+    # ---- worker output, on the loop ---------------------------------------------------------------------
 
     def _apply(self, items: Items) -> None:
         """Worker output, in order: records to history and frames, status changes, resets, acks."""

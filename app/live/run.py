@@ -96,3 +96,26 @@ class Run:
         self.between = []
         self.step = 0
         self.last_frame = 0.0
+
+
+@dataclass
+class Group:
+    """A comparison: runs created together from one preset, trained in lockstep."""
+
+    id: str
+    preset: str | None
+    lockstep: Any  # the Lockstep of all its runs
+    run_ids: list[str]
+    created: float = field(default_factory=time.time)
+
+    def to_dict(self, runs: list[Run]) -> dict:
+        """The group object of the protocol."""
+        return {
+            "id": self.id,
+            "preset": self.preset,
+            "status": self.lockstep.mode.value,
+            "step": max((r.step for r in runs), default=0),
+            "steps_per_second": self.lockstep.steps_per_second,
+            "created": self.created,
+            "runs": [r.to_dict() for r in runs],
+        }

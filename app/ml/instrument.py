@@ -50,9 +50,10 @@ class Probe:
         grads = [p.grad for p in self.weights] + [p.grad for p in self.biases]
         norms = torch._foreach_norm(grads)
         vals = torch.stack([*norms, loss.detach()]).tolist()
-        for i, v in enumerate(vals[:-1]):
-            if 0.0 <= v < TINY_NORM:  # float32 squares underflow below ~1e-19: redo this one in float64
-                vals[i] = torch.linalg.vector_norm(grads[i], dtype=torch.float64).item()
+        if min(vals) < TINY_NORM:  # rare: float32 squares underflow below ~1e-19, redo those in float64
+            for i, v in enumerate(vals[:-1]):
+                if 0.0 <= v < TINY_NORM:
+                    vals[i] = torch.linalg.vector_norm(grads[i], dtype=torch.float64).item()
         n = self.n_layers
         return vals[:n], vals[n : 2 * n], vals[-1]
 

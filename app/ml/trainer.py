@@ -134,6 +134,8 @@ class Trainer:
 
     def _check_divergence(self, step: int, loss: float, w: list[float], b: list[float]) -> dict | None:
         """First non-finite gradient (input -> output) or loss ends the run."""
+        if math.isfinite(loss + sum(w) + sum(b)):  # the fast path: norms are >= 0, nothing cancels
+            return None
         for name, wn, bn in zip(self.layer_names, w, b, strict=True):
             for what, value in (("weight_grad_norm", wn), ("bias_grad_norm", bn)):
                 if not math.isfinite(value):

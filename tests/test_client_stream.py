@@ -61,3 +61,36 @@ def test_an_exception_in_the_loop_fails_the_run_and_still_propagates(server):
     assert [s["step"] for s in got["history"]] == [1]  # what was queued was sent before the run ended
     with pytest.raises(RuntimeError, match="after the watch ended"):
         run.step(loss=1.0)
+
+
+def test_a_watched_run_is_recorded_and_exported_like_a_built_in_one(tmp_path):
+    from tests.support.server import live_server
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+    x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+    with live_server(tmp_path, record=True) as srv:
+        with watch(model, url=srv.url, name="recorded") as run:
+            for _ in range(30):
+                loss = nn.functional.cross_entropy(model(x), y)
+                loss.backward()
+                run.step(loss=loss.item())
+                model.zero_grad()
+        with srv.client() as http:
+            live = http.get(f"/api/runs/{run.id}").json()["history"]
+            deadline = time.monotonic() + 10
+            while (
+                not (mine := [r for r in http.get("/api/records").json() if r["name"] == "recorded"])
+                or mine[0]["steps"] < 30
+            ):
+                assert time.monotonic() < deadline, "not recorded within 10 s"
+                time.sleep(0.1)
+            stored = http.get(f"/api/records/{mine[0]['id']}").json()
+            exported = http.get(f"/api/records/{mine[0]['id']}/export.json").json()
+    assert stored["status"] == "finished" and stored["layer_names"] == ["0", "2"]
+    assert [s["step"] for s in stored["history"]] == list(range(1, 31))
+    for rec, got in zip(live, stored["history"], strict=True):
+        assert [x["weight_grad_norm"] for x in got["layers"]] == [
+            x["weight_grad_norm"] for x in rec["layers"]
+        ]
+    assert [s["loss"] for s in exported["history"]] == [s["loss"] for s in live]

@@ -63,6 +63,17 @@ def test_an_exception_in_the_loop_fails_the_run_and_still_propagates(server):
         run.step(loss=1.0)
 
 
+def recorded_id(http, name: str, steps: int) -> str:
+    """The record id of run `name` once the recorder has written `steps` steps of it (bounded wait)."""
+    deadline = time.monotonic() + 10
+    while True:
+        found = [r for r in http.get("/api/records").json() if r["name"] == name]
+        if found and found[0]["steps"] >= steps:
+            return found[0]["id"]
+        assert time.monotonic() < deadline, f"{name} not recorded within 10 s"
+        time.sleep(0.1)
+
+
 def test_a_watched_run_is_recorded_and_exported_like_a_built_in_one(tmp_path):
     from tests.support.server import live_server
 
@@ -78,15 +89,9 @@ def test_a_watched_run_is_recorded_and_exported_like_a_built_in_one(tmp_path):
                 model.zero_grad()
         with srv.client() as http:
             live = http.get(f"/api/runs/{run.id}").json()["history"]
-            deadline = time.monotonic() + 10
-            while (
-                not (mine := [r for r in http.get("/api/records").json() if r["name"] == "recorded"])
-                or mine[0]["steps"] < 30
-            ):
-                assert time.monotonic() < deadline, "not recorded within 10 s"
-                time.sleep(0.1)
-            stored = http.get(f"/api/records/{mine[0]['id']}").json()
-            exported = http.get(f"/api/records/{mine[0]['id']}/export.json").json()
+            record_id = recorded_id(http, "recorded", steps=30)
+            stored = http.get(f"/api/records/{record_id}").json()
+            exported = http.get(f"/api/records/{record_id}/export.json").json()
     assert stored["status"] == "finished" and stored["layer_names"] == ["0", "2"]
     assert [s["step"] for s in stored["history"]] == list(range(1, 31))
     for rec, got in zip(live, stored["history"], strict=True):

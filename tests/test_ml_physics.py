@@ -140,3 +140,13 @@ def test_depth_sweep_of_30_layers_reports_vanished_gradients_as_numbers_not_zero
 def test_depth_sweep_refuses_unknown_activations():
     with pytest.raises(ValueError, match="softmax"):
         depth_sweep(["softmax"])
+
+
+def test_the_first_comparison_shows_sigmoid_fading_while_relu_and_leaky_relu_hold_up():
+    ratios = {}
+    for run in PRESETS["sigmoid-vs-relu-vs-leaky-relu"].runs:
+        tr = Trainer(run.config.model_copy(update={"max_steps": 100}), display_every=1000)
+        ratios[run.label] = [first_last_ratio(rec) for rec in tr]
+    assert max(ratios["sigmoid"]) < 1e-3
+    for label in ("relu", "leaky_relu"):
+        assert min(ratios[label]) >= 1e-2 and max(ratios[label]) <= 1e2, label

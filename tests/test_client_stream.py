@@ -99,3 +99,21 @@ def test_a_watched_run_is_recorded_and_exported_like_a_built_in_one(tmp_path):
             x["weight_grad_norm"] for x in rec["layers"]
         ]
     assert [s["loss"] for s in exported["history"]] == [s["loss"] for s in live]
+
+
+def test_a_non_finite_gradient_arrives_as_null_with_the_flag_and_the_run_goes_on(server):
+    model = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 2))
+    with watch(model, url=server.url, name="blows-up") as run:
+        for step in range(1, 6):
+            model(torch.randn(4, 3)).sum().backward()
+            if step == 3:
+                model[1].weight.grad[0, 0] = float("inf")
+            run.step(loss=float("nan") if step == 4 else 1.0)
+            model.zero_grad()
+    with server.client() as http:
+        history = http.get(f"/api/runs/{run.id}").json()["history"]
+    assert [s["step"] for s in history] == [1, 2, 3, 4, 5] and run.dropped == 0
+    assert history[2]["nonfinite"] is True and history[2]["layers"][1]["weight_grad_norm"] is None
+    assert history[2]["layers"][1]["nonfinite"] is True and history[2]["layers"][0]["weight_grad_norm"] > 0
+    assert history[3]["loss"] is None and history[3]["nonfinite"] is True
+    assert "nonfinite" not in history[4] and history[4]["loss"] == 1.0

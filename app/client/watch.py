@@ -85,6 +85,7 @@ class WatchedRun:
         self._reader = NormReader(params, sparse=may_be_sparse(inner))
         self._closed = False
         self._warned_no_grad = False
+        self._unread = 0  # steps whose gradients could not be read (counted in dropped)
         self._sender: Sender | None = None
         if self.active:
             registration = {
@@ -114,15 +115,26 @@ class WatchedRun:
         self.steps = step if step is not None else self.steps + 1
         if self._sender is None:
             return  # rank > 0
+        loss = float(loss)
         every = self.weight_norm_every
         with_weights = every > 0 and (self.steps % every == 0 or self.steps == 1)
-        grad_norms, weight_norms, any_grad = self._reader.read(with_weights)
+        try:
+            grad_norms, weight_norms, any_grad = self._reader.read(with_weights)
+        except Exception as exc:  # a tensor the fused norm cannot take: never break the user's loop for it
+            self._unread += 1
+            if self._unread == 1:
+                log.warning(
+                    "GradCast: could not read the gradients (%s: %s); steps are dropped",
+                    type(exc).__name__,
+                    exc,
+                )
+            return
         if not any_grad and not self._warned_no_grad:
             self._warned_no_grad = True
             log.warning(
                 "GradCast: run.step() found no gradients: call it after backward(), before zero_grad()"
             )
-        self._sender.submit((self.steps, time.time(), float(loss), grad_norms, weight_norms))
+        self._sender.submit((self.steps, time.time(), loss, grad_norms, weight_norms))
 
     # -- counters -------------------------------------------------------------------------------------
 
@@ -134,7 +146,7 @@ class WatchedRun:
     @property
     def dropped(self) -> int:
         """Steps the dashboard never received (it was down, slow or refused them)."""
-        return self._sender.dropped if self._sender else 0
+        return self._sender.dropped + self._unread if self._sender else 0
 
     @property
     def sent(self) -> int:

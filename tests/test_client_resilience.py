@@ -129,3 +129,17 @@ class live_server_later:
 
     def __exit__(self, *exc) -> None:
         self._stack.close()
+
+
+def test_a_refused_presenter_token_is_said_once_and_training_goes_on(tmp_path, caplog):
+    loop = Loop()
+    with live_server(tmp_path, presenter_token="the-right-one") as srv, caplog.at_level(logging.WARNING):
+        with watch(
+            loop.model, url=srv.url, name="wrong-token", token="a-wrong-one", close_timeout=2.0
+        ) as run:
+            loop.train(run, 50, sleep=0.002)
+        with srv.client() as http:
+            assert [r for r in http.get("/api/runs").json() if r["name"] == "wrong-token"] == []
+    assert run.steps == 50 and run.sent == 0 and run.dropped == 50
+    (message,) = client_warnings(caplog)
+    assert "presenter token" in message and "403" in message

@@ -34,6 +34,7 @@ export const SEL = {
   sameConfig: '[data-role="same-config"]',
   shareLink: '[data-role="share-link"]',
   runLinks: '[data-role="run-links"]',
+  legend: '[data-role="legend"]',
   grid: ".grid",
   actOverlay: '[data-role="act-overlay"]',
   chartCard: (name) => `[data-chart="${name}"]`,

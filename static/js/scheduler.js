@@ -6,6 +6,8 @@ const dirty = new Set();
 const visible = new Map(); // chart -> on screen (charts off screen wait until scrolled to)
 let cursor = 0;
 const FRAME_BUDGET_MS = 12;
+const INPUT_PRIORITY_MS = 120; // after a key or a click, charts wait this long so the answer paints first
+let inputUntil = 0;
 let scheduled = false;
 
 /** What bench/render.py reads: per-redraw durations and step-to-paint latencies. */
@@ -72,9 +74,17 @@ function draw(chart) {
   return true;
 }
 
+for (const type of ["keydown", "pointerdown"]) {
+  document.addEventListener(type, () => (inputUntil = performance.now() + INPUT_PRIORITY_MS), { capture: true });
+}
+
 function frame() {
   scheduled = false;
   metrics.frames += 1;
+  if (performance.now() < inputUntil) {
+    setTimeout(schedule, inputUntil - performance.now());
+    return;
+  }
   for (const chart of charts) if (chart.cost === "dom" && dirty.has(chart)) draw(chart);
   const n = charts.length;
   const start = performance.now();

@@ -49,7 +49,7 @@ function axis(title, extra = {}) {
     gridcolor: "#d9d9d9",
     linecolor: "#333",
     zeroline: false,
-    automargin: true,
+    automargin: false, // fixed margins: automargin measures every label's box on every redraw
     ticks: "outside",
     exponentformat: "power",
     ...extra,
@@ -61,7 +61,8 @@ export function layout({ x = "", y = "", ylog = false, xlog = false, y2 = null, 
   const size = fontSize();
   const out = {
     font: { family: FONT, size, color: "#111" },
-    margin: { l: 8, r: 8, t: legend ? 8 : 6, b: 8 },
+    // Room for tick labels (10⁻⁸) and the axis titles, in proportion to the font; legend above the plot.
+    margin: { l: size * 5.6, r: y2 ? size * 5 : size * 1.2, t: legend ? size * 2.6 : size * 0.8, b: size * 4 },
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
     showlegend: legend,

@@ -183,7 +183,9 @@ def test_projector_mode_and_korean_render(served, context, tmp_path):
     assert page.locator(".card-head .btn").first.is_hidden()  # minimal chrome
     page.keyboard.press("l")  # language toggle, in place
     w.wait("document.documentElement.lang === 'en'")
-    assert "vanishing" in page.locator('.verdict[data-kind="vanishing"]').inner_text()
+    w.wait(
+        "document.querySelector('.verdict[data-kind=\"vanishing\"]').innerText.includes('vanishing')", 3_000
+    )
     assert "lang=en" in page.url
     page.wait_for_timeout(400)
     w.screenshot("projector", tmp_path)

@@ -1,7 +1,7 @@
 // Comparison: mean a'(z_k) per layer per run (the chain rule's factors), with the sigmoid's 0.25 bound.
 
 import { t } from "../i18n.js";
-import { layout, lineWidth, markerSize, runColors } from "../theme.js";
+import { layout, lineWidth, runColors } from "../theme.js";
 import { changed, guide, layerLabels, noData, react, runLabel } from "./plot.js";
 
 export const SIGMOID_DERIV_BOUND = 0.25; // max of s(z)(1 - s(z)), at z = 0
@@ -18,16 +18,15 @@ export function derivChart(el, store) {
       const colors = runColors(states);
       const traces = states.map((s) => ({
         type: "scatter",
-        mode: "lines+markers",
+        mode: "lines",
         x: layerLabels(s.run.layer_names),
         y: s.latestFull.layers.map((l) => l.mean_act_deriv ?? null),
         name: runLabel(s),
         line: { color: colors.get(s.run.id), width: lineWidth() },
-        marker: { size: markerSize(), color: colors.get(s.run.id) },
       }));
       const x = traces[0].x;
       traces.push(guide(x[0], x[x.length - 1], SIGMOID_DERIV_BOUND, t("chart.deriv.bound")));
-      const lay = layout({ x: t("axis.layer"), y: t("axis.mean_act_deriv") });
+      const lay = layout({ x: t("axis.layer"), y: t("axis.mean_act_deriv"), legend: false }); // legend: the page's
       lay.xaxis.type = "category";
       const top = Math.max(1.05, ...traces.flatMap((tr) => tr.y).filter((v) => v !== null));
       lay.yaxis.range = [0, Math.ceil(top * 10) / 10];

@@ -54,7 +54,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
           });
         }
       }
-      const lay = layout({ x: t("axis.layer"), y: t("axis.grad_norm"), ylog: true });
+      const lay = layout({ x: t("axis.layer"), y: t("axis.grad_norm"), ylog: true, legend: states.length === 1 });
       lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
       lay.xaxis.type = "category";
       lay.bargap = 0.15;

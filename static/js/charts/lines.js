@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { colorAt, layout, lineWidth } from "../theme.js";
-import { STEP_WINDOW, StickyLogRange, changed, layerLabels, noData, react } from "./plot.js";
+import { changed, layerLabels, noData, react, StickyLogRange, windowed } from "./plot.js";
 
 const MAX_LINES = 5;
 
@@ -25,14 +25,14 @@ export function linesChart(el, store) {
       const s = store.runs.values().next().value;
       if (!s || !s.steps.length) return noData(el), 0;
       if (!changed(this, s.lastStep)) return null;
-      const from = Math.max(0, s.steps.length - STEP_WINDOW);
-      const x = s.steps.slice(from);
+      const x = windowed(s.steps);
+      const grads = windowed(s.weightGradNorm);
       const labels = layerLabels(s.run.layer_names);
       const traces = pickLayers(s.run.layer_names.length).map((k, j) => ({
         type: "scatter",
         mode: "lines",
         x,
-        y: s.weightGradNorm.slice(from).map((g) => g[k]),
+        y: grads.map((g) => g[k]),
         name: `${t("axis.layer_short")} ${labels[k]}`,
         line: { color: colorAt(j), width: lineWidth() },
       }));

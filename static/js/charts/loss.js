@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
-import { STEP_WINDOW, changed, noData, react, runLabel, tail } from "./plot.js";
+import { changed, noData, react, runLabel, tail, windowed } from "./plot.js";
 
 export function lossChart(el, store) {
   return {
@@ -20,7 +20,7 @@ export function lossChart(el, store) {
         const full = tail(s.full, 200);
         const fx = full.map((r) => r.step);
         traces.push(
-          { type: "scatter", mode: "lines", x: tail(s.steps, STEP_WINDOW), y: tail(s.loss, STEP_WINDOW), name: t("chart.loss.train"), line: { color: OKABE_ITO.blue, width: w } },
+          { type: "scatter", mode: "lines", x: windowed(s.steps), y: windowed(s.loss), name: t("chart.loss.train"), line: { color: OKABE_ITO.blue, width: w } },
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_loss ?? null), name: t("chart.loss.test"), line: { color: OKABE_ITO.skyBlue, width: w, dash: "dash" } },
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.train_acc ?? null), name: t("chart.acc.train"), yaxis: "y2", line: { color: OKABE_ITO.vermillion, width: w } },
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_acc ?? null), name: t("chart.acc.test"), yaxis: "y2", line: { color: OKABE_ITO.orange, width: w, dash: "dash" } },
@@ -31,15 +31,15 @@ export function lossChart(el, store) {
           traces.push({
             type: "scatter",
             mode: "lines",
-            x: tail(s.steps, STEP_WINDOW),
-            y: tail(s.loss, STEP_WINDOW),
+            x: windowed(s.steps),
+            y: windowed(s.loss),
             name: runLabel(s),
             line: { color: colors.get(s.run.id), width: w },
           });
         }
       }
       const single = store.runs.size === 1;
-      const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: single ? t("axis.accuracy") : null });
+      const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: single ? t("axis.accuracy") : null, legend: single });
       lay.yaxis.rangemode = "tozero";
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));

@@ -3,7 +3,8 @@
 import { CONFIG } from "../theme.js";
 import { activationName, has, t } from "../i18n.js";
 
-export const STEP_WINDOW = 600; // every-step points drawn per line (the store keeps 1200, thinned)
+export const STEP_WINDOW = 600; // the newest every-step points a line covers (the store keeps 1200, thinned)
+export const LINE_POINTS = 300; // points drawn per line at most: every other one of the window
 export const HEAT_WINDOW = 300; // steps (columns) in the layer x step heat map
 export const FULL_WINDOW = 60; // display-rate records in the histogram heat maps
 
@@ -18,9 +19,18 @@ export function changed(chart, key) {
   return true;
 }
 
+/** Durations (ms) of the page's Plotly.react calls, until each one's promise settles (bench/render.py). */
+export const reactTimes = [];
+
 /** Redraw el in place (Plotly.react diffs against the previous figure). */
 export function react(el, traces, layout) {
-  window.Plotly.react(el, traces, layout, CONFIG);
+  const t0 = performance.now();
+  const done = window.Plotly.react(el, traces, layout, CONFIG);
+  done.then(() => {
+    reactTimes.push({ chart: el.dataset.plot, ms: performance.now() - t0 });
+    if (reactTimes.length > 5000) reactTimes.shift();
+  });
+  return done;
 }
 
 /** Log-axis range (in decades) that grows at once to fit the data but never jitters frame to frame. */
@@ -62,6 +72,16 @@ export function runLabel(state) {
 }
 
 export const tail = (array, n) => (array.length > n ? array.slice(array.length - n) : array);
+
+/** The newest STEP_WINDOW entries, thinned to at most LINE_POINTS (always keeping the newest). */
+export function windowed(array) {
+  const w = tail(array, STEP_WINDOW);
+  const stride = Math.ceil(w.length / LINE_POINTS);
+  if (stride <= 1) return w;
+  const out = [];
+  for (let i = (w.length - 1) % stride; i < w.length; i += stride) out.push(w[i]);
+  return out;
+}
 
 /** A horizontal guide line as a trace (shapes on log axes are easy to get wrong). */
 export function guide(x0, x1, y, text, color = "#000", dash = "dash") {

@@ -3,7 +3,7 @@
 import { t } from "../i18n.js";
 import { VANISHING_BELOW, gradRatio } from "../verdict.js";
 import { layout, lineWidth, runColors } from "../theme.js";
-import { STEP_WINDOW, StickyLogRange, changed, guide, noData, react, runLabel, tail } from "./plot.js";
+import { changed, guide, noData, react, runLabel, StickyLogRange, windowed } from "./plot.js";
 
 export function ratioChart(el, store) {
   const range = new StickyLogRange(0.25, 4);
@@ -20,8 +20,8 @@ export function ratioChart(el, store) {
       const traces = states.map((s) => ({
         type: "scatter",
         mode: "lines",
-        x: tail(s.steps, STEP_WINDOW),
-        y: tail(s.weightGradNorm, STEP_WINDOW).map(gradRatio),
+        x: windowed(s.steps),
+        y: windowed(s.weightGradNorm).map(gradRatio),
         name: runLabel(s),
         line: { color: colors.get(s.run.id), width: lineWidth() },
         meta: { run: s.run.id },
@@ -29,7 +29,7 @@ export function ratioChart(el, store) {
       const x0 = Math.min(...traces.map((tr) => tr.x[0]));
       const x1 = Math.max(...traces.map((tr) => tr.x[tr.x.length - 1]));
       traces.push(guide(x0, x1, VANISHING_BELOW, t("chart.ratio.zone")));
-      const lay = layout({ x: t("axis.step"), y: t("axis.ratio"), ylog: true });
+      const lay = layout({ x: t("axis.step"), y: t("axis.ratio"), ylog: true, legend: false }); // legend: the page's
       lay.yaxis.range = range.fit([1, VANISHING_BELOW, ...traces.flatMap((tr) => tr.y.filter((_, i) => i % 4 === 0))]);
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));

@@ -8,6 +8,7 @@ import { ratioChart } from "../charts/ratio.js";
 import { derivChart } from "../charts/deriv.js";
 import { lossChart } from "../charts/loss.js";
 import { runLabel } from "../charts/plot.js";
+import { runColors } from "../theme.js";
 
 const groupId = $(SEL.view).dataset.groupId;
 const plot = (name) => $(SEL.plot(name));
@@ -26,6 +27,10 @@ function onSnapshot(store) {
   const title = states.map(runLabel).join(" · ");
   $(SEL.viewTitle).textContent = `${t("group.title")}: ${title}`;
   document.title = `${title} · ${t("app.name")}`;
+  const colors = runColors(states); // one legend for every chart of the view: they share the colours
+  $(SEL.legend).replaceChildren(
+    ...states.map((s) => h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }), runLabel(s))),
+  );
   const readonly = document.body.classList.contains("readonly") ? "?view=1" : "";
   $(SEL.runLinks)?.replaceChildren(
     ...states.map((s) => h("li", {}, h("a", { href: `/runs/${encodeURIComponent(s.run.id)}${readonly}`, text: `${t("run.open")}: ${runLabel(s)}` }))),

@@ -79,10 +79,6 @@ class Recorder:
 
     # --- the interface the run manager calls, from any thread
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
     def on_create(self, run_info: dict) -> None:
         """A new run (the protocol's run dict). run_info["record"] == False skips it (e.g. a replay)."""
         if self.error is None and run_info.get("record", True):
@@ -102,10 +98,6 @@ class Recorder:
         """A change of status (created, running, paused, finished, stopped, diverged, failed)."""
         if self.error is None and run_id in self._accepted:
             self._queue.put(("status", run_id, status, step, reason, time.time()))
-
-    def record_id(self, run_id: str) -> str | None:
-        """The record id a live run is written under (None until its creation is written)."""
-        return self._ids.get(run_id)
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or recording failed); False on timeout."""

@@ -102,8 +102,12 @@ class Sender:
                     self._try_register()  # at once, so the run shows on the dashboard before its first step
                 if not closing and time.monotonic() < self._retry_at:
                     continue  # backing off an unreachable or refusing dashboard; the queue holds the steps
-                while self._queue and not self._abandoned:
-                    self._send_batch(closing)
+                # What is queued now goes out (in batch_max pieces); steps arriving meanwhile wait for the next
+                # wake-up instead of being chased in tiny batches (each POST costs ~0.5 ms of this process's CPU).
+                # When closing, training has stopped: this is everything.
+                pending = len(self._queue)
+                while pending > 0 and not self._abandoned:
+                    pending -= self._send_batch(closing)
                     if not closing and time.monotonic() < self._retry_at:
                         break
                 if closing:
@@ -135,10 +139,14 @@ class Sender:
             else:
                 self._failed += len(batch)
 
-    def _send_batch(self, closing: bool) -> None:
+    def _send_batch(self, closing: bool) -> int:
+        """POST one batch from the queue; returns how many steps it took off the queue."""
         batch = self._take()
-        if not batch:
-            return
+        if batch:
+            self._post_batch(batch, closing)
+        return len(batch) or 1  # (1: nothing was left, stop the caller's count)
+
+    def _post_batch(self, batch: list[Raw], closing: bool) -> None:
         if self._refused:
             self._settle(batch, accepted=False)
             return

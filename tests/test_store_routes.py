@@ -173,8 +173,12 @@ def test_rename_pin_search_delete(tmp_path):
         wait_until(lambda: c.get(f"/api/records/{paused['id']}").status_code == 200, timeout=5)
         r = c.delete(f"/api/records/{paused['id']}")
         assert r.status_code == 409 and "stop it" in r.json()["detail"]
+        assert c.delete(f"/api/runs/{paused['id']}").status_code == 204  # the live run is gone ...
+        assert c.delete(f"/api/records/{paused['id']}").status_code == 204  # ... so its record may go too
 
         assert c.delete(f"/api/records/{b}").status_code == 204
+        slow = c.post(f"/api/records/{a}/replay", params={"steps_per_second": 1}).json()  # still playing at exit
+        assert slow["status"] == "running"
         assert c.get(f"/api/records/{b}").status_code == 404
         assert c.get(f"/api/records/{b}/export.csv").status_code == 404
         assert b not in [r["id"] for r in c.get("/api/records").json()]

@@ -45,12 +45,9 @@ class RecordService:
             out.update(pending=rs["pending"], written=rs["written"], dropped=rs["dropped"])
         return out
 
-    def stop_replays(self) -> None:
-        """Cancel the replays in progress (call on the event loop, at shutdown)."""
-        for play in list(self.replays.values()):
-            play.task.cancel()
-
     def close(self) -> None:
-        """Write what is queued (bounded), then stop the writer thread. Blocks: call it in a thread."""
+        """Cancel replays, write what is queued (bounded), stop the writer thread. Blocks: call it in a thread."""
+        for play in list(self.replays.values()):
+            play.task.get_loop().call_soon_threadsafe(play.task.cancel)  # the tasks live on the event loop
         if self.recorder is not None:
             self.recorder.close()

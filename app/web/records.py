@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.live import messages
+from app.live.state import ACTIVE
 from app.store import export, replay, report
 from app.store.runstore import RunStore
 from app.store.schema import LIVE_STATUSES, StoreError
@@ -186,12 +187,13 @@ def patch_record(store: StoreDep, rid: str, body: RecordPatch) -> dict:
 
 
 @router.delete("/{rid}", status_code=204)
-def delete_record(store: StoreDep, rid: str) -> Response:
-    """Delete a recorded run for good. 409 while the run is still live (stop it first)."""
+def delete_record(store: StoreDep, rid: str, manager: ManagerDep) -> Response:
+    """Delete a recorded run for good. 409 while its live run is still going (stop it first)."""
     run = _run(store, rid)
-    if run["status"] in LIVE_STATUSES:
+    live = manager.runs.get(rid)
+    if run["status"] in LIVE_STATUSES and live is not None and live.status in ACTIVE:
         raise HTTPException(
-            409, detail=f"run {rid!r} is still {run['status']}: stop it before deleting its record"
+            409, detail=f"run {rid!r} is still {live.status.value}: stop it before deleting its record"
         )
     store.delete(rid)
     return Response(status_code=204)

@@ -117,6 +117,7 @@ def test_runs_left_live_by_a_dead_process_are_marked_stopped(tmp_path):
     Recorder(path).close()  # the next server start
     run = RunStore(path).get("x")
     assert run["status"] == "stopped" and "server stopped" in run["reason"]
+    assert [e["status"] for e in RunStore(path).events("x")] == ["running", "stopped"]
 
 
 CHILD = """

@@ -247,11 +247,19 @@ class Recorder:
 
     def _close_interrupted(self) -> None:
         """Runs left live by a previous process (it crashed or was killed) are stopped, with the reason."""
-        self._conn.execute(
-            "UPDATE runs SET status = 'stopped', reason = 'the server stopped while this run was live'"
-            f" WHERE status IN ({', '.join('?' * len(LIVE_STATUSES))})",
-            LIVE_STATUSES,
-        )
+        live = f"status IN ({', '.join('?' * len(LIVE_STATUSES))})"
+        reason = "the server stopped while this run was live"
+        with self._conn:
+            self._conn.execute("BEGIN")
+            self._conn.execute(
+                f"INSERT INTO events (run_id, t, status, step, reason) SELECT id, ?, 'stopped', steps, ? FROM runs"
+                f" WHERE {live}",
+                (time.time(), reason, *LIVE_STATUSES),
+            )
+            self._conn.execute(
+                f"UPDATE runs SET status = 'stopped', reason = ? WHERE {live}", (reason, *LIVE_STATUSES)
+            )
+            self._conn.execute("COMMIT")
 
     def _fail(self, exc: BaseException) -> None:
         """Turn recording off with one clear, logged message; training and live runs carry on."""

@@ -109,15 +109,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "verdict.waiting": {"en": "Waiting for the first step…", "ko": "첫 단계를 기다리는 중…"},
     "verdict.vanishing": {
         "en": "The first layer gets {ratio} of the last layer's gradient: vanishing.",
-        "ko": "첫 층은 마지막 층 기울기의 {ratio}만 받습니다: 기울기 사라짐.",
+        "ko": "첫 층이 받는 기울기는 마지막 층의 {ratio}배뿐입니다: 기울기 사라짐.",
     },
     "verdict.healthy": {
         "en": "The first layer gets {ratio} of the last layer's gradient: healthy.",
-        "ko": "첫 층이 마지막 층 기울기의 {ratio}를 받습니다: 건강함.",
+        "ko": "첫 층이 받는 기울기는 마지막 층의 {ratio}배입니다: 건강함.",
     },
     "verdict.exploding": {
         "en": "The first layer gets {ratio} times the last layer's gradient: exploding.",
-        "ko": "첫 층이 마지막 층 기울기의 {ratio}배를 받습니다: 기울기 폭발.",
+        "ko": "첫 층이 받는 기울기는 마지막 층의 {ratio}배입니다: 기울기 폭발.",
     },
     "verdict.diverged": {
         "en": "Diverged at step {step}: the loss or a gradient is no longer a finite number.",

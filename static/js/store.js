@@ -4,9 +4,10 @@ import { EVENTS } from "./dom.js";
 import { emit } from "./bus.js";
 
 const STEP_CAP = 1200; // every-step points kept per run; past it the older half is thinned 2:1
-const FULL_CAP = 150; // display-rate records kept per run (histograms, accuracy)
+const FULL_CAP = 150; // display-rate records kept per run (histograms)
+const EVAL_CAP = 600; // accuracy and test-loss points kept per run
 
-const isFull = (rec) => rec.train_acc !== undefined || (rec.layers?.[0]?.mean_act_deriv ?? null) !== null;
+const isFull = (rec) => (rec.layers?.[0]?.mean_act_deriv ?? null) !== null || rec.layers?.[0]?.grad_hist !== undefined;
 
 /** One run's state: its metadata, every-step series (bounded), display-rate records (bounded). */
 export class RunState {
@@ -19,7 +20,8 @@ export class RunState {
     this.steps = []; // step numbers
     this.loss = []; // train loss per step (nats; null if not finite)
     this.weightGradNorm = []; // per step: [per layer ||dL/dW_k||] input -> output
-    this.full = []; // display-rate step records, oldest first
+    this.full = []; // display-rate step records (per-layer metrics), oldest first
+    this.evals = []; // {step, train_acc, test_acc, test_loss} of the steps that evaluated, oldest first
     this.latest = null; // newest step record (any kind)
     this.latestFull = null; // newest display-rate record
     this.latestT = 0; // server time (s) of the newest record
@@ -56,6 +58,10 @@ export class RunState {
     if (rec.diverged && this.divergedStep === null) this.divergedStep = rec.diverged.step ?? rec.step;
     if (rec.nonfinite && this.divergedStep === null) this.divergedStep = rec.step;
     if (rec.boundary) this.boundary = rec.boundary;
+    if (rec.train_acc !== undefined || rec.test_acc !== undefined) {
+      this.evals.push({ step: rec.step, train_acc: rec.train_acc ?? null, test_acc: rec.test_acc ?? null, test_loss: rec.test_loss ?? null });
+      if (this.evals.length > EVAL_CAP) this.evals.splice(0, this.evals.length - EVAL_CAP);
+    }
     if (isFull(rec)) {
       this.latestFull = rec;
       this.full.push(rec);

@@ -176,9 +176,11 @@ def test_projector_mode_and_korean_render(served, context, tmp_path):
     page.keyboard.press("p")
     assert "projector" in page.get_attribute("body", "class")
     assert "projector=1" in page.url
-    # Large type: the verdict is at least 20 px and the chart's axis labels at least 16 px at 1024x768.
-    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.verdict')).fontSize)")
-    assert size >= 20
+    # Large type at 1024x768: each run's one-word verdict at least 22 px, its sentence at least 18 px, chart text 16.
+    px = "(sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize)"
+    assert page.evaluate(px, ".verdict .verdict-short") >= 22
+    assert page.evaluate(px, ".verdict .verdict-text") >= 18
+    assert page.locator(".verdict .verdict-short").first.is_visible()
     w.wait("document.getElementById('chart-gradflow').layout.font.size >= 16")
     assert page.locator(".card-head .btn").first.is_hidden()  # minimal chrome
     page.keyboard.press("l")  # language toggle, in place

@@ -22,11 +22,12 @@ const mn = (s) => m("mn", s);
 const sub = (base, index) => m("msub", typeof base === "string" ? mi(base) : base, typeof index === "string" ? mn(index) : index);
 const frac = (a, b) => m("mfrac", m("mrow", ...a), m("mrow", ...b));
 
-/** One factor a'_k W_k with its measured values written beneath (munder). */
+/** One factor a'_k W_k (a'_1 alone: x follows) with its measured values written beneath (munder). */
 function factor(k, layer, current) {
-  const below = m("mtext", `${sci(layer.mean_act_deriv)} · ${sci(layer.weight_norm)}`);
+  const withW = k > 1;
+  const below = m("mtext", withW ? `${sci(layer.mean_act_deriv)} · ${sci(layer.weight_norm)}` : sci(layer.mean_act_deriv));
   below.setAttribute("class", "factor-value");
-  const top = m("mrow", sub(mi("a′"), String(k)), sub("W", String(k)));
+  const top = withW ? m("mrow", sub(mi("a′"), String(k)), sub("W", String(k))) : m("mrow", sub(mi("a′"), String(k)));
   const el = m("munder", top, below);
   el.setAttribute("class", current ? "factor current" : "factor");
   el.setAttribute("accentunder", "false");

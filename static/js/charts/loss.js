@@ -12,12 +12,12 @@ export function lossChart(el, store) {
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
       if (!states.length) return noData(el), 0;
-      if (!changed(this, states.map((s) => `${s.lastStep}.${s.full.length}`).join())) return null;
+      if (!changed(this, states.map((s) => s.lastStep).join())) return null;
       const w = lineWidth();
       const traces = [];
       if (store.runs.size === 1) {
         const s = states[0];
-        const full = tail(s.full, 200);
+        const full = tail(s.evals, 300);
         const fx = full.map((r) => r.step);
         traces.push(
           { type: "scatter", mode: "lines", x: windowed(s.steps), y: windowed(s.loss), name: t("chart.loss.train"), line: { color: OKABE_ITO.blue, width: w } },

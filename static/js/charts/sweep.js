@@ -21,7 +21,9 @@ export function sweepChart(el, getSweep) {
           traces.push({ type: "scatter", mode: "lines", x: sweep.depths, y: s.bound, name, line: { color, width: 2, dash: "dash" } });
         }
       });
-      react(el, traces, layout({ x: t("axis.depth"), y: t("axis.first_grad"), ylog: true }));
+      const lay = layout({ x: t("axis.depth"), y: t("axis.first_grad"), ylog: true });
+      delete lay.yaxis.dtick; // tens of decades: Plotly picks the spacing
+      react(el, traces, lay);
       return 0;
     },
   };

@@ -39,7 +39,7 @@ export function verdictsView(root, store) {
           ...rows.map(({ s, v }) =>
             h(
               "p",
-              { class: "verdict", "data-kind": v.kind, "data-run": s.run.id, "data-ratio": v.ratio ?? "" },
+              { class: "verdict", "data-kind": v.kind, "data-run": s.run.id, "data-ratio": v.ratio ?? "", style: `--run-color:${colors.get(s.run.id)}` },
               many ? h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }) : null,
               many ? h("strong", { class: "run-label", text: runLabel(s) }) : null,
               h("span", { class: "verdict-short", text: t(`verdict.short.${v.kind}`) }),

@@ -70,10 +70,17 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
   const socket = new StreamSocket(path, (msg) => store.apply(msg));
   live.socket = socket;
   const conn = $(SEL.conn);
-  on(EVENTS.conn, ({ state, code, reason }) => {
+  let lastConn = null;
+  on(EVENTS.lang, () => lastConn && showConn(lastConn));
+  const showConn = ({ state, reason }) => {
     conn.hidden = false;
     conn.dataset.state = state;
     conn.textContent = state === "closed" ? t("conn.closed", { reason }) : t(`conn.${state}`);
+  };
+  on(EVENTS.conn, (detail) => {
+    lastConn = detail;
+    showConn(detail);
+    const { code } = detail;
     if (code === 4404) {
       showNotice(t(kind === "group" ? "group.not_found" : "run.not_found", { id }));
       $(SEL.grid)?.setAttribute("hidden", "");

@@ -181,3 +181,12 @@ def test_digits_has_ten_classes_and_no_boundary():
     assert tr.data.x_train.shape[1] == 64 and tr.model.layers["output"].out_features == 10
     records = list(tr)
     assert records[0].boundary is None and records[0].test_acc is not None
+
+
+def test_the_display_rate_does_not_change_the_training():
+    cfg = SMALL.model_copy(update={"norm": "batchnorm", "optimizer": "adam", "lr": 0.01})
+    dense = [
+        (r.loss, [x.weight_grad_norm for x in r.layers]) for r in Trainer(cfg, display_every=1, eval_every=1)
+    ]
+    sparse = [(r.loss, [x.weight_grad_norm for x in r.layers]) for r in Trainer(cfg, display_every=1000)]
+    assert dense == sparse  # bit for bit: instrumenting a step never perturbs it

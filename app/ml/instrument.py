@@ -62,7 +62,7 @@ class Probe:
         out: dict[str, Tensor] = {
             # float64: a vanished signal (1e-25 in a 30-layer sigmoid net) would square to 0 in float32
             "act_grad_norm": torch.stack(
-                torch._foreach_norm([c.h.grad for c in captures], 2, dtype=torch.float64)
+                torch._foreach_norm([c.h_grad for c in captures], 2, dtype=torch.float64)
             ),
         }
         hidden = [c for c in captures if c.z is not None]

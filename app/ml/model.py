@@ -22,6 +22,7 @@ class Capture:
     z: Tensor | None  # pre-activation (after the norm); None for the output layer
     a: Tensor | None  # activation output a(z); None for the output layer
     h: Tensor  # the layer's output (a, or h_prev + a with a skip; logits for the output layer)
+    h_grad: Tensor | None = None  # dL/dh, filled by the trainer's backward pass on display steps
 
 
 class HiddenLayer(nn.Module):

@@ -40,7 +40,8 @@ class Trainer:
         self.model = build_model(config)
         self.model.train()
         self.layer_names: list[str] = self.model.layer_names  # input -> output
-        self.optimizer = OPTIMIZERS[config.optimizer](self.model.parameters(), config)
+        self._params = list(self.model.parameters())
+        self.optimizer = OPTIMIZERS[config.optimizer](self._params, config)
         self.probe = Probe(self.model, config)
         is_2d = DATASETS[config.dataset].is_2d
         self.evaluator = Evaluator(self.data, is_2d)
@@ -117,15 +118,21 @@ class Trainer:
         return record
 
     def _forward_backward(self, xb: Tensor, yb: Tensor, full: bool) -> tuple[Tensor, list[Capture] | None]:
-        """Loss and gradients of one batch; on display steps also the per-layer tensors with .grad kept."""
+        """Loss and gradients of one batch; on display steps also dL/dh_k of every layer's output."""
         captures: list[Capture] | None = [] if full else None
         logits = self.model(xb, captures)
-        if captures is not None:
-            for c in captures:
-                c.h.retain_grad()  # a tensor hook on display steps only, for ||dL/dh_k||
         loss = F.cross_entropy(logits, yb)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        if captures is None:
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            return loss, None
+        # Display steps: one backward pass that also returns dL/dh_k (no hooks); same values as backward().
+        params = self._params
+        grads = torch.autograd.grad(loss, params + [c.h for c in captures])
+        for p, g in zip(params, grads, strict=False):
+            p.grad = g
+        for c, g in zip(captures, grads[len(params) :], strict=True):
+            c.h_grad = g
         return loss, captures
 
     def _eval_due(self, step: int) -> bool:

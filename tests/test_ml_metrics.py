@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from app.ml.config import RunConfig
-from app.ml.instrument import HIST_EDGES, HIST_SAMPLE
+from app.ml.instrument import HIST_EDGES, HIST_SAMPLE, hist_bins
 from app.ml.trainer import Trainer
 
 torch.set_num_threads(1)
@@ -223,3 +223,20 @@ def test_histogram_of_a_large_layer_counts_a_fixed_sample():
     assert hidden.grad_hist == np.bincount(bins, minlength=len(HIST_EDGES) - 1).tolist()
     assert sum(rec.layers[0].grad_hist) == 128 * 2  # small layers: every element
     assert len(hidden.grad_hist) == len(HIST_EDGES) - 1
+
+
+def test_hist_bins_against_numpy_with_zeros_and_non_finite_values():
+    rng = np.random.default_rng(0)
+    values = np.concatenate([10 ** rng.uniform(-14, 4, 20_000), [0.0, 1e-30, 5e3]]) * rng.choice(
+        [-1, 1], 20_003
+    )
+    expected = np.clip(
+        np.searchsorted(np.array(HIST_EDGES), np.abs(values), side="right") - 1, 0, len(HIST_EDGES) - 2
+    )
+    got = hist_bins(torch.tensor(values, dtype=torch.float64)).numpy()
+    # an element within float rounding of an edge may land either side of it
+    near_edge = np.isclose(np.abs(values)[:, None], np.array(HIST_EDGES)[None, :], rtol=1e-12).any(axis=1)
+    assert np.array_equal(got[~near_edge], expected[~near_edge])
+    assert got[-3] == 0 and got[-2] == 0 and got[-1] == len(HIST_EDGES) - 2  # zero, tiny, huge
+    special = hist_bins(torch.tensor([float("nan"), float("inf"), -float("inf")])).tolist()
+    assert special == [len(HIST_EDGES) - 2] * 3  # a diverged gradient lands in the top bin

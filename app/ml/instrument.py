@@ -22,8 +22,9 @@ SATURATED_DERIV = 0.01  # a'(z) below this on the whole batch counts a unit as s
 def hist_bins(values: Tensor) -> Tensor:
     """Bin index of each |value| on HIST_EDGES: half-decades from 1e-12, clamped to the first and last bin."""
     # log10 arithmetic instead of bucketize (5x faster on CPU); 0 -> -inf -> bin 0, nan -> last bin.
-    pos = torch.nan_to_num((torch.log10(values.abs()) - HIST_LOG10_MIN) * 2.0, nan=HIST_BINS, neginf=0.0)
-    return pos.floor_().clamp_(0, HIST_BINS - 1).long()
+    # After the clamp every position is >= 0, so .long()'s truncation is the floor.
+    pos = torch.log10(values.abs()).sub_(HIST_LOG10_MIN).mul_(2.0)
+    return pos.nan_to_num_(nan=HIST_BINS, neginf=0.0).clamp_(0, HIST_BINS - 1).long()
 
 
 def sample_stride(numel: int) -> int:
@@ -94,13 +95,9 @@ class Probe:
         after = [w.detach() for w in self.weights]
         if before is None:
             return {"weight_norm": torch.stack(torch._foreach_norm(after))}
-        norms = torch._foreach_norm([*after, *torch._foreach_sub(after, before), *before])
+        norms = torch.stack(torch._foreach_norm([*after, *torch._foreach_sub(after, before), *before]))
         n = self.n_layers
-        return {
-            "weight_norm": torch.stack(norms[:n]),
-            "update_norm": torch.stack(norms[n : 2 * n]),
-            "before_norm": torch.stack(norms[2 * n :]),
-        }
+        return {"weight_norm": norms[:n], "update_norm": norms[n : 2 * n], "before_norm": norms[2 * n :]}
 
     def to_lists(self, tensors: dict[str, Tensor]) -> dict[str, list]:
         """One sync for all display tensors: flat concat, one .tolist(), split back (hist as ints)."""

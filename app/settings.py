@@ -79,7 +79,7 @@ class Settings(BaseSettings):
         65_536, ge=1024, description="Largest websocket message accepted from a client, in bytes."
     )
     ws_send_buffer: int = Field(
-        262_144,
+        65_536,
         ge=0,
         le=16_777_216,
         description="Kernel send buffer per websocket, in bytes (0: the OS's autotuning, up to 4 MB on Linux loopback):"

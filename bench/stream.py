@@ -10,7 +10,7 @@
    Goal: >= 0.8 at 200.
 3. Server RSS after 100k steps minus after 1k steps of a small unthrottled run (history bounded). Goal <= 20 MB.
 
-Run: .venv/bin/python bench/stream.py          (about 2-3 minutes; --quick for a shorter, noisier pass)
+Run: .venv/bin/python bench/stream.py          (about 4 minutes; --quick for a shorter, noisier pass)
 """
 
 from __future__ import annotations
@@ -117,13 +117,17 @@ async def _latencies(ws_url: str, seconds: float) -> list[float]:
     return out[5:]  # the first frames include connection set-up
 
 
-def latency(switch_interval: str, seconds: float) -> tuple[float, float, int]:
+def latency(switch_interval: str, seconds: float) -> list[float]:
+    """Milliseconds from each step's metrics to a client's receive, for one server process."""
     with server(GRADCAST_SWITCH_INTERVAL=switch_interval) as (url, _):
         create(url, **WATCHED, steps_per_second=0)  # the busy neighbour
         rid = create(url, **WATCHED, steps_per_second=30)
-        ms = asyncio.run(_latencies(url.replace("http", "ws") + f"/ws/runs/{rid}", seconds))
+        return asyncio.run(_latencies(url.replace("http", "ws") + f"/ws/runs/{rid}", seconds))
+
+
+def quantiles(ms: list[float]) -> tuple[float, float]:
     q = statistics.quantiles(ms, n=100)
-    return q[49], q[98], len(ms)
+    return q[49], q[98]
 
 
 # ---- 2. steps/s against viewers ---------------------------------------------------------------------------
@@ -162,7 +166,7 @@ async def _throughput(url: str, rid: str, rounds: int, window: float) -> dict[in
                 ws = await websockets.connect(ws_url, max_size=None, compression=None)
                 conns.append(ws)
                 tasks.append(asyncio.create_task(drain(ws)))
-            await asyncio.sleep(0.5)  # settle
+            await asyncio.sleep(0.3)  # settle
             s0, r0, t0 = await steps(), received, time.monotonic()
             await asyncio.sleep(window)
             s1, r1, t1 = await steps(), received, time.monotonic()
@@ -208,11 +212,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter windows and 20k steps (noisier)")
     args = parser.parse_args()
-    seconds, rounds, window, total = (5.0, 2, 1.5, 20_000) if args.quick else (10.0, 4, 3.0, 100_000)
+    quick = args.quick
+    seconds, pairs, rounds, window, total = (4.0, 1, 3, 1.0, 20_000) if quick else (6.0, 2, 8, 1.5, 100_000)
+    print(
+        f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes add noise)"
+    )
 
-    print(f"1. step-to-client latency at 30 frames/s, beside an unthrottled run ({seconds:g} s each)")
+    print(
+        f"1. step-to-client latency at 30 frames/s beside an unthrottled run ({pairs} A/B pairs of {seconds:g} s)"
+    )
+    pooled: dict[str, list[float]] = {"0.005": [], "0.001": []}
+    for _ in range(pairs):
+        for interval in pooled:
+            pooled[interval] += latency(interval, seconds)
     for label, interval in (("Python default 0.005 s", "0.005"), ("GradCast 0.001 s", "0.001")):
-        p50, p99, n = latency(interval, seconds)
+        p50, p99 = quantiles(pooled[interval])
+        n = len(pooled[interval])
         print(f"   switch interval {label:24s} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   ({n} frames)")
 
     print(
@@ -223,6 +238,7 @@ def main() -> None:
             f"   {n:3d} viewers: {rate:6.0f} steps/s   ratio {ratio:4.2f}   ({msgs:5.0f} messages/s delivered)"
         )
 
+    print(f"load average now: {os.getloadavg()[0]:.1f}")
     print(f"3. server memory over a {total:,}-step unthrottled run")
     early, late, diff, rate = memory(total)
     print(

@@ -42,6 +42,7 @@ class RunManager:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.handoff: Handoff | None = None  # worker threads -> loop, made in start()
         self._joins: set[asyncio.Task] = set()
+        self._watchdog: asyncio.Task | None = None
         self.closing = False
         # Optional: on_create(run dict), on_record(run_id, StepRecord), on_status(run_id, status, step, reason),
         # each only enqueues (app/store/recorder.py). Called on the loop, in the order the stream shows.
@@ -54,6 +55,14 @@ class RunManager:
         torch.set_num_threads(self.settings.torch_threads)
         # A short GIL switch interval lets the loop run between a training thread's bytecodes (see bench/).
         sys.setswitchinterval(self.settings.switch_interval)
+        self._watchdog = asyncio.create_task(self._evict_stalled())
+
+    async def _evict_stalled(self) -> None:
+        """Every fraction of send_timeout: evict viewers whose send has been blocked longer than it."""
+        timeout = self.settings.send_timeout
+        while True:
+            await asyncio.sleep(min(1.0, timeout / 4))
+            self.hub.evict_stalled(self.loop.time(), timeout)
 
     # ---- limits ---------------------------------------------------------------------------------------
 
@@ -303,6 +312,8 @@ class RunManager:
         if self.closing:
             return
         self.closing = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         for lockstep in self._locksteps():
             lockstep.request_exit()
         self.hub.close_all(1001, "server shutting down")

@@ -1,7 +1,8 @@
 """WebSockets /ws/runs/{id} and /ws/groups/{id}: a snapshot (or the missed messages), then frames and status.
 
 Each viewer has a reader task (so a disconnect is seen at once, and pings answered) and a sender task draining
-its own bounded outbox; when either ends, both end. A send blocked longer than send_timeout evicts the viewer.
+its own bounded outbox; when either ends, both end. A send blocked longer than send_timeout evicts the viewer
+(the manager's watchdog cancels its sender; the socket is closed with 4408).
 """
 
 import asyncio
@@ -68,32 +69,35 @@ async def _serve(
         await websocket.close(4404, str(exc))
         return
     try:
-        sender = asyncio.create_task(_send_loop(websocket, viewer, settings.send_timeout))
+        sender = viewer.task = asyncio.create_task(_send_loop(websocket, viewer))
         reader = asyncio.create_task(_read_loop(websocket, viewer))
         _, pending = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        if viewer.evicted:  # the manager's watchdog cancelled a send blocked past send_timeout
+            timeout = settings.send_timeout
+            await _close(
+                websocket, 4408, f"evicted: a send waited more than {timeout:g} s (client not reading)"
+            )
     finally:
         stream.detach(viewer)
 
 
-async def _send_loop(websocket: WebSocket, viewer: Viewer, send_timeout: float) -> None:
-    """Send the viewer's outbox in order; close when asked; evict (4408) when a send blocks too long."""
+async def _send_loop(websocket: WebSocket, viewer: Viewer) -> None:
+    """Send the viewer's outbox in order; close when asked. A send that blocks is timed by the watchdog."""
+    loop = asyncio.get_running_loop()
     while True:
         text = await viewer.next()
         if text is None:
             await _close(websocket, viewer.close_code or 1000, viewer.close_reason)
             return
+        viewer.sending_since = loop.time()
         try:
-            await asyncio.wait_for(websocket.send_text(text), send_timeout)
-        except TimeoutError:
-            await _close(
-                websocket, 4408, f"evicted: a send waited more than {send_timeout:g} s (client not reading)"
-            )
-            return
+            await websocket.send_text(text)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
+        viewer.sending_since = None
 
 
 async def _read_loop(websocket: WebSocket, viewer: Viewer) -> None:

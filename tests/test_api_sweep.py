@@ -1,0 +1,42 @@
+"""GET /api/sweep: computed in a thread (the server keeps answering meanwhile), then served from the cache."""
+
+import threading
+import time
+
+from tests.support.live import strict_loads
+
+
+def test_sweep_answers_per_activation_off_the_loop_and_is_cached(server):
+    answered: list[float] = []  # monotonic times of /healthz answers
+    done = threading.Event()
+
+    def poll_health() -> None:
+        with server.client() as h:
+            while not done.is_set() and len(answered) < 1000:
+                assert h.get("/healthz").status_code == 200
+                answered.append(time.monotonic())
+                time.sleep(0.02)
+
+    poller = threading.Thread(target=poll_health)
+    poller.start()
+    with server.client() as c:
+        try:
+            start = time.monotonic()
+            r = c.get("/api/sweep")  # defaults: 30 depths x 3 seeds, about a second of CPU
+            end = time.monotonic()
+        finally:
+            done.set()
+            poller.join(5)
+        assert r.status_code == 200
+        body = strict_loads(r.text)
+        assert body["depths"] == list(range(1, 31))
+        assert {"sigmoid", "relu", "tanh"} <= {s["activation"] for s in body["series"]}
+        sigmoid = next(s for s in body["series"] if s["activation"] == "sigmoid")
+        assert sigmoid["grad"][-1] < 1e-3 * sigmoid["grad"][0]  # vanishing with depth
+        # The event loop kept answering while the sweep computed (a blocked loop answers nothing meanwhile).
+        assert sum(start + 0.05 < t < end - 0.05 for t in answered) >= 5, (end - start, len(answered))
+
+        assert c.get("/api/sweep").json() == body
+        assert len(server.app.state.sweep_cache.results) == 1  # the second answer came from the cache
+        r = c.get("/api/sweep", params={"max_depth": 500})
+        assert r.status_code == 422 and "max_depth" in r.json()["detail"][0]["loc"]

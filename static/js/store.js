@@ -23,6 +23,7 @@ export class RunState {
     this.full = []; // display-rate step records (per-layer metrics), oldest first
     this.evals = []; // {step, train_acc, test_acc, test_loss} of the steps that evaluated, oldest first
     this.latest = null; // newest step record (any kind)
+    this.latestFinite = null; // newest record with a finite gradient (what a diverged run last showed)
     this.latestFull = null; // newest display-rate record
     this.latestT = 0; // server time (s) of the newest record
     this.divergedStep = null;
@@ -54,6 +55,7 @@ export class RunState {
     if (this.steps.length && rec.step < this.lastStep) this.clear(); // the run was reset
     this.pushCompact(rec.step, rec.loss, rec.layers.map((l) => l.weight_grad_norm));
     this.latest = rec;
+    if (rec.layers.some((l) => l.weight_grad_norm !== null)) this.latestFinite = rec;
     this.latestT = Math.max(this.latestT, rec.t || 0);
     if (rec.diverged && this.divergedStep === null) this.divergedStep = rec.diverged.step ?? rec.step;
     if (rec.nonfinite && this.divergedStep === null) this.divergedStep = rec.step;

@@ -30,7 +30,21 @@ export function runColors(states) {
   return new Map(states.map((s, i) => [s.run.id, byActivation ? ACTIVATION_COLOR[acts[i]] : colorAt(i)]));
 }
 
-export const activationColor = (key, i) => ACTIVATION_COLOR[key] ?? colorAt(i);
+// The other activations (depth sweep): colour plus dash, so no two lines look alike.
+const OTHER_ACTIVATION_STYLE = {
+  elu: { color: OKABE_ITO.skyBlue, dash: "solid" },
+  silu: { color: OKABE_ITO.black, dash: "solid" },
+  selu: { color: OKABE_ITO.purple, dash: "dot" },
+  linear: { color: OKABE_ITO.black, dash: "dot" },
+};
+
+/** {color, dash} of an activation's line; the lecture's four (and GELU) solid in their own colours. */
+export function activationStyle(key, i) {
+  if (key in ACTIVATION_COLOR) return { color: ACTIVATION_COLOR[key], dash: "solid" };
+  return OTHER_ACTIVATION_STYLE[key] ?? { color: colorAt(i), dash: "dashdot" };
+}
+
+export const LECTURE_ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu"];
 
 export const isProjector = () => document.body.classList.contains("projector");
 

@@ -24,7 +24,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
         traces.push({
           type: "bar",
           x,
-          y: s.latest.layers.map((l) => l.weight_grad_norm),
+          y: (s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm),
           name: t("chart.gradflow.weight"),
           marker: { color: colors.get(s.run.id) },
           meta: { run: s.run.id, step: s.latest.step },
@@ -46,7 +46,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
             type: "scatter",
             mode: "lines+markers",
             x: x.slice(0, s.latest.layers.length),
-            y: s.latest.layers.map((l) => l.weight_grad_norm),
+            y: (s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm),
             name: runLabel(s),
             line: { color: colors.get(s.run.id), width: lineWidth() },
             marker: { size: markerSize(), color: colors.get(s.run.id) },

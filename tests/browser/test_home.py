@@ -80,7 +80,7 @@ def test_builder_form_is_the_schema_and_the_url_keeps_it(srv, context):
     config = httpx.get(f"{srv.url}/api/runs/{run_id}").json()["config"]
     assert (config["activation"], config["depth"], config["max_steps"]) == ("sigmoid", 3, 50)
     other.page.wait_for_function(
-        "() => { const el = document.getElementById('chart-gradflow'); return el && el.data && el.data[0].y.length === 4; }",
+        "() => { const el = document.getElementById('chart-gradflow'); return el && el.data && el.data.length > 0 && el.data[0].y.length === 4; }",
         timeout=30_000,
     )
     other.errors = [

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -49,10 +50,10 @@ BARE_REACT = """async () => {
 }"""
 MODULES = "Promise.all(['scheduler.js', 'keys.js', 'charts/plot.js'].map((m) => import('/static/js/' + m)))"
 READ_METRICS = f"""() => {MODULES}.then(([s, k, p]) => ({{
-  redraws: p.reactTimes.slice(), latencies: s.metrics.latencies.slice(), draws: {{...s.metrics.draws}},
+  redraws: p.reactTimes.slice(), syncs: s.metrics.redraws.slice(), latencies: s.metrics.latencies.slice(), draws: {{...s.metrics.draws}},
   keys: k.keyMetrics.latencies.slice()}}))"""
 RESET_METRICS = f"""() => {MODULES}.then(([s, k, p]) => {{
-  p.reactTimes.length = 0; s.metrics.latencies.length = 0; for (const n in s.metrics.draws) s.metrics.draws[n] = 0;
+  p.reactTimes.length = 0; s.metrics.redraws.length = 0; s.metrics.latencies.length = 0; for (const n in s.metrics.draws) s.metrics.draws[n] = 0;
   k.keyMetrics.latencies.length = 0; }})"""
 
 
@@ -105,7 +106,7 @@ def main() -> int:
         page.wait_for_timeout(args.warmup * 1000)
         page.evaluate(RESET_METRICS)
         frames0 = page.evaluate(FRAMES)
-        busy0 = metrics_of(cdp)["TaskDuration"]
+        perf0 = metrics_of(cdp)
         bare: list[float] = []
         heap: list[tuple[float, float]] = []
         t0 = time.monotonic()
@@ -127,12 +128,16 @@ def main() -> int:
         seconds = time.monotonic() - t0
         m = page.evaluate(READ_METRICS)
         frames = page.evaluate(FRAMES) - frames0
-        busy = metrics_of(cdp)["TaskDuration"] - busy0
+        perf = {k: v - perf0.get(k, 0) for k, v in metrics_of(cdp).items()}
+        busy = perf["TaskDuration"]
         steps = page.evaluate(
             "() => import('/static/js/pages/live.js').then((l) => Array.from(l.live.store.runs.values()).map((s) => s.lastStep))"
         )
         browser.close()
 
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end (the browser shares them)"
+    )
     redraws = [r["ms"] for r in m["redraws"]]  # ms from Plotly.react's call until its promise settled
     lat = m["latencies"]
     print(
@@ -140,7 +145,9 @@ def main() -> int:
     )
     print(
         f"data in           {frames / seconds / len(ACTIVATIONS):6.1f} frames/s per run; "
-        f"page main thread busy {100 * busy / seconds:4.0f}% of the time"
+        f"page main thread busy {100 * busy / seconds:4.0f}% of the time (script"
+        f" {100 * perf['ScriptDuration'] / seconds:.0f}%, style {100 * perf['RecalcStyleDuration'] / seconds:.0f}%,"
+        f" layout {100 * perf['LayoutDuration'] / seconds:.0f}%)"
     )
     print(
         f"step-to-paint     p50 {pct(lat, 0.5):7.1f} ms   p95 {pct(lat, 0.95):7.1f} ms   (n={len(lat)}; goal p95 <= 250)"
@@ -148,8 +155,10 @@ def main() -> int:
     for name, n in m["draws"].items():
         if name != "verdicts":
             own = [r["ms"] for r in m["redraws"] if r["chart"] == name] or [float("nan")]
+            sync = [r["ms"] for r in m["syncs"] if r["name"] == name] or [float("nan")]
             print(
                 f"renders/s {name:9s} {n / seconds:6.1f}   redraw median {statistics.median(own):5.1f} ms"
+                f" ({statistics.median(sync):5.1f} ms before Plotly.react returns)"
                 "   (goal >= 8/s; a chart redraws only when its data changed)"
             )
     med_page, med_bare = statistics.median(redraws), statistics.median(bare)

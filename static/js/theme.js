@@ -86,7 +86,6 @@ export function layout({ x = "", y = "", ylog = false, xlog = false, y2 = null, 
     yaxis: axis(y, ylog ? { type: "log", dtick: 1 } : {}),
     hovermode: "closest",
     uirevision: "keep",
-    transition: { duration: 0 },
   };
   if (y2) out.yaxis2 = axis(y2, { overlaying: "y", side: "right", range: [0, 1.02], showgrid: false });
   return out;

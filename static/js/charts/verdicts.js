@@ -35,6 +35,7 @@ export function verdictsView(root, store) {
       const key = JSON.stringify(rows.map(({ s, v }) => [s.run.id, v.kind, v.kind === "waiting" ? 0 : sci(v.ratio ?? 0, 1), v.step, document.documentElement.lang, runLabel(s)]));
       if (key !== shown) {
         shown = key;
+        box.classList.toggle("many", many);
         box.replaceChildren(
           ...rows.map(({ s, v }) =>
             h(

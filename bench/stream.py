@@ -6,7 +6,8 @@
    Goal: p50 <= 30 ms, p99 <= 100 ms.
 2. Unthrottled training steps/s of one run with 0, 1, 50, 200 viewers, as a ratio to 0 viewers (rounds of
    windows in rotating order; the median ratio to the same round's 0-viewer window).
-   The viewers run in this process and only count messages, but share the machine's cores with the server.
+   The viewers run in this process and only count messages; the server is pinned to CPU 0 and the viewers to
+   CPU 1 (--no-pin: both float), so the ratio shows the server's own cost of fanning out.
    Goal: >= 0.8 at 200.
 3. Server RSS after 100k steps minus after 1k steps of a small unthrottled run (history bounded). Goal <= 20 MB.
 
@@ -52,8 +53,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(**env: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A fresh server process (settings through GRADCAST_* variables); SIGTERM on exit."""
+def server(cpus: set[int] | None = None, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A fresh server process (settings through GRADCAST_* variables), on `cpus` if given; SIGTERM on exit."""
     port = _free_port()
     with TemporaryDirectory() as data:
         full = {**os.environ, "GRADCAST_DATA_DIR": data, "GRADCAST_RECORD": "false", **env}
@@ -64,6 +65,7 @@ def server(**env: str) -> Iterator[tuple[str, subprocess.Popen]]:
             env=full,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -183,10 +185,18 @@ async def _throughput(url: str, rid: str, rounds: int, window: float) -> dict[in
 COUNTS = [0, 1, 50, 200]
 
 
-def throughput(rounds: int, window: float) -> dict[int, list[float]]:
-    with server(GRADCAST_MAX_VIEWERS="1000") as (url, _):
+def throughput(rounds: int, window: float, pin: bool) -> dict[int, list[float]]:
+    """With pin: the server on CPU 0 and the viewers (this process) on CPU 1, so the ratio shows the server's
+    own cost of fan-out rather than the viewers' parsing competing for the same core."""
+    mine = os.sched_getaffinity(0)
+    with server({0} if pin else None, GRADCAST_MAX_VIEWERS="1000") as (url, _):
         rid = create(url, **WATCHED, steps_per_second=0)
-        return asyncio.run(_throughput(url, rid, rounds, window))
+        if pin:
+            os.sched_setaffinity(0, {1})
+        try:
+            return asyncio.run(_throughput(url, rid, rounds, window))
+        finally:
+            os.sched_setaffinity(0, mine)
 
 
 # ---- 3. memory over a long run ----------------------------------------------------------------------------
@@ -211,6 +221,7 @@ def memory(total: int) -> tuple[float, float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter windows and 20k steps (noisier)")
+    parser.add_argument("--no-pin", action="store_true", help="part 2: leave server and viewers unpinned")
     args = parser.parse_args()
     quick = args.quick
     seconds, pairs, rounds, window, total = (4.0, 1, 3, 1.0, 20_000) if quick else (6.0, 2, 8, 1.5, 100_000)
@@ -230,10 +241,12 @@ def main() -> None:
         n = len(pooled[interval])
         print(f"   switch interval {label:24s} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   ({n} frames)")
 
+    pin = not args.no_pin and len(os.sched_getaffinity(0)) >= 2
+    where = "server on CPU 0, viewers on CPU 1" if pin else "unpinned"
     print(
-        f"2. unthrottled steps/s with viewers (median of {rounds} rounds of {window:g} s windows, rotating order)"
+        f"2. unthrottled steps/s with viewers ({where}; median of {rounds} rounds of {window:g} s, rotating)"
     )
-    for n, (rate, ratio, msgs) in throughput(rounds, window).items():
+    for n, (rate, ratio, msgs) in throughput(rounds, window, pin).items():
         print(
             f"   {n:3d} viewers: {rate:6.0f} steps/s   ratio {ratio:4.2f}   ({msgs:5.0f} messages/s delivered)"
         )

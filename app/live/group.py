@@ -160,9 +160,8 @@ class Lockstep:
     # ---- worker threads -------------------------------------------------------------------------------
 
     def _work(self, member: Member) -> None:
-        torch.set_num_threads(
-            self.torch_threads
-        )  # per worker: more threads per run only fight on a few cores
+        # Per worker: more torch threads per run only fight each other on a few cores.
+        torch.set_num_threads(self.torch_threads)
         while True:
             try:
                 self.barrier.wait()
@@ -186,9 +185,14 @@ class Lockstep:
         """The barrier action: never raises (a raise would break the barrier for every worker)."""
         try:
             self._decide()
-        except BaseException:
+        except BaseException as exc:
             log.exception("lockstep clock failed; stopping its workers")
             self.order = Order.EXIT
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            with self.cond:
+                acks, self.acks = self.acks + self.carried, []
+            items = [("status", m.run_id, Status.FAILED, m.step, reason) for m in self.members]
+            self._post([*items, ("ack", acks)])
 
     def _collect(self) -> Items:
         items: Items = [("reset", [m.run_id for m in self.members])] if self.reset_ran else []

@@ -126,7 +126,7 @@ def test_korean_page_uses_the_lecture_terms(client):
 def test_controls_for_the_presenter_none_for_the_viewer_link(client, path):
     presenter = get_page(client, path)
     assert len(presenter.find(data_role="controls")) == 1
-    for role in ("play-toggle", "step", "reset", "speed"):
+    for role in ("play-toggle", "step-once", "reset", "speed"):
         assert presenter.find(data_role=role), role
     viewer = get_page(client, path + "?view=1")
     assert viewer.find(data_role="controls") == []

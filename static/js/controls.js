@@ -37,8 +37,13 @@ export function initControls(kind, id, getState) {
   }
 
   const togglePlay = () => act(play.dataset.state === "pause" ? "pause" : "resume");
+  // One step applies to a paused run: a running one is paused first (the server answers 409 otherwise).
+  async function stepOnce() {
+    if (play.dataset.state === "pause") await act("pause");
+    await act("step");
+  }
   play.addEventListener("click", togglePlay);
-  $(SEL.stepButton, root).addEventListener("click", () => act("step"));
+  $(SEL.stepButton, root).addEventListener("click", stepOnce);
   $(SEL.resetButton, root).addEventListener("click", () => act("reset"));
   slider.addEventListener("input", () => {
     speedTouched = true;
@@ -53,7 +58,7 @@ export function initControls(kind, id, getState) {
     }
   });
   bind(" ", togglePlay);
-  bind("ArrowRight", () => act("step"));
+  bind("ArrowRight", stepOnce);
   bind("r", () => act("reset"));
 
   function sync() {

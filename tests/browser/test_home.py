@@ -101,3 +101,26 @@ def test_depth_sweep_page(srv, context):
     sigmoid = next(t for t in traces if t["meta"] and t["meta"]["activation"] == "sigmoid")
     assert sigmoid["y"][-1] < sigmoid["y"][0] * 1e-3  # deeper: the first layer's gradient vanishes
     w.assert_clean()
+
+
+def test_reset_restarts_the_charts_and_right_arrow_steps_once(srv, context):
+    resp = httpx.post(f"{srv.url}/api/runs", json={"depth": 4, "steps_per_second": 20}, timeout=30)
+    assert resp.status_code == 201, resp.text
+    run_id = resp.json()["id"]
+    w = Watched(context, srv.url)
+    page = w.goto(f"/runs/{run_id}", ready="live")
+    page.evaluate("() => import('/static/js/pages/live.js').then((m) => { window.__live = m.live; })")
+    last = "window.__live.store.runs.values().next().value"
+    w.wait(f"{last}.lastStep > 40")
+    page.keyboard.press("r")
+    w.wait(f"{last}.lastStep < 20 && {last}.steps[0] === 1")  # the store starts over with the run
+    page.keyboard.press("ArrowRight")  # a running run is paused, then stepped once
+    page.wait_for_selector('[data-role="status"][data-status="paused"]')
+    page.wait_for_timeout(300)
+    at = page.evaluate(f"{last}.lastStep")
+    page.keyboard.press("ArrowRight")
+    w.wait(f"{last}.lastStep === {at + 1}")
+    page.wait_for_timeout(500)
+    assert page.evaluate(f"{last}.lastStep") == at + 1
+    assert page.evaluate("document.getElementById('chart-gradflow').data[0].meta.step") == at + 1
+    w.assert_clean()

@@ -10,7 +10,7 @@ import torch
 
 from app.ml.config import RunConfig
 from app.ml.instrument import HIST_EDGES
-from app.ml.trainer import Trainer
+from app.ml.trainer import Trainer, warm_up
 
 torch.set_num_threads(1)
 
@@ -190,3 +190,7 @@ def test_the_display_rate_does_not_change_the_training():
     ]
     sparse = [(r.loss, [x.weight_grad_norm for x in r.layers]) for r in Trainer(cfg, display_every=1000)]
     assert dense == sparse  # bit for bit: instrumenting a step never perturbs it
+
+
+def test_warm_up_takes_one_step_of_a_tiny_network():
+    assert 0.0 < warm_up() < 60.0

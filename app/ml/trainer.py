@@ -215,3 +215,14 @@ class Trainer:
                 b.copy_(saved)
         record.t = time.time()
         return record
+
+
+def warm_up() -> float:
+    """Build and step a tiny trainer once; returns the seconds it took.
+
+    The first optimizer of a process imports torch._dynamo (~3 s on a small CPU); a server can pay that at
+    startup, in a thread, instead of on the first run a person creates.
+    """
+    start = time.perf_counter()
+    Trainer(RunConfig(depth=1, width=2, n_samples=50, max_steps=1)).step()
+    return time.perf_counter() - start

@@ -42,7 +42,7 @@ def test_student_sees_no_controls(lecture, browser):
     ctx.close()
 
 
-def test_presenter_shows_the_viewer_link_as_qr(lecture, browser):
+def test_presenter_shows_the_viewer_link_as_qr(lecture, browser, tmp_path):
     srv, run_id = lecture
     ctx = browser.new_context()
     w = Watched(ctx, srv.url)
@@ -56,5 +56,6 @@ def test_presenter_shows_the_viewer_link_as_qr(lecture, browser):
     )
     link = page.locator('[data-role="viewer-url"]').inner_text()
     assert link.endswith(f"/runs/{run_id}?view=1") and link.startswith("http://")
+    w.screenshot("viewer_qr", tmp_path)
     w.assert_clean()
     ctx.close()

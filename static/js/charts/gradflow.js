@@ -4,6 +4,8 @@ import { t } from "../i18n.js";
 import { layout, lineWidth, markerSize, OKABE_ITO, runColors } from "../theme.js";
 import { StickyLogRange, changed, layerLabels, noData, react, runLabel } from "./plot.js";
 
+const MARKERS_UP_TO = 16; // layers
+
 export function gradflowChart(el, store, { overlay = () => false } = {}) {
   const range = new StickyLogRange();
   return {
@@ -41,10 +43,12 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
           });
         }
       } else {
+        // A marker per layer helps up to ~16 layers; past that they crowd the line and cost a redraw dearly.
+        const mode = longest.length <= MARKERS_UP_TO ? "lines+markers" : "lines";
         for (const s of states) {
           traces.push({
             type: "scatter",
-            mode: "lines+markers",
+            mode,
             x: x.slice(0, s.latest.layers.length),
             y: (s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm),
             name: runLabel(s),

@@ -4,7 +4,7 @@ import { CONFIG } from "../theme.js";
 import { activationName, has, t } from "../i18n.js";
 
 export const STEP_WINDOW = 600; // the newest every-step points a line covers (the store keeps 1200, thinned)
-export const LINE_POINTS = 300; // points drawn per line at most: every other one of the window
+export const LINE_POINTS = 240; // points drawn per line at most (a 600-step window thinned)
 export const HEAT_WINDOW = 300; // steps (columns) in the layer x step heat map
 export const FULL_WINDOW = 60; // display-rate records in the histogram heat maps
 

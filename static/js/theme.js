@@ -87,7 +87,7 @@ export function layout({ x = "", y = "", ylog = false, xlog = false, y2 = null, 
     hovermode: "closest",
     uirevision: "keep",
   };
-  if (y2) out.yaxis2 = axis(y2, { overlaying: "y", side: "right", range: [0, 1.02], showgrid: false });
+  if (y2) out.yaxis2 = axis(y2, { overlaying: "y", side: "right", range: [0, 1.02], dtick: 0.25, tickformat: ".0%", showgrid: false });
   return out;
 }
 

@@ -119,7 +119,7 @@ def test_dropped_connection_reconnects_and_resumes_without_gap(served, context):
 def test_run_view_chain_rule_walkthrough_and_exports(served, context, tmp_path):
     srv, started = served
     sigmoid = next(r for r in started["runs"] if r["config"]["activation"] == "sigmoid")
-    w = Watched(context, srv.url, viewport=(1400, 2700))  # tall: every chart on screen, so every chart draws
+    w = Watched(context, srv.url, viewport=(1400, 2450))  # tall: every chart on screen, so every chart draws
     page = w.goto(f"/runs/{sigmoid['id']}", ready="live")
     for name, n in (
         ("gradflow", 1),

@@ -91,11 +91,11 @@ class NormReader:
             return [0.0] * len(grads), None, False
         if self._upcast:
             tensors = [t.float() if t.dtype in _LOW_PRECISION else t for t in tensors]
-        with torch.no_grad():  # weights require grad: no autograd graph for their norms
-            norms = torch._foreach_norm(tensors, 2, dtype=self._dtype)  # one fused kernel per device/dtype
-            if len(self._devices) > 1:
-                norms = [n.cpu() for n in norms]
-            values = torch.stack(norms).tolist()  # the one sync point per step
+        if with_weights:
+            with torch.no_grad():  # weights require grad: no autograd graph for their norms
+                values = self._norms(tensors)
+        else:
+            values = self._norms(tensors)
         if present is grads:
             grad_norms = values[: len(grads)]
         else:  # a parameter without a gradient this step (unused branch): its norm is 0
@@ -103,6 +103,12 @@ class NormReader:
             grad_norms = [next(it) if g is not None else 0.0 for g in grads]
         weight_norms = values[len(present) :] if with_weights else None
         return grad_norms, weight_norms, bool(present)
+
+    def _norms(self, tensors: list[torch.Tensor]) -> list[float]:
+        norms = torch._foreach_norm(tensors, 2, dtype=self._dtype)  # one fused kernel per device/dtype
+        if len(self._devices) > 1:
+            norms = [n.cpu() for n in norms]
+        return torch.stack(norms).tolist()  # the one sync point per step
 
 
 def may_be_sparse(model: nn.Module) -> bool:

@@ -14,28 +14,29 @@ FORBIDDEN = ("fastapi", "starlette", "uvicorn", "websockets", "asyncio", "anyio"
 # What the ML core's own dependencies load anyway (torch imports unittest.mock, which imports asyncio).
 BASELINE = "import torch, numpy, pydantic, sklearn.datasets"
 
+# One fresh interpreter: the forbidden modules loaded by the dependencies alone, then after importing app.ml.*.
 PROBE = """
 import importlib, json, sys
-{imports}
-print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {forbidden!r})))
+def loaded():
+    return sorted(m for m in sys.modules if m.split('.')[0] in {forbidden!r})
+{baseline}
+before = loaded()
+for name in {modules!r}:
+    importlib.import_module(name)
+print(json.dumps([before, loaded()]))
 """
-
-
-def loaded(imports: str) -> set[str]:
-    code = PROBE.format(imports=imports, forbidden=FORBIDDEN)
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
-    )
-    return set(json.loads(out.stdout))
 
 
 def test_importing_every_ml_module_loads_no_web_or_async_module_of_its_own():
     modules = [f"app.ml.{m.name}" for m in pkgutil.iter_modules([str(ML_DIR)])]
     assert "app.ml.trainer" in modules and "app.ml.sweep" in modules
-    ours = loaded(BASELINE + "\n" + "\n".join(f"importlib.import_module({m!r})" for m in modules))
-    base = loaded(BASELINE)
-    assert not {m for m in ours if m.split(".")[0] in ("fastapi", "starlette", "uvicorn", "websockets")}
-    assert ours == base, sorted(ours - base)
+    code = PROBE.format(forbidden=FORBIDDEN, baseline=BASELINE, modules=modules)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    before, after = (set(x) for x in json.loads(out.stdout))
+    assert not {m for m in after if m.split(".")[0] in ("fastapi", "starlette", "uvicorn", "websockets")}
+    assert after == before, sorted(after - before)
 
 
 def test_no_ml_source_file_imports_a_web_or_async_module():

@@ -97,32 +97,26 @@ def test_the_plain_loop_example_runs_against_a_server(server):
     ]  # 4 hidden Linear + output; activations own nothing
 
 
-def test_the_presenter_token_is_sent_when_the_server_requires_one(tmp_path):
+def test_the_presenter_token_is_sent_when_the_server_requires_one(tmp_path, monkeypatch):
+    import torch
+
+    from app.client import watch
     from tests.support.server import live_server
 
     with live_server(tmp_path, presenter_token="s3cret-token") as srv:
         with srv.client() as http:
             refused = http.post("/api/external/runs", json={"name": "x", "layer_names": ["a"]})
         assert refused.status_code == 401
-        env_token = {**os.environ, "GRADCAST_PRESENTER_TOKEN": "s3cret-token", "PYTHONPATH": str(ROOT)}
-        out = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "examples" / "plain_loop.py"),
-                "--url",
-                srv.url,
-                "--steps",
-                "5",
-                "--depth",
-                "2",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env_token,
-            cwd=ROOT,
-        )
-        assert "steps=5 sent=5 dropped=0" in out.stdout, out.stderr[-2000:]
+        monkeypatch.setenv(
+            "GRADCAST_PRESENTER_TOKEN", "s3cret-token"
+        )  # the environment, as a shell would set it
+        model = torch.nn.Linear(3, 2)
+        with watch(model, url=srv.url, name="with-token") as run:
+            for _ in range(5):
+                model(torch.randn(4, 3)).sum().backward()
+                run.step(loss=0.5)
+                model.zero_grad()
+    assert run.steps == 5 and run.sent == 5 and run.dropped == 0
 
 
 def test_without_with_the_run_is_flushed_and_finished_at_interpreter_exit(server):

@@ -7,9 +7,15 @@ import threading
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from app.ml.activations import ACTIVATIONS
 from app.ml.config import RunConfig
+from app.ml.datasets import DATASETS
+from app.ml.inits import INITS
 from app.ml.instrument import HIST_EDGES
+from app.ml.norms import NORMS
 from app.ml.trainer import Trainer, warm_up
 
 torch.set_num_threads(1)
@@ -194,3 +200,30 @@ def test_the_display_rate_does_not_change_the_training():
 
 def test_warm_up_takes_one_step_of_a_tiny_network():
     assert 0.0 < warm_up() < 60.0
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    dataset=st.sampled_from(list(DATASETS)),
+    depth=st.integers(1, 5),
+    width=st.integers(1, 12),
+    activation=st.sampled_from(list(ACTIVATIONS)),
+    init=st.sampled_from(list(INITS)),
+    norm=st.sampled_from(list(NORMS)),
+    residual=st.booleans(),
+    optimizer=st.sampled_from(["sgd", "momentum", "adam"]),
+    lr=st.floats(1e-4, 10.0),
+    batch_size=st.integers(2, 300),
+    grad_clip=st.one_of(st.none(), st.floats(0.0, 10.0)),
+    weight_decay=st.floats(0.0, 0.1),
+)
+def test_any_valid_config_trains_or_diverges_cleanly(**fields):
+    cfg = RunConfig(n_samples=60, max_steps=3, **fields)
+    tr = Trainer(cfg, display_every=1, eval_every=1)
+    records = list(tr)
+    assert tr.done and [r.step for r in records] == list(range(1, len(records) + 1))
+    assert tr.diverged is not None or len(records) == 3
+    assert records[-1].diverged == tr.diverged and all(r.diverged is None for r in records[:-1])
+    for r in records:
+        assert [x.name for x in r.layers] == tr.layer_names
+        assert all(len(x.grad_hist) == len(HIST_EDGES) - 1 for x in r.layers)

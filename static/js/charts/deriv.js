@@ -24,10 +24,12 @@ export function derivChart(el, store) {
         name: runLabel(s),
         line: { color: colors.get(s.run.id), width: lineWidth() },
       }));
-      const x = traces[0].x;
+      const x = traces.reduce((a, tr) => (tr.x.length > a.length ? tr.x : a), []); // the deepest run's layers
       traces.push(guide(x[0], x[x.length - 1], SIGMOID_DERIV_BOUND, t("chart.deriv.bound")));
       const lay = layout({ x: t("axis.layer"), y: t("axis.mean_act_deriv"), legend: false }); // legend: the page's
       lay.xaxis.type = "category";
+      lay.xaxis.categoryorder = "array";
+      lay.xaxis.categoryarray = x;
       const top = Math.max(1.05, ...traces.flatMap((tr) => tr.y).filter((v) => v !== null));
       lay.yaxis.range = [0, Math.ceil(top * 10) / 10];
       react(el, traces, lay);

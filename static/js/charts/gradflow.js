@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, markerSize, OKABE_ITO, runColors } from "../theme.js";
-import { StickyLogRange, changed, layerLabels, noData, react, runLabel } from "./plot.js";
+import { changed, decadeStep, layerLabels, noData, react, runLabel, StickyLogRange } from "./plot.js";
 
 const MARKERS_UP_TO = 16; // layers
 
@@ -49,7 +49,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
           traces.push({
             type: "scatter",
             mode,
-            x: x.slice(0, s.latest.layers.length),
+            x: layerLabels(s.run.layer_names), // a shallower run's output sits at "out" too
             y: (s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm),
             name: runLabel(s),
             line: { color: colors.get(s.run.id), width: lineWidth() },
@@ -60,7 +60,10 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
       }
       const lay = layout({ x: t("axis.layer"), y: t("axis.grad_norm"), ylog: true, legend: states.length === 1 });
       lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
+      lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       lay.xaxis.type = "category";
+      lay.xaxis.categoryorder = "array";
+      lay.xaxis.categoryarray = x; // the deepest run's layers, input -> output
       lay.bargap = 0.15;
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));

@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { colorAt, layout, lineWidth } from "../theme.js";
-import { changed, layerLabels, noData, react, StickyLogRange, windowed } from "./plot.js";
+import { changed, decadeStep, layerLabels, noData, react, StickyLogRange, windowed } from "./plot.js";
 
 const MAX_LINES = 5;
 
@@ -38,6 +38,7 @@ export function linesChart(el, store) {
       }));
       const lay = layout({ x: t("axis.step"), y: t("axis.grad_norm"), ylog: true });
       lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y.filter((_, i) => i % 4 === 0)));
+      lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       react(el, traces, lay);
       return s.latestT;
     },

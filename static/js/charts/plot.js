@@ -59,6 +59,9 @@ export class StickyLogRange {
   }
 }
 
+/** Decades between log-axis ticks: one per decade up to 8 decades, then fewer (at most ~8 labels). */
+export const decadeStep = (range) => (range ? Math.max(1, Math.ceil((range[1] - range[0]) / 8)) : 1);
+
 /** Axis labels of the layers: 1 … N for the hidden layers, "out" for the output layer. */
 export function layerLabels(names) {
   return names.map((name, i) => (name === "output" ? t("axis.output_layer") : String(i + 1)));

@@ -3,7 +3,7 @@
 import { t } from "../i18n.js";
 import { VANISHING_BELOW, gradRatio } from "../verdict.js";
 import { layout, lineWidth, runColors } from "../theme.js";
-import { changed, guide, noData, react, runLabel, StickyLogRange, windowed } from "./plot.js";
+import { changed, decadeStep, guide, noData, react, runLabel, StickyLogRange, windowed } from "./plot.js";
 
 export function ratioChart(el, store) {
   const range = new StickyLogRange(0.25, 4);
@@ -31,6 +31,7 @@ export function ratioChart(el, store) {
       traces.push(guide(x0, x1, VANISHING_BELOW, t("chart.ratio.zone")));
       const lay = layout({ x: t("axis.step"), y: t("axis.ratio"), ylog: true, legend: false }); // legend: the page's
       lay.yaxis.range = range.fit([1, VANISHING_BELOW, ...traces.flatMap((tr) => tr.y.filter((_, i) => i % 4 === 0))]);
+      lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

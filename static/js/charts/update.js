@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, OKABE_ITO } from "../theme.js";
-import { StickyLogRange, changed, guide, layerLabels, noData, react } from "./plot.js";
+import { changed, decadeStep, guide, layerLabels, noData, react, StickyLogRange } from "./plot.js";
 
 export const UPDATE_RATIO_GUIDE = 1e-3;
 
@@ -26,6 +26,7 @@ export function updateChart(el, store) {
       ];
       const lay = layout({ x: t("axis.layer"), y: t("axis.update_ratio"), ylog: true });
       lay.yaxis.range = range.fit([...y, UPDATE_RATIO_GUIDE]);
+      lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       lay.xaxis.type = "category";
       react(el, traces, lay);
       return rec.t || 0;

@@ -42,7 +42,9 @@ export function renderGallery() {
 export async function initGallery(readonly) {
   canStart = !readonly;
   try {
-    presets = await api.presets();
+    // Comparisons first: they make the lecture's point side by side.
+    const all = await api.presets();
+    presets = [...all.filter((p) => p.kind === "comparison"), ...all.filter((p) => p.kind !== "comparison")];
     renderGallery();
   } catch (e) {
     $(SEL.gallery).replaceChildren(h("p", { class: "control-error", text: t("error.server", { error: e.message }) }));

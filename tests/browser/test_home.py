@@ -28,7 +28,10 @@ def test_gallery_starts_the_init_comparison_in_one_click(srv, context, tmp_path)
     cards = page.locator("[data-preset]")
     names = cards.evaluate_all("(els) => els.map((e) => e.dataset.preset)")
     presets = httpx.get(f"{srv.url}/api/presets").json()
-    assert names == [p["name"] for p in presets]
+    comparisons_first = [p["name"] for p in presets if p["kind"] == "comparison"] + [
+        p["name"] for p in presets if p["kind"] != "comparison"
+    ]
+    assert names == comparisons_first
     for p in presets:  # each card shows its title and its one-line explanation
         card = page.locator(f'[data-preset="{p["name"]}"]')
         assert p["title"]["en"] in card.inner_text() and p["explanation"]["en"] in card.inner_text()

@@ -1,7 +1,8 @@
-"""Worker threads -> event loop: items are queued under a lock and the loop is woken once per batch.
+"""Worker threads -> event loop: items are queued under a lock; the loop is woken only when something is to be
+shown now (a step that will be framed, a status change, a reset, an answer awaited).
 
-At thousands of steps per second a call_soon_threadsafe per step would wake the loop for each; here a wake-up
-is scheduled only when none is pending, and the loop then takes everything queued so far.
+Steps between two frames just wait in the queue: they ride along with the next frame anyway. Waking the loop
+for each of them costs a loop wake-up (and a GIL hand-off) per step, thousands per second when unthrottled.
 """
 
 import asyncio
@@ -23,9 +24,10 @@ class Handoff:
         self._scheduled = False
 
     def post(self, items: Items) -> None:
+        urgent = any(it[0] != "record" or it[2].full for it in items)
         with self._lock:
             self._queued.append(items)
-            if self._scheduled:
+            if self._scheduled or not urgent:
                 return
             self._scheduled = True
         with contextlib.suppress(RuntimeError):  # the loop is closed: shutting down

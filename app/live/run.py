@@ -70,8 +70,9 @@ class Run:
         step = messages.step_dict(record)
         self.step = record.step
         now = time.monotonic()
-        # Full (display-rate) steps are framed; a guard keeps an external sender within display_fps too.
-        if record.full and now - self.last_frame >= 0.5 / self.display_fps:
+        # Full (display-rate) steps are framed: the lockstep clock takes them at most display_fps times a second,
+        # the same steps for every run of a group. An external sender's are capped here.
+        if record.full and (not self.external or now - self.last_frame >= 0.5 / self.display_fps):
             msg = messages.frame(self.id, step, self.between)
             self.between = []
             self.last_frame = now

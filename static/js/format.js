@@ -13,5 +13,3 @@ export function sci(x, digits = 2) {
   const power = "10" + String(exp).replace(/./g, (c) => SUP[c]);
   return mant === 1 ? power : `${mant}×${power}`;
 }
-
-export const percent = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : "—");

@@ -1,9 +1,9 @@
 // Who is looking: the presenter gets controls; a read-only viewer (?view=1 or presenter=false) gets none.
 
-import { $, $$, SEL } from "./dom.js";
+import { $$, SEL } from "./dom.js";
 import { api } from "./api.js";
 
-export const urlReadonly = () => document.body.dataset.readonly === "1";
+const urlReadonly = () => document.body.dataset.readonly === "1";
 
 /** {presenter, lecture, viewer_url}; a server without the route counts as a presenter on this machine. */
 export async function loadSession() {
@@ -30,5 +30,3 @@ export function viewerLink(session) {
   if (lang) url.searchParams.set("lang", lang);
   return url.href;
 }
-
-export const hasControls = () => Boolean($(SEL.controls));

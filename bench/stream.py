@@ -224,7 +224,7 @@ def main() -> None:
     parser.add_argument("--no-pin", action="store_true", help="part 2: leave server and viewers unpinned")
     args = parser.parse_args()
     quick = args.quick
-    seconds, pairs, rounds, window, total = (4.0, 1, 3, 1.0, 20_000) if quick else (6.0, 2, 8, 1.5, 100_000)
+    seconds, pairs, rounds, window, total = (4.0, 1, 3, 1.0, 20_000) if quick else (6.0, 3, 8, 1.5, 100_000)
     print(
         f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes add noise)"
     )

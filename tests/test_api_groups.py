@@ -57,6 +57,9 @@ def test_single_preset_is_a_run_without_group(server):
         run = body["runs"][0]
         assert run["preset"] == "relu-deep" and run["status"] == "created" and run["config"]["depth"] == 10
         assert c.get("/api/groups").json() == []
+        r = c.post("/api/presets/tanh-xavier/runs")  # no body: the defaults, training at once
+        assert r.status_code == 201 and r.json()["runs"][0]["status"] == "running"
+        assert r.json()["runs"][0]["steps_per_second"] == 20
 
 
 def test_group_speed_and_running_count(server):

@@ -74,3 +74,13 @@ def test_frame_carries_the_steps_between_as_columns():
 def test_client_messages_that_are_not_objects_are_ignored():
     assert messages.decode_client('{"type": "ping"}') == {"type": "ping"}
     assert messages.decode_client("[1]") is None and messages.decode_client("not json") is None
+
+
+def test_layer_records_are_left_out_of_the_cyclic_gc():
+    import gc
+
+    d = messages.step_dict(_record(0.69, 3e-9, full=True))
+    gc.collect()  # dicts of atomic values (and tuples of them) are untracked in a full collection
+    assert not any(
+        gc.is_tracked(layer) for layer in d["layers"]
+    )  # 2 tracked objects per record, not 2 + layers

@@ -125,3 +125,15 @@ def test_without_a_token_everyone_presents(server):
     with server.client() as c:
         assert c.get("/api/session").json()["presenter"] is True
         assert c.post("/api/runs", json={**SMALL, "paused": True}).status_code == 201
+
+
+def test_the_address_a_connection_reached_is_an_allowed_host(tmp_path):
+    from app.settings import Settings
+    from app.web.security import SecurityMiddleware
+
+    mw = SecurityMiddleware(app=None, settings=Settings(data_dir=tmp_path))
+    lan = {"host": "192.0.2.7:8000", "origin": "http://192.0.2.7:8000"}  # a student on the lecture LAN
+    assert mw.websocket_refusal(lan, ("192.0.2.7", 8000)) is None
+    assert mw.websocket_refusal(lan, ("127.0.0.1", 8000)) is not None  # not an address of this connection
+    rebound = {"host": "evil.example:8000", "origin": "http://evil.example:8000"}
+    assert "evil.example" in mw.websocket_refusal(rebound, ("192.0.2.7", 8000))

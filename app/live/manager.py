@@ -6,6 +6,7 @@ whose items `_apply` turns into history, frames and status messages.
 
 import asyncio
 import contextlib
+import gc
 import secrets
 import sys
 import time
@@ -43,6 +44,7 @@ class RunManager:
         self.handoff: Handoff | None = None  # worker threads -> loop, made in start()
         self._joins: set[asyncio.Task] = set()
         self._watchdog: asyncio.Task | None = None
+        self._gc_frozen_after_first = False
         self.closing = False
         # Optional: on_create(run dict), on_record(run_id, StepRecord), on_status(run_id, status, step, reason),
         # each only enqueues (app/store/recorder.py). Called on the loop, in the order the stream shows.
@@ -56,6 +58,10 @@ class RunManager:
         # A short GIL switch interval lets the loop run between a training thread's bytecodes (see bench/).
         sys.setswitchinterval(self.settings.switch_interval)
         self._watchdog = asyncio.create_task(self._evict_stalled())
+        # What exists now (torch and the app, ~200k objects; ~120k more once the first trainer is built) lives
+        # as long as the process: leave it out of every future full GC pass, which otherwise took 0.2-0.5 s here
+        # (on a busy 2-core machine) and stalled the loop and every training thread (it holds the GIL).
+        gc.freeze()
 
     async def _evict_stalled(self) -> None:
         """Every fraction of send_timeout: evict viewers whose send has been blocked longer than it."""
@@ -83,6 +89,15 @@ class RunManager:
 
     # ---- creating -------------------------------------------------------------------------------------
 
+    def _build_trainers(self, configs: list[Any]) -> list[Any]:
+        """Trainers for configs (in a thread). After the first, whatever torch loaded lazily is frozen too."""
+        trainers = [self._make_trainer(c) for c in configs]
+        if not self._gc_frozen_after_first:
+            self._gc_frozen_after_first = True
+            gc.collect()  # once: ~0.1-0.4 s, so no garbage is frozen forever
+            gc.freeze()
+        return trainers
+
     def _make_trainer(self, config: Any) -> Any:
         from app.ml.trainer import Trainer
 
@@ -103,7 +118,7 @@ class RunManager:
             check_config(self.settings, config)
         self._check_room(n, 0 if paused else n)
         try:
-            trainers = await asyncio.to_thread(lambda: [self._make_trainer(c) for _, c in configs])
+            trainers = await asyncio.to_thread(self._build_trainers, [c for _, c in configs])
         except (ValueError, TypeError) as exc:
             raise Invalid(f"cannot build this network: {exc}") from exc
         self._check_room(n, 0 if paused else n)  # again: others may have been created meanwhile

@@ -57,7 +57,9 @@ def layer_dict(layer: LayerRecord) -> dict:
         nonfinite |= clean is None
         out[key] = clean
     if layer.grad_hist is not None:
-        out["grad_hist"] = [int(c) for c in layer.grad_hist]
+        # A tuple, not a list: a dict of atomic values and such tuples is untracked by Python's cyclic GC after a
+        # full collection, so a long history of layer records adds nothing to the next ones' pauses.
+        out["grad_hist"] = tuple(int(c) for c in layer.grad_hist)
     if nonfinite:
         out["nonfinite"] = True
     return out

@@ -80,7 +80,7 @@ class SecurityMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            refusal = self.websocket_refusal(_headers(scope))
+            refusal = self.websocket_refusal(_headers(scope), scope.get("server"))
             if refusal is not None:
                 await receive()  # websocket.connect
                 await send({"type": "websocket.close", "code": 1008, "reason": refusal})  # -> HTTP 403
@@ -115,10 +115,16 @@ class SecurityMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    def websocket_refusal(self, headers: dict[str, str]) -> str | None:
-        """Why a handshake is refused (Host not ours, or a cross-site Origin), or None."""
+    def websocket_refusal(self, headers: dict[str, str], server: tuple | None = None) -> str | None:
+        """Why a handshake is refused (Host not ours, or a cross-site Origin), or None.
+
+        Ours: the allowlist, or the very address this connection reached (`server` in the ASGI scope), which
+        covers a LAN address that the machine's name does not resolve to (Debian maps it to 127.0.1.1).
+        """
         host = headers.get("host", "")
-        if host_name(host).lower() not in self.hosts:
+        name = host_name(host).lower()
+        reached = str(server[0]).lower() if server else None
+        if name not in self.hosts and name != reached:
             return f"Host {host_name(host)!r} is not allowed (add it to GRADCAST_ALLOWED_HOSTS)"
         origin = headers.get("origin")
         if origin is not None and urlsplit(origin).netloc.lower() != host.lower():

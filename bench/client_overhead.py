@@ -165,6 +165,7 @@ def main() -> None:
 
     with dashboard() as (url, what):
         print(f"server: {what}")
+        print("load average (1/5/15 min) at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
         print(
             f"torch {torch.__version__}, 1 thread, batch {args.batch}, {args.blocks} ABBA pairs x {args.steps} steps,"
         )
@@ -183,6 +184,7 @@ def main() -> None:
                 f"= training thread +{step_us:.1f} us/step (run.step) + sender thread +{sender_us:.1f} us/step"
             )
     print("CPU: this process's CPU time, all its threads; other processes' load does not enter it.")
+    print("load average (1/5/15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -66,9 +66,10 @@ def test_reconnect_with_since_gets_exactly_what_was_missed(server):
         assert [m["seq"] for m in replay] == list(range(last_seq + 1, last_seq + 16))
         steps = covered_steps(seen_frames) + covered_steps(replay)
         assert steps == list(range(steps[0], steps[0] + len(steps)))  # no gap, no duplicate
-        # A seq from the future (a restarted server) gets a fresh snapshot.
-        with connect(f"{server.ws_url}/ws/runs/{rid}?since=999999") as ws:
-            assert recv_json(ws)["type"] == "snapshot"
+        # A seq from the future (a restarted server), or not a number, gets a fresh snapshot.
+        for since in ("999999", "", "abc"):
+            with connect(f"{server.ws_url}/ws/runs/{rid}?since={since}") as ws:
+                assert recv_json(ws)["type"] == "snapshot"
 
 
 def test_since_older_than_the_replay_ring_gets_a_snapshot(tmp_path):

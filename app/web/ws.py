@@ -29,7 +29,7 @@ async def stream_run(
     run_id: str,
     manager: WsManagerDep,
     settings: WsSettingsDep,
-    since: int | None = None,
+    since: str | None = None,
 ) -> None:
     """One run's stream."""
     await _serve(websocket, manager, settings, f"run:{run_id}", since)
@@ -41,14 +41,22 @@ async def stream_group(
     group_id: str,
     manager: WsManagerDep,
     settings: WsSettingsDep,
-    since: int | None = None,
+    since: str | None = None,
 ) -> None:
     """Every run of a comparison group, in one stream."""
     await _serve(websocket, manager, settings, f"group:{group_id}", since)
 
 
+def _seq(since: str | None) -> int | None:
+    """?since=SEQ as a number; anything else (empty, not a number) counts as none: the client gets a snapshot."""
+    try:
+        return int(since) if since else None
+    except ValueError:
+        return None
+
+
 async def _serve(
-    websocket: WebSocket, manager: RunManager, settings: Settings, key: str, since: int | None
+    websocket: WebSocket, manager: RunManager, settings: Settings, key: str, since: str | None
 ) -> None:
     await websocket.accept()
     stream = manager.hub.get(key)
@@ -64,7 +72,7 @@ async def _serve(
         return
     viewer = Viewer(settings.viewer_queue)
     try:
-        stream.attach(viewer, since, lambda: manager.snapshot(key))
+        stream.attach(viewer, _seq(since), lambda: manager.snapshot(key))
     except NotFound as exc:
         await websocket.close(4404, str(exc))
         return

@@ -177,7 +177,9 @@ def test_rename_pin_search_delete(tmp_path):
         assert c.delete(f"/api/records/{paused['id']}").status_code == 204  # ... so its record may go too
 
         assert c.delete(f"/api/records/{b}").status_code == 204
-        slow = c.post(f"/api/records/{a}/replay", params={"steps_per_second": 1}).json()  # still playing at exit
+        slow = c.post(
+            f"/api/records/{a}/replay", params={"steps_per_second": 1}
+        ).json()  # still playing at exit
         assert slow["status"] == "running"
         assert c.get(f"/api/records/{b}").status_code == 404
         assert c.get(f"/api/records/{b}/export.csv").status_code == 404
@@ -256,3 +258,22 @@ def test_database_gone_while_serving(tmp_path):
         assert str(tmp_path / "data") in r.json()["detail"]
         assert c.get(f"/api/records/{rid}/export.json").status_code == 503
         assert train(c)["step"] == STEPS  # live runs do not notice
+
+
+def test_a_long_history_is_thinned_like_a_live_one(tmp_path):
+    with live_server(tmp_path, record=True, history_points=100) as srv, srv.client() as c:
+        r = c.post("/api/runs", json={**SMALL, "max_steps": 250, "steps_per_second": 0}).json()
+        rec = wait_until(
+            lambda: (x := c.get(f"/api/records/{r['id']}").json()).get("steps") == 250 and x, timeout=30
+        )
+        steps = [s["step"] for s in rec["history"]]
+        assert rec["thinned"] == 3 and steps == [
+            *range(1, 250, 3),
+            250,
+        ]  # evenly, with the first and the last
+        assert [s for s in rec["history"] if "boundary" in s] == [rec["history"][-1]]  # the newest boundary
+        full = strict_loads(c.get(f"/api/records/{r['id']}/export.json").content)["history"]
+        assert len(full) == 250 and rec["history"][-1]["boundary"] == full[-1]["boundary"]
+        assert {s["step"]: s["loss"] for s in full if s["step"] in steps} == {
+            s["step"]: s["loss"] for s in rec["history"]
+        }

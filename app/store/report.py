@@ -37,21 +37,12 @@ def _num(v: float | None) -> float | None:
 
 def run_series(store: RunStore, rid: str, run: dict) -> dict:
     """The run's charts' data: steps, loss and weight_grad_norm per layer, thinned to MAX_POINTS."""
-    total = run["steps"] or 1
-    stride = max(1, math.ceil(total / MAX_POINTS))
+    stride = max(1, math.ceil((run["steps"] or 1) / MAX_POINTS))
     steps, loss, wgn = [], [], []
-    last = None
-    for rec in store.history(rid, run["layer_names"]):
-        last = rec
-        if (rec.step - 1) % stride:
-            continue
+    for rec in store.history(rid, run["layer_names"], stride):  # steps 1, 1+k, .. and the last
         steps.append(rec.step)
         loss.append(_num(rec.loss))
         wgn.append([_num(lr.weight_grad_norm) for lr in rec.layers])
-    if last is not None and (not steps or steps[-1] != last.step):
-        steps.append(last.step)
-        loss.append(_num(last.loss))
-        wgn.append([_num(lr.weight_grad_norm) for lr in last.layers])
     return {
         "id": rid,
         "name": run["name"],

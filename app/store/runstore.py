@@ -103,23 +103,38 @@ class RunStore:
         out["layer_names"] = json.loads(row[15])
         return out
 
-    def history(self, rid: str, layer_names: list[str]) -> Iterator[StepRecord]:
-        """Every recorded step in order, fetched in chunks (a long run does not sit in memory at once)."""
+    def history(self, rid: str, layer_names: list[str], stride: int = 1) -> Iterator[StepRecord]:
+        """Every recorded step in order (stride k: steps 1, 1+k, 1+2k, .. and the last), fetched in chunks so a
+        long run never sits in memory at once. A thinned history carries no boundaries (see last_boundary)."""
         last, boundary = 0, None
         while True:
             with self._conn() as conn:
                 rows = conn.execute(
                     "SELECT step, t, loss, weight_grad_norm, bias_grad_norm, metrics FROM steps"
-                    " WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?",
-                    (rid, last, HISTORY_CHUNK),
+                    " WHERE run_id = ? AND step > ?"
+                    " AND ((step - 1) % ? = 0 OR step = (SELECT max(step) FROM steps WHERE run_id = ?))"
+                    " ORDER BY step LIMIT ?",
+                    (rid, last, stride, rid, HISTORY_CHUNK),
                 ).fetchall()
             for row in rows:
                 rec = codec.from_row(row, layer_names, boundary)
+                if stride > 1:
+                    rec.boundary = None  # a skipped row may have held the boundary a later one repeats
                 boundary = rec.boundary if rec.boundary is not None else boundary
                 yield rec
             if len(rows) < HISTORY_CHUNK:
                 return
             last = rows[-1][0]
+
+    def last_boundary(self, rid: str) -> tuple[int, dict] | None:
+        """(step, boundary) of the newest decision boundary recorded, or None."""
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT step, metrics FROM steps WHERE run_id = ? AND metrics LIKE '%\"boundary\":%'"
+                " ORDER BY step DESC LIMIT 1",
+                (rid,),
+            ).fetchone()
+        return None if row is None else (row[0], json.loads(row[1])["boundary"])
 
     def events(self, rid: str) -> list[dict]:
         """Status changes in order: [{"t", "status", "step", "reason"}]."""

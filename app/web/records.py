@@ -1,6 +1,7 @@
 """Routes: recorded runs - list, read, rename, pin, delete, export (CSV, JSON, HTML report), import, replay."""
 
 import asyncio
+import math
 import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, Literal
@@ -18,7 +19,7 @@ from app.store import export, replay, report
 from app.store.runstore import RunStore
 from app.store.schema import LIVE_STATUSES, StoreError
 from app.store.service import RecordService
-from app.web.deps import ManagerDep
+from app.web.deps import ManagerDep, SettingsDep
 
 
 class _StoreRoute(APIRoute):
@@ -163,20 +164,28 @@ async def control_replay(run_id: str, body: ReplayControl, service: ServiceDep) 
 
 @router.get("/{rid}")
 def get_record(
-    store: StoreDep, rid: str, history: Literal["records", "columns", "none"] = "records"
+    store: StoreDep,
+    settings: SettingsDep,
+    rid: str,
+    history: Literal["records", "columns", "none"] = "records",
 ) -> Response:
-    """The run (config, layer_names, ..) with its whole recorded history as step records (the newest boundary
-    only, as a live run's) or columns."""
+    """The run (config, layer_names, events, ..) with its recorded history as step records or columns. Like a
+    live run's: at most history_points steps (evenly thinned beyond, "thinned": k), the newest boundary only;
+    export.json has everything."""
     run = _run(store, rid)
     run["events"] = store.events(rid)
-    recs = store.history(rid, run["layer_names"])
+    stride = max(1, math.ceil(run["steps"] / settings.history_points))
+    if stride > 1:
+        run["thinned"] = stride
+    recs = store.history(rid, run["layer_names"], stride)
     if history == "records":
         run["history"] = _newest_boundary_only([messages.step_dict(r) for r in recs])
+        newest = store.last_boundary(rid) if stride > 1 else None
+        if newest is not None and run["history"]:
+            run["history"][-1]["boundary"] = newest[1]  # the current boundary rides on the newest record
     elif history == "columns":
         run["history"] = messages.columns(messages.step_dict(r) for r in recs)
-    return Response(
-        orjson.dumps(run), media_type="application/json"
-    )  # skips jsonable_encoder: long histories
+    return Response(orjson.dumps(run), media_type="application/json")  # no jsonable_encoder: long histories
 
 
 @router.patch("/{rid}")

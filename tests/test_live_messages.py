@@ -37,10 +37,11 @@ def test_non_finite_numbers_become_null_with_a_flag_on_what_holds_them():
 
 def test_boundary_and_diverged_info_are_cleaned_too():
     rec = _record(1.0, 1.0)
-    rec.boundary = {"x": [0.0, 1.0], "y": [0.0], "z": [[0, 1]], "p": [[math.nan]]}
+    rec.boundary = {"x": [0.0, 1.0], "y": [1e308, 1e308], "z": [[0, 1]], "p": [[math.nan], [math.inf, 2.0]]}
     rec.diverged = {"step": 7, "layer": "layer1", "what": "weight_grad_norm is nan"}
     parsed = strict_loads(messages.encode(messages.step_dict(rec)))
-    assert parsed["boundary"]["p"] == [[None]] and parsed["diverged"]["layer"] == "layer1"
+    assert parsed["boundary"]["p"] == [[None], [None, 2.0]] and parsed["diverged"]["layer"] == "layer1"
+    assert parsed["boundary"]["y"] == [1e308, 1e308]  # finite, though their sum is not
 
 
 def test_seq_is_spliced_into_the_one_encoding():

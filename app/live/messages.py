@@ -41,6 +41,11 @@ def _clean_tree(value: object) -> object:
     if isinstance(value, dict):
         return {k: _clean_tree(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        try:  # a row of numbers: one C-speed sum says whether all are finite (NaN and inf propagate)
+            if math.isfinite(sum(value)):
+                return value
+        except TypeError:  # not all numbers (nested rows)
+            pass
         return [_clean_tree(v) for v in value]
     return value
 

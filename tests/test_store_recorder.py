@@ -75,7 +75,8 @@ def test_restart_keeps_runs_and_history_identical(tmp_path):
         assert [step_dict(s) for s in stored] == [step_dict(s) for s in trained]
         assert [s.full for s in stored] == [s.full for s in trained]
         assert [e["status"] for e in store.events(rid)] == ["running", "finished"]
-    with sqlite3.connect(path) as conn:  # the stuck sigmoid net's repeated boundary was stored once, not again
+    # The stuck sigmoid net's repeated boundary was stored once, then as a mark.
+    with sqlite3.connect(path) as conn:
         marks = conn.execute("SELECT count(*) FROM steps WHERE metrics LIKE '%boundary_same%'").fetchone()[0]
     assert marks > 0
     assert [r["id"] for r in store.list_runs("relu")] == ["b"]  # search by activation

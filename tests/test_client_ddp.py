@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.server import free_port
-
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 25
 
@@ -20,12 +18,12 @@ def test_ddp_logs_once_from_rank_zero_after_the_all_reduce(server, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     env.pop("GRADCAST_PRESENTER_TOKEN", None)
     cmd = [
-        str(torchrun), "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
+        str(torchrun), "--standalone", "--nproc_per_node", "2",  # standalone: torchrun binds a free port itself
         str(ROOT / "examples" / "ddp_watch.py"),
         "--url", server.url, "--name", "ddp-under-test", "--steps", str(STEPS), "--dump", str(tmp_path),
     ]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=90, env=env, cwd=ROOT)
-    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.returncode == 0, f"stdout: {out.stdout[-1500:]}\nstderr: {out.stderr[-3000:]}"
     assert f"rank=0 steps={STEPS} sent={STEPS} dropped=0" in out.stdout
     assert f"rank=1 steps={STEPS} sent=0 dropped=0 run_id=None" in out.stdout  # rank 1 sent nothing at all
 

@@ -32,9 +32,13 @@ def server(tmp_path):
         yield srv
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian chromium. Skips without it, except under CI=true where its absence fails."""
+    """Headless Debian chromium. Skips without it, except under CI=true where its absence fails.
+
+    Module scope: Playwright's sync API keeps an event loop running in the main thread while it is open, which
+    would break asyncio.run() in the tests that follow.
+    """
     path = chromium_path()
     if path is None:
         if os.environ.get("CI") == "true":

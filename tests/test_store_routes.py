@@ -174,6 +174,10 @@ def test_rename_pin_search_delete(tmp_path):
         r = c.delete(f"/api/records/{paused['id']}")
         assert r.status_code == 409 and "stop it" in r.json()["detail"]
         assert c.delete(f"/api/runs/{paused['id']}").status_code == 204  # the live run is gone ...
+        gone = wait_until(
+            lambda: (x := c.get(f"/api/records/{paused['id']}").json())["status"] == "stopped" and x
+        )
+        assert gone["reason"] == "the live run was deleted"
         assert c.delete(f"/api/records/{paused['id']}").status_code == 204  # ... so its record may go too
 
         assert c.delete(f"/api/records/{b}").status_code == 204

@@ -22,7 +22,7 @@ from app.live.history import History
 from app.live.hub import Hub
 from app.live.limits import check_config, check_room
 from app.live.run import Group, Run
-from app.live.state import Action, Status
+from app.live.state import ACTIVE, Action, Status
 from app.settings import Settings
 
 ACK_TIMEOUT = 10.0  # s a control request waits for the workers to act on it (a step of the largest net)
@@ -273,6 +273,8 @@ class RunManager:
             self._joins.add(task)
             task.add_done_callback(self._joins.discard)
         for run in runs:
+            if self.recorder is not None and run.status in ACTIVE:  # its record would stay "running"
+                self.recorder.on_status(run.id, Status.STOPPED.value, run.step, "the live run was deleted")
             self.runs.pop(run.id, None)
             self.hub.drop(f"run:{run.id}", 1000, "run deleted")
         if group is not None:

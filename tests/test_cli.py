@@ -43,13 +43,20 @@ def test_lecture_binds_all_interfaces_unless_host_given(monkeypatch):
 
 @pytest.mark.parametrize(
     ("env", "field"),
-    [({"GRADCAST_PORT": "seventy"}, "GRADCAST_PORT"), ({"GRADCAST_PORT": "70000"}, "GRADCAST_PORT"),
-     ({"GRADCAST_DISPLAY_FPS": "0"}, "GRADCAST_DISPLAY_FPS")],
+    [
+        ({"GRADCAST_PORT": "seventy"}, "GRADCAST_PORT"),
+        ({"GRADCAST_PORT": "70000"}, "GRADCAST_PORT"),
+        ({"GRADCAST_DISPLAY_FPS": "0"}, "GRADCAST_DISPLAY_FPS"),
+    ],
 )
 def test_bad_setting_fails_fast_with_the_field_named(env, field):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GRADCAST_")}
     result = subprocess.run(
-        [sys.executable, "-m", "app", "serve"], env={**clean, **env}, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "app", "serve"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert field in result.stderr and "Traceback" not in result.stderr
@@ -62,7 +69,10 @@ def _serve(argv, env_extra=None, timeout=30.0):
     env = {**clean, "GRADCAST_RECORD": "false", **(env_extra or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--port", str(port), *argv],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -96,8 +106,10 @@ def test_lecture_banner_shows_presenter_link_but_never_an_env_token(tmp_path):
     assert "Presenter link" in out and "?token=" in out and "viewer" in out.lower()
 
     secret = "s3cret-from-env-0123456789"
-    proc, port = _serve(["--lecture", "--host", "127.0.0.1", "--data-dir", str(tmp_path)],
-                        {"GRADCAST_PRESENTER_TOKEN": secret})
+    proc, port = _serve(
+        ["--lecture", "--host", "127.0.0.1", "--data-dir", str(tmp_path)],
+        {"GRADCAST_PRESENTER_TOKEN": secret},
+    )
     proc.terminate()
     out, _ = proc.communicate(timeout=10)
     assert secret not in out and "GRADCAST_PRESENTER_TOKEN" in out

@@ -34,7 +34,10 @@ def _hadolint() -> str:
 
 def test_hadolint_passes_at_warning_threshold():
     result = subprocess.run(
-        [_hadolint(), "--failure-threshold", "warning", str(DOCKERFILE)], capture_output=True, text=True, timeout=60
+        [_hadolint(), "--failure-threshold", "warning", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -42,8 +45,12 @@ def test_hadolint_passes_at_warning_threshold():
 def test_hadolint_catches_a_bad_dockerfile(tmp_path):
     """The lint step can fail: an unpinned apt install and a root user are flagged."""
     bad = tmp_path / "Dockerfile"
-    bad.write_text("FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl\nCMD gradcast serve\n")
-    result = subprocess.run([_hadolint(), "--failure-threshold", "warning", str(bad)], capture_output=True, text=True)
+    bad.write_text(
+        "FROM python:3.11-slim\nRUN apt-get update && apt-get install -y curl\nCMD gradcast serve\n"
+    )
+    result = subprocess.run(
+        [_hadolint(), "--failure-threshold", "warning", str(bad)], capture_output=True, text=True
+    )
     assert result.returncode != 0
 
 

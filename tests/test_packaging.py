@@ -22,7 +22,9 @@ def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (found,) = out.glob("gradcast-*.whl")
     return found
@@ -43,22 +45,44 @@ def test_installed_wheel_serves_page_and_plotly(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     py = env_dir / "bin" / "python"
-    site = Path(subprocess.check_output([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                        text=True).strip())
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(site),
-                    str(wheel)], check=True, capture_output=True, timeout=120)
+    site = Path(
+        subprocess.check_output(
+            [py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     # Dependencies after the wheel's own site-packages; the source tree is nowhere on the path.
     (site / "zz_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
-    where = subprocess.check_output([py, "-c", "import app.paths as p; print(p.STATIC_DIR)"], cwd=tmp_path,
-                                    text=True).strip()
+    where = subprocess.check_output(
+        [py, "-c", "import app.paths as p; print(p.STATIC_DIR)"], cwd=tmp_path, text=True
+    ).strip()
     assert where.startswith(str(site)), where
 
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GRADCAST_") and k != "PYTHONPATH"}
-    proc = subprocess.Popen([py, "-m", "app", "serve", "--port", str(port), "--data-dir",
-                             str(tmp_path / "data")], cwd=tmp_path, env={**clean, "GRADCAST_RECORD": "false"},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [py, "-m", "app", "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        cwd=tmp_path,
+        env={**clean, "GRADCAST_RECORD": "false"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -8,6 +8,7 @@ export const SEL = {
   // header and dialogs
   conn: '[data-role="conn"]',
   viewTitle: '[data-role="view-title"]',
+  externalBadge: '[data-role="external-badge"]',
   langToggle: '[data-role="lang-toggle"]',
   projectorToggle: '[data-role="projector-toggle"]',
   helpOpen: '[data-role="help-open"]',

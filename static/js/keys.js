@@ -7,6 +7,11 @@ export function bind(key, handler) {
   bindings.set(key, handler);
 }
 
+/** The key does nothing any more (a control that does not apply to this view). */
+export function unbind(key) {
+  bindings.delete(key);
+}
+
 function typing(target) {
   return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) && target.type !== "range" && target.type !== "checkbox";
 }

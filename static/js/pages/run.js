@@ -3,6 +3,7 @@
 import { $, SEL } from "../dom.js";
 import { t } from "../i18n.js";
 import { exportHistory } from "../export.js";
+import { unbind } from "../keys.js";
 import { startLive } from "./live.js";
 import { gradflowChart } from "../charts/gradflow.js";
 import { heatmapChart } from "../charts/heatmap.js";
@@ -19,6 +20,24 @@ const runId = view.dataset.runId;
 const plot = (name) => $(SEL.plot(name));
 const overlay = $(SEL.actOverlay);
 
+// What an external run (a training loop elsewhere, docs/client.md) never sends: activations, a'(z), update
+// ratios, histograms, a decision boundary. Those cards say so instead of waiting for data that cannot come.
+const NOT_MEASURED_EXTERNAL = ["chainrule", "update", "health", "hist", "boundary"];
+const CONTROL_KEYS = [" ", "ArrowRight", "r"]; // play/pause, one step, reset: no trainer here to drive
+
+/** Mark the view for an external run: the badge, no controls (nor their keys), unmeasured cards labelled. */
+function showExternal(external) {
+  document.body.classList.toggle("external", external);
+  $(SEL.externalBadge).hidden = !external;
+  if (!external) return;
+  CONTROL_KEYS.forEach(unbind);
+  for (const name of NOT_MEASURED_EXTERNAL) {
+    const card = $(SEL.chartCard(name));
+    card.classList.add("missing");
+    card.dataset.missing = t("chart.external.none");
+  }
+}
+
 function makeCharts(store) {
   const gradflow = gradflowChart(plot("gradflow"), store, { overlay: () => overlay?.checked });
   overlay?.addEventListener("change", () => gradflow.markDirty());
@@ -34,6 +53,7 @@ function makeCharts(store) {
     histChart(plot("hist"), store),
     boundaryChart(plot("boundary"), store, {
       onMissing: (missing) => {
+        if (document.body.classList.contains("external")) return; // labelled once by showExternal
         boundaryCard.classList.toggle("missing", missing);
         boundaryCard.dataset.missing = t("chart.boundary.none");
       },
@@ -46,8 +66,9 @@ function onSnapshot(store) {
   if (!s) return;
   $(SEL.viewTitle).textContent = t("run.title", { name: s.run.name || s.run.id });
   document.title = `${s.run.name || s.run.id} · ${t("app.name")}`;
+  showExternal(Boolean(s.run.external));
   const same = $(SEL.sameConfig);
-  if (same && s.run.config) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
+  if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
 }
 
 $(SEL.exportCsv)?.addEventListener("click", () => exportHistory(runId, "csv"));

@@ -19,8 +19,9 @@ export function lossChart(el, store) {
         const s = states[0];
         const full = tail(s.evals, 300);
         const fx = full.map((r) => r.step);
-        traces.push(
-          { type: "scatter", mode: "lines", x: windowed(s.steps), y: windowed(s.loss), name: t("chart.loss.train"), line: { color: OKABE_ITO.blue, width: w } },
+        traces.push({ type: "scatter", mode: "lines", x: windowed(s.steps), y: windowed(s.loss), name: t("chart.loss.train"), line: { color: OKABE_ITO.blue, width: w } });
+        // No evaluation yet (or never: an external run sends none): no empty accuracy axis, which Plotly draws as NaN.
+        if (full.length) traces.push(
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_loss ?? null), name: t("chart.loss.test"), line: { color: OKABE_ITO.skyBlue, width: w, dash: "dash" } },
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.train_acc ?? null), name: t("chart.acc.train"), yaxis: "y2", line: { color: OKABE_ITO.vermillion, width: w } },
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_acc ?? null), name: t("chart.acc.test"), yaxis: "y2", line: { color: OKABE_ITO.orange, width: w, dash: "dash" } },
@@ -39,7 +40,8 @@ export function lossChart(el, store) {
         }
       }
       const single = store.runs.size === 1;
-      const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: single ? t("axis.accuracy") : null, legend: single });
+      const accuracy = single && states[0].evals.length > 0;
+      const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
       lay.yaxis.rangemode = "tozero";
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));

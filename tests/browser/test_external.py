@@ -109,6 +109,13 @@ def test_external_run_view(server, browser):
         )
         assert not nan_paths
         w.assert_clean()
+        # The home page lists it among the runs on this server, marked external.
+        home = Watched(ctx, server.url)
+        home.goto("/", ready="home")
+        item = home.page.locator(f'[data-run="{out["id"]}"]')
+        assert item.locator('a[href^="/runs/"]').inner_text() == "my-cnn"
+        assert item.locator('[data-role="external-mark"]').inner_text() == "external"
+        home.assert_clean()
     finally:
         stop.set()
         trainer.join(timeout=10)

@@ -14,4 +14,5 @@ on(EVENTS.lang, () => {
   relabelBuilder();
   renderRuns();
 });
+await (await import("../records.js")).initRecords(session.readonly); // recorded runs panel
 document.body.dataset.ready = "home";

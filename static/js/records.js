@@ -1,0 +1,191 @@
+// The recorded-runs panel of /: search, replay at a chosen speed, rename, pin, delete, export links, import.
+
+import { $, EVENTS, h } from "./dom.js";
+import { on } from "./bus.js";
+import { request } from "./api.js";
+import { getLang, t } from "./i18n.js";
+
+// The panel's own selectors (templates/_partials/records.html).
+const R = {
+  list: '[data-role="record-list"]',
+  search: '[data-role="records-search"]',
+  speed: '[data-role="records-speed"]',
+  importFile: '[data-role="records-import"]',
+  message: '[data-role="records-message"]',
+};
+const SEARCH_DELAY_MS = 200; // one request per pause in typing, not per key
+
+const path = (id, tail = "") => `/api/records/${encodeURIComponent(id)}${tail}`;
+const rec = {
+  list: (q) => request("GET", `/api/records${q ? `?q=${encodeURIComponent(q)}` : ""}`),
+  patch: (id, fields) => request("PATCH", path(id), fields),
+  remove: (id) => request("DELETE", path(id)),
+  replay: (id, stepsPerSecond) => request("POST", path(id, `/replay?steps_per_second=${stepsPerSecond}`)),
+  import: (doc) => request("POST", "/api/records/import", doc),
+};
+
+let records = [];
+let query = "";
+let readonly = true;
+let renaming = null; // id of the record whose name is being edited
+
+function say(text, isError = false) {
+  const box = $(R.message);
+  box.hidden = !text;
+  box.textContent = text;
+  box.classList.toggle("error", isError);
+}
+
+const fail = (e) => say(t("error.server", { error: e.message }), true);
+
+async function refresh() {
+  try {
+    records = await rec.list(query);
+    renderRecords();
+  } catch (e) {
+    fail(e);
+  }
+}
+
+/** Run an action on one record, then reload the list (the server's order: pinned first, newest first). */
+async function act(button, action) {
+  button.disabled = true;
+  try {
+    await action();
+    await refresh();
+  } catch (e) {
+    button.disabled = false;
+    fail(e);
+  }
+}
+
+async function replay(r, button) {
+  button.disabled = true;
+  try {
+    const live = await rec.replay(r.id, $(R.speed)?.value ?? 20);
+    location.assign(`/runs/${encodeURIComponent(live.id)}`);
+  } catch (e) {
+    button.disabled = false;
+    fail(e);
+  }
+}
+
+function remove(r, button) {
+  if (!window.confirm(t("records.confirm_delete", { name: r.name }))) return;
+  act(button, () => rec.remove(r.id));
+}
+
+function renameForm(r) {
+  const input = h("input", { type: "text", name: "name", value: r.name, maxlength: 200, required: true, "aria-label": t("records.name_label") });
+  const form = h(
+    "form",
+    {
+      class: "record-rename",
+      "data-record-rename": r.id,
+      onsubmit: (e) => {
+        e.preventDefault();
+        const name = input.value.trim();
+        if (!name) return input.focus();
+        renaming = null;
+        act(form.querySelector("button"), () => rec.patch(r.id, { name }));
+      },
+      onkeydown: (e) => {
+        if (e.key !== "Escape") return;
+        e.stopPropagation(); // the page's own keys (help dialog, ..) stay out of the edit
+        renaming = null;
+        renderRecords();
+      },
+    },
+    input,
+    h("button", { type: "submit", class: "btn btn-small btn-primary", text: t("records.save") }),
+    h("button", { type: "button", class: "btn btn-small", text: t("records.cancel"), onclick: () => ((renaming = null), renderRecords()) }),
+  );
+  queueMicrotask(() => input.select());
+  return form;
+}
+
+function actions(r) {
+  const live = r.status === "running" || r.status === "paused" || r.status === "created";
+  const button = (name, text, onclick, extra = {}) =>
+    h("button", { type: "button", class: "btn btn-small", "data-record-action": name, text, onclick: (e) => onclick(e.currentTarget), ...extra });
+  return h(
+    "span",
+    { class: "record-actions" },
+    button("replay", t("records.replay"), (b) => replay(r, b), { class: "btn btn-small btn-primary" }),
+    button("rename", t("records.rename"), () => ((renaming = r.id), renderRecords())),
+    button("pin", t(r.pinned ? "records.unpin" : "records.pin"), (b) => act(b, () => rec.patch(r.id, { pinned: !r.pinned })), { "aria-pressed": r.pinned ? "true" : "false" }),
+    button("delete", t("records.delete"), (b) => remove(r, b), { disabled: live, title: live ? t("records.delete_live") : null }),
+  );
+}
+
+function row(r) {
+  const date = new Date(r.created * 1000).toLocaleString(getLang(), { dateStyle: "medium", timeStyle: "short" });
+  return h(
+    "li",
+    { class: `record-item${r.pinned ? " pinned" : ""}`, "data-record": r.id },
+    renaming === r.id ? renameForm(r) : h("span", { class: "record-name", text: r.name || r.id }),
+    r.pinned ? h("span", { class: "record-badge", "data-record-pinned": "", text: t("records.pinned") }) : null,
+    r.external ? h("span", { class: "record-badge imported", text: t("records.imported_badge") }) : null,
+    h("span", { class: "record-preset", text: r.preset || t("records.custom") }),
+    h("span", { class: "status", "data-status": r.status, text: t(`status.${r.status}`) }),
+    h("span", { class: "record-steps", "data-steps": r.steps, text: t("records.steps", { steps: r.steps }) }),
+    h("time", { class: "record-date", datetime: r.date, text: date }),
+    h(
+      "span",
+      { class: "record-exports" },
+      h("a", { href: path(r.id, "/export.csv"), download: "", "data-export": "csv", text: "CSV" }),
+      h("a", { href: path(r.id, "/export.json"), download: "", "data-export": "json", text: "JSON" }),
+      h("a", { href: path(r.id, "/report.html"), target: "_blank", rel: "noopener", "data-export": "html", text: t("records.report") }),
+    ),
+    readonly ? null : actions(r),
+  );
+}
+
+export function renderRecords() {
+  const list = $(R.list);
+  if (!list) return;
+  if (!records.length) {
+    const text = query ? t("records.none_match", { q: query }) : t("records.none");
+    return list.replaceChildren(h("li", { class: "notice", text }));
+  }
+  list.replaceChildren(...records.map(row));
+}
+
+async function importFile(input) {
+  const file = input.files?.[0];
+  if (!file) return;
+  let doc;
+  try {
+    doc = JSON.parse(await file.text());
+  } catch {
+    input.value = "";
+    return say(t("records.import_bad", { file: file.name }), true);
+  }
+  try {
+    const r = await rec.import(doc);
+    say(t("records.imported", { name: r.name }));
+    await refresh();
+  } catch (e) {
+    fail(e);
+  } finally {
+    input.value = "";
+  }
+}
+
+/** Fill the panel; a read-only viewer gets the list and the export links, no actions. */
+export async function initRecords(isReadonly) {
+  if (!$(R.list)) return;
+  readonly = isReadonly;
+  if (readonly) for (const el of document.querySelectorAll('[data-role="records-presenter"]')) el.remove();
+  let timer = null;
+  $(R.search).addEventListener("input", (e) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      query = e.target.value.trim();
+      refresh();
+    }, SEARCH_DELAY_MS);
+  });
+  $(R.importFile)?.addEventListener("change", (e) => importFile(e.target));
+  on(EVENTS.lang, renderRecords); // the static labels are relabelled by i18n.apply(); the rows are built here
+  await refresh();
+}

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app import __version__
 from app.live.manager import RunManager
@@ -31,7 +32,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await manager.aclose()  # stops runs and closes sockets with 1001 (going away)
             await asyncio.to_thread(records.close)  # writes what is queued (bounded), stops the writer
 
-    app = FastAPI(
+    # /docs with Swagger UI served from an installed package: no CDN, works offline. (ReDoc is off: its page
+    # fetches a logo from its vendor's CDN.)
+    app = FastAPIOffline(
+        redoc_url=None,
+        static_url="/static/docs-vendor",
+        favicon_url="/static/favicon.svg",
         title="GradCast",
         version=__version__,
         description="Live per-layer gradients of real PyTorch training. Protocol: docs/protocol.md.",

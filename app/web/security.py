@@ -59,13 +59,13 @@ def csp(host: str) -> str:
     )
 
 
-# FastAPI's /docs and /redoc pages load their bundles from a CDN with an inline bootstrap script.
+# /docs (Swagger UI served by the app, see app/main.py) starts with an inline bootstrap script.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'"
 )
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
 
 
 class SecurityMiddleware:

@@ -133,4 +133,7 @@ def test_viewer_sees_list_and_exports_but_no_actions(served, context):
     for role in ("records-speed", "records-import"):
         assert page.locator(f'[data-role="{role}"]').count() == 0
     assert page.locator('[data-role="records-search"]').count() == 1
+    page.click('[data-role="lang-toggle"]')  # the rows are rebuilt in the other language
+    page.wait_for_selector(f'[data-record="{record["id"]}"] .record-steps:text-is("30 단계")')
+    assert page.locator(".records h2").inner_text() == "기록된 실행"
     w.assert_clean()

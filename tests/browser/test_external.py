@@ -58,7 +58,7 @@ def train(url: str, out: dict, stop: threading.Event) -> None:
         out["error"] = repr(e)
 
 
-def test_external_run_view(server, browser):
+def test_external_run_view(server, browser, tmp_path):
     out: dict = {}
     stop = threading.Event()
     trainer = threading.Thread(target=train, args=(server.url, out, stop), daemon=True)
@@ -109,6 +109,7 @@ def test_external_run_view(server, browser):
         )
         assert not nan_paths
         w.assert_clean()
+        w.screenshot("run-external", tmp_path, full_page=True)
         # The home page lists it among the runs on this server, marked external.
         home = Watched(ctx, server.url)
         home.goto("/", ready="home")

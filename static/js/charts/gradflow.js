@@ -62,6 +62,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
       lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       lay.xaxis.type = "category";
+      lay.xaxis.automargin = true; // long module names (encoder.layers.3.linear1) tilt and need room
       lay.xaxis.categoryorder = "array";
       lay.xaxis.categoryarray = x; // the deepest run's layers, input -> output
       lay.bargap = 0.15;

@@ -49,6 +49,7 @@ export function heatmapChart(el, store) {
       };
       const lay = layout({ x: t("axis.step"), y: t("axis.layer"), legend: false });
       lay.yaxis.type = "category";
+      lay.yaxis.automargin = true; // an external run's module names (features.0) are wider than 1..N
       react(el, [trace], lay);
       return s.latestT;
     },

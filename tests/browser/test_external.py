@@ -110,6 +110,16 @@ def test_external_run_view(server, browser, tmp_path):
         assert not nan_paths
         w.assert_clean()
         w.screenshot("run-external", tmp_path, full_page=True)
+        # In Korean (the l key): the badge and the unmeasured cards follow the language.
+        page.keyboard.press("l")
+        w.wait(
+            "document.querySelector('[data-role=\"external-badge\"]').textContent === '외부: 직접 만든 학습 루프'"
+        )
+        assert (
+            page.locator('[data-chart="health"]').get_attribute("data-missing")
+            == "외부 실행에서는 측정하지 않음"
+        )
+        w.assert_clean()
         # The home page lists it among the runs on this server, marked external.
         home = Watched(ctx, server.url)
         home.goto("/", ready="home")

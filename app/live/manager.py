@@ -160,6 +160,49 @@ class RunManager:
         self._register(run, record)
         return run
 
+    def create_external_group(
+        self, runs: list[tuple[str, list[str], Any]], preset: str | None, clock: Any
+    ) -> tuple[Group, list[Run]]:
+        """A comparison group of external runs [(name, layer_names, config)], fed by ingest_lockstep; not recorded.
+        clock stands in for the lockstep in the group object (status, steps_per_second): a group.Relayed."""
+        self._check_room(len(runs), 0)
+        group_id = new_id()
+        made = [
+            self._new_run(
+                name, config, layer_names, external=True, status=Status.RUNNING, group=group_id, preset=preset
+            )
+            for name, layer_names, config in runs
+        ]
+        group = Group(group_id, preset, clock, [r.id for r in made])
+        self.groups[group.id] = group
+        self.hub.open(f"group:{group.id}")
+        for run in made:
+            self._register(run, record=False)
+        return group, made
+
+    def ingest_lockstep(self, batches: list[tuple[str, list]]) -> None:
+        """Step records of several external runs [(run_id, records)], shown together: each run's frame is its
+        batch's newest step, all published at once, so a group's runs are at the same step whenever seen."""
+        now = time.monotonic()
+        runs = []
+        for run_id, _ in batches:
+            run = self.get_run(run_id)
+            if not run.external or run.status is not Status.RUNNING:
+                raise Conflict(f"run {run_id} is {run.status.value} or trained here; it takes no records")
+            runs.append(run)
+        for run, (_, records) in zip(runs, batches, strict=True):
+            run.last_frame = now  # an external run's frames are capped from last_frame: none inside the batch
+            for record in records:
+                if self.recorder is not None:
+                    self.recorder.on_record(run.id, record)
+                msg = run.apply_record(record)
+                if msg is not None:  # only when the batch outlasted the cap (0.5 / display_fps s)
+                    self.hub.publish(run.streams, msg)
+        for run in runs:
+            msg = run.flush_frame()
+            if msg is not None:
+                self.hub.publish(run.streams, msg)
+
     def _new_run(self, name: str, config: Any, layer_names: list[str], **fields: Any) -> Run:
         from app.ml.instrument import HIST_EDGES
 

@@ -106,3 +106,113 @@ class Replay:
             self.manager.finish_external(self.live.id, status, self.run.get("reason"))
         except LiveError:
             return  # the live run was deleted: nothing more to send
+
+
+class GroupReplay:
+    """Recorded runs re-played together as live comparison group `group.id`: every tick hands each run the same
+    steps (ingest_lockstep), so they advance in lockstep; each ends with its recorded status when its steps run out.
+    """
+
+    def __init__(self, manager, store: RunStore, rids: list[str], runs: list[dict], steps_per_second: float):
+        from app.live.group import Relayed
+
+        self.manager, self.store, self.rids, self.runs = manager, store, rids, runs
+        self.clock = Relayed(
+            steps_per_second
+        )  # the group's status and pace; PATCH /api/groups/{id} sets the pace
+        presets = {r.get("preset") for r in runs}
+        self.group, self.live = manager.create_external_group(
+            [(f"{r['name']} (replay)", r["layer_names"], _config(r["config"])) for r in runs],
+            presets.pop() if len(presets) == 1 else None,
+            self.clock,
+        )
+        for live, run in zip(self.live, runs, strict=True):
+            if run.get("hist_edges"):
+                live.hist_edges = run["hist_edges"]
+        self.paused = False
+        self.sent = 0  # steps handed to each run so far (the same for all still going)
+        self.ended: set[str] = set()  # live run ids that got their recorded status
+        self.frame_period = (
+            1 / manager.settings.display_fps
+        )  # s between ticks at a set pace: one frame per tick
+        self._anchor = (asyncio.get_running_loop().time(), 0)
+        self.task = asyncio.get_running_loop().create_task(self._feed())
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.clock.steps_per_second
+
+    def to_dict(self) -> dict:
+        """{"group": the live group, "records": ids, "steps_per_second", "paused", "sent"}."""
+        return {
+            "group": self.manager.group_dict(self.group),
+            "records": self.rids,
+            "steps_per_second": self.steps_per_second,
+            "paused": self.paused,
+            "sent": self.sent,
+        }
+
+    def control(self, steps_per_second: float | None = None, paused: bool | None = None) -> None:
+        """Change speed and/or pause every run still going; viewers see "paused"/"running" per run."""
+        self._anchor = (asyncio.get_running_loop().time(), self.sent)
+        if steps_per_second is not None:
+            self.clock.steps_per_second = steps_per_second
+        if paused is not None and paused != self.paused:
+            self.paused = paused
+            status = Status.PAUSED if paused else Status.RUNNING
+            self.clock.mode = status
+            for live in self.live:
+                if live.id not in self.ended:
+                    self.manager.finish_external(live.id, status, None)  # announces the status to viewers
+
+    def _due(self, now: float) -> int:
+        """Steps whose time has come at the set pace (FAST_CHUNK at 0: as fast as possible)."""
+        if self.steps_per_second <= 0:
+            return FAST_CHUNK
+        t0, sent0 = self._anchor
+        return min(FAST_CHUNK, int((now - t0) * self.steps_per_second) + 1 - (self.sent - sent0))
+
+    async def _feed(self) -> None:
+        """Tick: the same number of steps to every run still going, one frame each; end each with its status.
+        Stops quietly when the group is deleted meanwhile."""
+        loop = asyncio.get_running_loop()
+        histories = [
+            self.store.history(rid, r["layer_names"]) for rid, r in zip(self.rids, self.runs, strict=True)
+        ]
+        buffers: list[list[StepRecord]] = [[] for _ in self.runs]
+        drained = [False] * len(self.runs)  # its recorded steps are all read
+        going = list(range(len(self.runs)))
+        try:
+            while going:
+                if self.paused:
+                    await asyncio.sleep(TICK)
+                    continue
+                n = self._due(loop.time())
+                if n <= 0:
+                    await asyncio.sleep(TICK)
+                    continue
+                for i in going:
+                    if len(buffers[i]) < n and not drained[i]:
+                        got = await asyncio.to_thread(_take, histories[i], READ_CHUNK)
+                        drained[i] = len(got) < READ_CHUNK
+                        buffers[i] += got
+                if self.paused:  # paused while reading
+                    continue
+                batches = [(self.live[i].id, buffers[i][:n]) for i in going if buffers[i]]
+                for i in going:
+                    del buffers[i][:n]
+                if batches:
+                    self.manager.ingest_lockstep(batches)
+                self.sent += n
+                for i in [i for i in going if drained[i] and not buffers[i]]:
+                    going.remove(i)
+                    status = ENDINGS.get(self.runs[i]["status"], Status.STOPPED)
+                    self.manager.finish_external(self.live[i].id, status, self.runs[i].get("reason"))
+                    self.ended.add(self.live[i].id)
+                if not going:  # as a live group: stopped when any run was stopped, else finished
+                    stopped = any(r["status"] == Status.STOPPED.value for r in self.runs)
+                    self.clock.mode = Status.STOPPED if stopped else Status.FINISHED
+                    break
+                await asyncio.sleep(0 if self.steps_per_second <= 0 else max(TICK, self.frame_period))
+        except LiveError:
+            return  # the group was deleted: nothing more to send

@@ -40,6 +40,7 @@ class _StoreRoute(APIRoute):
 router = APIRouter(prefix="/api/records", tags=["records"], route_class=_StoreRoute)
 
 MAX_COMPARED = 8  # runs in one comparison report: more lines than this stop being readable
+MAX_REPLAYED = 4  # runs replayed as one live comparison: as many as the comparison view lays out side by side
 
 
 def _service(request: Request) -> RecordService:
@@ -104,6 +105,19 @@ def list_records(service: ServiceDep, q: Annotated[str | None, Query(max_length=
     return service.store.list_runs(q)
 
 
+def _ids(ids: str, least: int, most: int) -> list[str]:
+    """The run ids of ?ids=a,b,c; 422 on the ids field unless there are least..most of them, none repeated."""
+    wanted = [i for i in (s.strip() for s in ids.split(",")) if i]
+    msg = None
+    if not least <= len(wanted) <= most:
+        msg = f"give {least} to {most} run ids, got {len(wanted)}"
+    elif len(set(wanted)) < len(wanted):
+        msg = f"run ids repeat: {', '.join(sorted({i for i in wanted if wanted.count(i) > 1}))}"
+    if msg is not None:
+        raise HTTPException(422, detail=[{"loc": ["query", "ids"], "msg": msg, "type": "value_error"}])
+    return wanted
+
+
 @router.get("/report.html", response_class=HTMLResponse)
 def get_comparison_report(store: StoreDep, ids: Annotated[str, Query(min_length=1)]) -> HTMLResponse:
     """One offline HTML page comparing the runs ?ids=a,b,c."""
@@ -148,16 +162,17 @@ class ReplayControl(BaseModel):
 
 @router.get("/replays")
 def list_replays(service: ServiceDep) -> list[dict]:
-    """Replays in progress: [{"run", "record", "steps_per_second", "paused", "sent"}]."""
+    """Replays in progress: [{"run", "record", ..}], a replayed comparison as [{"group", "records", ..}]."""
     return [p.to_dict() for p in service.replays.values()]
 
 
 @router.patch("/replays/{run_id}")
 async def control_replay(run_id: str, body: ReplayControl, service: ServiceDep) -> dict:
-    """Change a replay's speed, pause or resume it (run_id: the live run the replay feeds)."""
+    """Change a replay's speed, pause or resume it (run_id: the live run the replay feeds, or the live group a
+    replayed comparison feeds)."""
     play = service.replays.get(run_id)
     if play is None:
-        raise HTTPException(404, detail=f"no replay in progress feeds run {run_id!r}")
+        raise HTTPException(404, detail=f"no replay in progress feeds run or group {run_id!r}")
     play.control(body.steps_per_second, body.paused)
     return play.to_dict()
 
@@ -241,6 +256,25 @@ async def replay_record(
     service.replays[play.live.id] = play
     play.task.add_done_callback(lambda _: service.replays.pop(play.live.id, None))
     return play.live.to_dict()
+
+
+@router.post("/replay", status_code=201)
+async def replay_comparison(
+    request: Request,
+    manager: ManagerDep,
+    ids: Annotated[str, Query(min_length=1, description="2 to 4 recorded run ids, comma-separated")],
+    steps_per_second: Annotated[float, Query(ge=0, le=100_000, description="0: as fast as possible")] = 20.0,
+) -> dict:
+    """The recorded runs ?ids=a,b,c re-played together as a live comparison group, in lockstep: watch it on
+    /ws/groups/{id} and /groups/{id}. 201 {"group": id, "runs": [run, ..]} as for a preset's comparison."""
+    service: RecordService = request.app.state.records
+    wanted = _ids(ids, 2, MAX_REPLAYED)
+    store = _store(request)
+    runs = [await asyncio.to_thread(_run, store, rid) for rid in wanted]
+    play = replay.GroupReplay(manager, store, wanted, runs, steps_per_second)
+    service.replays[play.group.id] = play
+    play.task.add_done_callback(lambda _: service.replays.pop(play.group.id, None))
+    return {"group": play.group.id, "runs": [r.to_dict() for r in play.live]}
 
 
 @router.get("/{rid}/report.html", response_class=HTMLResponse)

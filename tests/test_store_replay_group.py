@@ -1,0 +1,140 @@
+"""A recorded comparison replayed as a live group against a real server: the runs advance in lockstep on
+/ws/groups/{id}, carry the recorded numbers and end with their recorded statuses."""
+
+from websockets.sync.client import connect
+
+from tests.support.live import SMALL, recv_until, wait_until
+from tests.support.server import live_server
+
+PRESET = "sigmoid-vs-relu-vs-leaky-relu"
+PRESET_STEPS = 40  # the comparison is stopped once its runs passed this step
+SHORT_STEPS = 25  # a fourth, shorter run: it ends mid-replay while the others go on
+ENDED = {"finished", "stopped", "diverged", "failed"}
+
+
+def record_comparison(c) -> list[dict]:
+    """A preset comparison trained live and stopped past PRESET_STEPS; its records, found in the list by group."""
+    r = c.post(f"/api/presets/{PRESET}/runs", json={"steps_per_second": 0})
+    assert r.status_code == 201, r.text
+    gid = r.json()["group"]
+    wait_until(lambda: c.get(f"/api/groups/{gid}").json()["step"] >= PRESET_STEPS, timeout=30)
+    assert c.post(f"/api/groups/{gid}/stop").status_code == 200
+    steps = {r["id"]: r["step"] for r in c.get(f"/api/groups/{gid}").json()["runs"]}
+    assert len(set(steps.values())) == 1  # stopped in lockstep: all at one step
+
+    def written() -> list[dict]:
+        mine = [x for x in c.get("/api/records").json() if x["group"] == gid]
+        done = [x for x in mine if x["status"] == "stopped" and x["steps"] == steps[x["id"]]]
+        return mine if len(done) == 3 else []
+
+    return written() or wait_until(written, timeout=10)
+
+
+def record_short_run(c) -> dict:
+    """A small run trained to SHORT_STEPS (not in any group); its record once fully written."""
+    r = c.post("/api/runs", json={**SMALL, "max_steps": SHORT_STEPS, "steps_per_second": 0})
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    return wait_until(
+        lambda: (
+            (x := c.get(f"/api/records/{rid}").json()).get("status") == "finished"
+            and x["steps"] == SHORT_STEPS
+            and x
+        ),
+        timeout=30,
+    )
+
+
+def numbers(step: dict) -> tuple:
+    """(loss, [weight_grad_norm per layer]) of a history step or a frame."""
+    return step["loss"], [layer["weight_grad_norm"] for layer in step["layers"]]
+
+
+def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
+    with live_server(tmp_path, record=True) as srv, srv.client() as c:
+        comparison = record_comparison(c)
+        short = record_short_run(c)
+        ids = [x["id"] for x in comparison] + [short["id"]]
+        recs = {rid: c.get(f"/api/records/{rid}").json() for rid in ids}
+        r = c.post("/api/records/replay", params={"ids": ",".join(ids), "steps_per_second": 60})
+        assert r.status_code == 201, r.text
+        body = r.json()
+        gid, live = body["group"], body["runs"]
+        assert [x["name"] for x in live] == [f"{recs[i]['name']} (replay)" for i in ids]
+        assert all(x["group"] == gid and x["external"] for x in live)
+        assert [x["layer_names"] for x in live] == [recs[i]["layer_names"] for i in ids]
+        record_of = {x["id"]: rid for x, rid in zip(live, ids, strict=True)}
+
+        with connect(f"{srv.ws_url}/ws/groups/{gid}", open_timeout=5) as ws:
+            ended: dict[str, dict] = {}
+
+            def all_ended(m: dict) -> bool:
+                if m["type"] == "status" and m["status"] in ENDED:
+                    ended[m["run"]] = m
+                return len(ended) == len(ids)
+
+            msgs = recv_until(ws, all_ended, timeout=15)
+
+        snapshot, rest = msgs[0], msgs[1:]
+        assert snapshot["type"] == "snapshot" and snapshot["group"]["id"] == gid
+        assert [x["run"]["id"] for x in snapshot["runs"]] == [x["id"] for x in live]
+        # Lockstep in the snapshot: every run's history ends at the same step.
+        ends = {x["run"]["id"]: (x["history"][-1]["step"] if x["history"] else 0) for x in snapshot["runs"]}
+        assert len(set(ends.values())) == 1, ends
+
+        # Lockstep on the wire: frames come in blocks, one frame per run still going, all at one step, rising.
+        going = [x["id"] for x in live]
+        blocks: list[list[dict]] = []
+        for m in rest:
+            if m["type"] == "frame":
+                if blocks and blocks[-1][-1]["type"] == "frame" and blocks[-1][-1]["step"] == m["step"]:
+                    blocks[-1].append(m)
+                else:
+                    blocks.append([m])
+            elif m["type"] == "status" and m["status"] in ENDED:
+                blocks.append([m])
+        last_step = max(ends.values())
+        for block in blocks:
+            if block[0]["type"] == "status":
+                going.remove(block[0]["run"])
+                continue
+            assert sorted(f["run"] for f in block) == sorted(going), (block[0]["step"], going)
+            assert block[0]["step"] > last_step
+            last_step = block[0]["step"]
+        assert len([b for b in blocks if b[0]["type"] == "frame"]) >= 5  # paced: many ticks, not one burst
+
+        # Every recorded step of every run, with the recorded loss and weight_grad_norm.
+        for x in snapshot["runs"]:
+            run_id = x["run"]["id"]
+            seen = {s["step"]: numbers(s) for s in x["history"]}
+            for m in rest:
+                if m["type"] == "frame" and m["run"] == run_id:
+                    between = m.get("between", {"step": []})
+                    for i, step in enumerate(between["step"]):
+                        seen[step] = (between["loss"][i], between["weight_grad_norm"][i])
+                    seen[m["step"]] = numbers(m)
+            rec = recs[record_of[run_id]]
+            assert sorted(seen) == [s["step"] for s in rec["history"]]
+            assert {s["step"]: numbers(s) for s in rec["history"]} == seen
+
+        # Each run ends with its recorded status and at its recorded step; the short one ended first.
+        for run_id, m in ended.items():
+            rec = recs[record_of[run_id]]
+            assert (m["status"], m["step"], m["reason"]) == (rec["status"], rec["steps"], rec["reason"])
+        order = [m["run"] for m in rest if m["type"] == "status" and m["status"] in ENDED]
+        assert record_of[order[0]] == short["id"]
+        assert c.get(f"/api/groups/{gid}").json()["status"] == "stopped"  # as the recorded group was
+        assert len(c.get("/api/records").json()) == len(ids)  # a replay is not recorded again
+
+
+def test_replaying_a_comparison_names_what_is_wrong(tmp_path):
+    with live_server(tmp_path, record=True) as srv, srv.client() as c:
+        rid = record_short_run(c)["id"]
+        r = c.post("/api/records/replay", params={"ids": f"{rid},nosuchrun"})
+        assert r.status_code == 404 and "nosuchrun" in r.json()["detail"]
+        r = c.post("/api/records/replay", params={"ids": ",".join([rid] + [f"x{i}" for i in range(4)])})
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["query", "ids"] and "got 5" in r.json()["detail"][0]["msg"]
+        r = c.post("/api/records/replay", params={"ids": f"{rid},{rid}"})
+        assert r.status_code == 422 and "repeat" in r.json()["detail"][0]["msg"]
+        assert c.get("/api/groups").json() == []  # nothing half-made

@@ -1,6 +1,8 @@
 """A recorded comparison replayed as a live group against a real server: the runs advance in lockstep on
 /ws/groups/{id}, carry the recorded numbers and end with their recorded statuses."""
 
+import time
+
 from websockets.sync.client import connect
 
 from tests.support.live import SMALL, recv_until, wait_until
@@ -138,3 +140,27 @@ def test_replaying_a_comparison_names_what_is_wrong(tmp_path):
         r = c.post("/api/records/replay", params={"ids": f"{rid},{rid}"})
         assert r.status_code == 422 and "repeat" in r.json()["detail"][0]["msg"]
         assert c.get("/api/groups").json() == []  # nothing half-made
+
+
+def test_a_replayed_comparison_pauses_together_and_changes_speed(tmp_path):
+    with live_server(tmp_path, record=True) as srv, srv.client() as c:
+        ids = [record_short_run(c)["id"] for _ in range(2)]
+        gid = c.post("/api/records/replay", params={"ids": ",".join(ids), "steps_per_second": 10}).json()[
+            "group"
+        ]
+        wait_until(lambda: c.get(f"/api/groups/{gid}").json()["step"] >= 3, timeout=10)
+        r = c.patch(f"/api/records/replays/{gid}", json={"paused": True})
+        assert r.status_code == 200 and r.json()["paused"] is True and r.json()["records"] == ids
+        held = c.get(f"/api/groups/{gid}").json()
+        assert held["status"] == "paused" and [x["status"] for x in held["runs"]] == ["paused", "paused"]
+        assert len({x["step"] for x in held["runs"]}) == 1  # paused at one step
+        assert c.post(f"/api/groups/{gid}/resume").status_code == 409  # its replay controls it
+        time.sleep(0.5)  # 5 steps at 10 steps/s, were it still playing
+        assert c.get(f"/api/groups/{gid}").json()["step"] == held["step"] < SHORT_STEPS  # really paused
+        assert [p["group"]["id"] for p in c.get("/api/records/replays").json()] == [gid]
+        c.patch(f"/api/records/replays/{gid}", json={"paused": False, "steps_per_second": 0})
+        done = wait_until(
+            lambda: (x := c.get(f"/api/groups/{gid}").json())["status"] == "finished" and x, timeout=10
+        )
+        assert [(x["status"], x["step"]) for x in done["runs"]] == [("finished", SHORT_STEPS)] * 2
+        assert c.patch(f"/api/records/replays/{gid}", json={"paused": True}).status_code == 404  # it ended

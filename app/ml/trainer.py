@@ -123,7 +123,10 @@ class Trainer:
         logits = self.model(xb, captures)
         loss = F.cross_entropy(logits, yb)
         if captures is None:
-            self.optimizer.zero_grad(set_to_none=True)
+            # What optimizer.zero_grad(set_to_none=True) does, without its per-call wrapper (~8 us, ~1.5%
+            # of a small network's step).
+            for p in self._params:
+                p.grad = None
             loss.backward()
             return loss, None
         # Display steps: one backward pass that also returns dL/dh_k (no hooks); same values as backward().

@@ -43,8 +43,13 @@ class Probe:
         self.biases: list[Tensor] = [lin.bias for lin in linears]
         self.n_layers = len(linears)
         self._strides = [sample_stride(w.numel()) for w in self.weights]
+        self._sampled = any(st > 1 for st in self._strides)  # False: every element of every layer counts
         sizes = torch.tensor([-(-w.numel() // st) for w, st in zip(self.weights, self._strides, strict=True)])
         self._hist_offsets = torch.repeat_interleave(torch.arange(self.n_layers) * HIST_BINS, sizes)
+        # Flat views of the weights (the optimizer updates them in place, so the views stay valid): a snapshot
+        # before the update is one cat instead of a copy per layer.
+        self._flat_weights: list[Tensor] = [w.detach().view(-1) for w in self.weights]
+        self._weight_numels: list[int] = [w.numel() for w in self.weights]
 
     def grad_norms(self, loss: Tensor) -> tuple[list[float], list[float], float]:
         """(weight_grad_norms, bias_grad_norms, loss): one fused _foreach_norm and one .tolist()."""
@@ -77,25 +82,29 @@ class Probe:
             if self.activation.kind == "rectifying":
                 acts = torch.stack([c.a.detach() for c in hidden])  # (N, B, W)
                 out["dead_frac"] = (acts.abs().amax(dim=1) == 0).float().mean(dim=1)  # 0 on the whole batch
-        sample = torch.cat(
-            [w.grad.reshape(-1)[::st] for w, st in zip(self.weights, self._strides, strict=True)]  # views
-        )
+        flat = [w.grad.reshape(-1) for w in self.weights]  # views
+        if self._sampled:
+            flat = [g[::st] for g, st in zip(flat, self._strides, strict=True)]
+        sample = torch.cat(flat)
         bins = hist_bins(sample) + self._hist_offsets
         out["grad_hist"] = torch.bincount(bins, minlength=self.n_layers * HIST_BINS)[
             : self.n_layers * HIST_BINS
         ]
         return out
 
-    def snapshot_weights(self) -> list[Tensor]:
-        """Copies of the weights before the update (display steps only), in one foreach call."""
-        return list(torch._foreach_mul([w.detach() for w in self.weights], 1.0))
+    def snapshot_weights(self) -> Tensor:
+        """A flat copy of all weights before the update (display steps only), in one cat: (total,)."""
+        return torch.cat(self._flat_weights)
 
-    def weight_display(self, before: list[Tensor] | None) -> dict[str, Tensor]:
+    def weight_display(self, before: Tensor | None) -> dict[str, Tensor]:
         """weight_norm after the update, and ||W_after - W_before|| and ||W_before|| for update_ratio."""
-        after = [w.detach() for w in self.weights]
+        after = self._flat_weights
         if before is None:
             return {"weight_norm": torch.stack(torch._foreach_norm(after))}
-        norms = torch.stack(torch._foreach_norm([*after, *torch._foreach_sub(after, before), *before]))
+        before_parts = before.split(self._weight_numels)  # views, one per layer
+        norms = torch.stack(
+            torch._foreach_norm([*after, *torch._foreach_sub(after, before_parts), *before_parts])
+        )
         n = self.n_layers
         return {"weight_norm": norms[:n], "update_norm": norms[n : 2 * n], "before_norm": norms[2 * n :]}
 

@@ -70,6 +70,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "run.title": {"en": "Run {name}", "ko": "실행 {name}"},
     "run.external": {"en": "external: your own training loop", "ko": "외부: 직접 만든 학습 루프"},
     "run.external_short": {"en": "external", "ko": "외부"},
+    "group.replay": {"en": "replay of a recorded comparison", "ko": "기록된 비교 다시 보기"},
     "chart.external.none": {
         "en": "not measured for external runs",
         "ko": "외부 실행에서는 측정하지 않음",

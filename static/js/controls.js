@@ -4,7 +4,7 @@ import { $, EVENTS, SEL } from "./dom.js";
 import { on } from "./bus.js";
 import { api } from "./api.js";
 import { t } from "./i18n.js";
-import { bind } from "./keys.js";
+import { bind, unbind } from "./keys.js";
 
 export const SPEEDS = [1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 0]; // steps/s; 0 = as fast as it goes
 
@@ -19,6 +19,7 @@ export function initControls(kind, id, getState) {
   const out = $(SEL.speedValue, root);
   const error = $(SEL.controlError, root);
   let speedTouched = false;
+  let replay = false; // a replayed group: pause and pace go to its feeder (PATCH /api/records/replays/{id})
 
   async function act(action) {
     try {
@@ -36,7 +37,16 @@ export function initControls(kind, id, getState) {
     play.disabled = !["running", "paused", "created"].includes(status);
   }
 
-  const togglePlay = () => act(play.dataset.state === "pause" ? "pause" : "resume");
+  async function togglePlay() {
+    if (!replay) return act(play.dataset.state === "pause" ? "pause" : "resume");
+    try {
+      error.hidden = true;
+      await api.replay(id, { paused: play.dataset.state === "pause" }); // the socket brings the new status
+    } catch (e) {
+      error.textContent = t("error.server", { error: e.message });
+      error.hidden = false;
+    }
+  }
   // One step applies to a paused run: a running one is paused first (the server answers 409 otherwise).
   async function stepOnce() {
     if (play.dataset.state === "pause") await act("pause");
@@ -51,7 +61,8 @@ export function initControls(kind, id, getState) {
   });
   slider.addEventListener("change", async () => {
     try {
-      await api.patch(kind, id, { steps_per_second: SPEEDS[slider.valueAsNumber] });
+      const fields = { steps_per_second: SPEEDS[slider.valueAsNumber] };
+      await (replay ? api.replay(id, fields) : api.patch(kind, id, fields));
     } catch (e) {
       error.textContent = t("error.server", { error: e.message });
       error.hidden = false;
@@ -74,5 +85,13 @@ export function initControls(kind, id, getState) {
   on(EVENTS.storeSnapshot, sync);
   on(EVENTS.lang, sync);
   sync();
-  return { togglePlay };
+  /** A replay has no trainer to step or reset: those buttons and keys go; play/pause and speed drive the feeder. */
+  function driveReplay() {
+    replay = true;
+    $(SEL.stepButton, root).hidden = true;
+    $(SEL.resetButton, root).hidden = true;
+    unbind("ArrowRight");
+    unbind("r");
+  }
+  return { togglePlay, driveReplay };
 }

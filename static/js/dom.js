@@ -9,6 +9,7 @@ export const SEL = {
   conn: '[data-role="conn"]',
   viewTitle: '[data-role="view-title"]',
   externalBadge: '[data-role="external-badge"]',
+  replayBadge: '[data-role="replay-badge"]',
   langToggle: '[data-role="lang-toggle"]',
   projectorToggle: '[data-role="projector-toggle"]',
   helpOpen: '[data-role="help-open"]',

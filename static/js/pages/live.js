@@ -14,7 +14,7 @@ import { verdictsView } from "../charts/verdicts.js";
 import { bumpEpoch } from "../charts/plot.js";
 
 /** The page's live objects, for the browser tests and bench/render.py (import this module to reach them). */
-export const live = { store: null, socket: null, charts: [] };
+export const live = { store: null, socket: null, charts: [], controls: null };
 
 function showNotice(text) {
   const notice = $(SEL.notice);
@@ -61,7 +61,7 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
   bind("ArrowUp", () => emit(EVENTS.walk, { delta: -1 }));
 
   const first = () => store.runs.values().next().value;
-  initControls(kind, id, () => ({
+  live.controls = initControls(kind, id, () => ({
     status: store.runs.size ? store.status() : undefined,
     stepsPerSecond: first()?.run.steps_per_second,
   }));

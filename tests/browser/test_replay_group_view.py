@@ -1,0 +1,104 @@
+"""A replayed comparison in Debian's chromium: a badge, no step/reset, play/pause drives the replay itself."""
+
+import time
+
+import httpx
+import pytest
+
+from tests.browser.support import Watched
+from tests.support.server import live_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CONFIG = {
+    "depth": 3,
+    "width": 8,
+    "max_steps": 200,
+    "steps_per_second": 0,
+}  # a short run, trained at full speed
+PACE = 10  # steps/s of the replay: 200 steps last 20 s, longer than the test watches them
+SHOWN_STEP = "document.querySelector('[data-role=\"step\"]').textContent"
+
+
+def recorded_pair(url: str) -> list[str]:
+    """Two runs trained to the end and written to the record: their ids."""
+    with httpx.Client(base_url=url, timeout=10) as client:
+        ids = []
+        for _ in range(2):
+            resp = client.post("/api/runs", json=CONFIG)
+            assert resp.status_code == 201, resp.text
+            ids.append(resp.json()["id"])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            status = {r["id"]: r["status"] for r in client.get("/api/records").json()}
+            if all(status.get(i) == "finished" for i in ids):
+                return ids
+            time.sleep(0.1)
+        pytest.fail(f"the runs were not recorded as finished within 30 s: {status}")
+
+
+def replay_of(url: str, group: str) -> dict:
+    """The replay in progress for this group, as GET /api/records/replays lists it."""
+    replays = httpx.get(f"{url}/api/records/replays", timeout=10).json()
+    (found,) = [r for r in replays if "group" in r and r["group"]["id"] == group]
+    return found
+
+
+def test_replayed_group_view(browser, tmp_path):
+    with live_server(tmp_path, record=True) as server:
+        ids = recorded_pair(server.url)
+        resp = httpx.post(
+            f"{server.url}/api/records/replay", params={"ids": ",".join(ids), "steps_per_second": PACE}
+        )
+        assert resp.status_code == 201, resp.text
+        group = resp.json()["group"]
+        ctx = browser.new_context()
+        try:
+            w = Watched(ctx, server.url)
+            page = w.goto(f"/groups/{group}", ready="live")
+            badge = page.locator('[data-role="replay-badge"]')
+            badge.wait_for(state="visible", timeout=10_000)
+            assert badge.inner_text() == "replay of a recorded comparison"
+            for role in ("step-once", "reset"):
+                assert not page.locator(f'[data-role="{role}"]').is_visible(), role
+            play = page.locator('[data-role="play-toggle"]')
+            assert play.is_visible()
+            w.wait(f"/[0-9]/.test({SHOWN_STEP})")
+            # Running: the shown step moves. Pause: it holds for a second; the replay itself says paused.
+            moving = page.evaluate(SHOWN_STEP)
+            w.wait(f"{SHOWN_STEP} !== {moving!r}", timeout_ms=5_000)
+            play.click()
+            w.wait(
+                "document.querySelector('[data-role=\"play-toggle\"]').dataset.state === 'play'",
+                timeout_ms=5_000,
+            )
+            held = page.evaluate(SHOWN_STEP)
+            page.wait_for_timeout(1000)
+            assert page.evaluate(SHOWN_STEP) == held
+            assert replay_of(server.url, group)["paused"] is True
+            # The arrow and r keys do nothing here (the group's step/reset would answer 409, a console error).
+            page.keyboard.press("ArrowRight")
+            page.keyboard.press("r")
+            page.wait_for_timeout(300)
+            assert page.evaluate(SHOWN_STEP) == held
+            # Play again: it moves on.
+            play.click()
+            w.wait(f"{SHOWN_STEP} !== {held!r}", timeout_ms=5_000)
+            # Space pauses too.
+            page.keyboard.press("Space")
+            w.wait(
+                "document.querySelector('[data-role=\"play-toggle\"]').dataset.state === 'play'",
+                timeout_ms=5_000,
+            )
+            # The speed slider sets the replay's pace (index 4 of controls.js SPEEDS: 8 steps/s).
+            page.evaluate(
+                "() => { const s = document.querySelector('[data-role=\"speed\"]');"
+                " s.value = '4'; s.dispatchEvent(new Event('change')); }"
+            )
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and replay_of(server.url, group)["steps_per_second"] != 8:
+                time.sleep(0.05)
+            assert replay_of(server.url, group)["steps_per_second"] == 8
+            w.assert_clean()
+        finally:
+            ctx.close()

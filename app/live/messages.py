@@ -9,19 +9,10 @@ from collections.abc import Iterable
 
 import orjson
 
-from app.ml.records import LayerRecord, StepRecord
+from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
 
 # Per-layer numbers in the order they are listed on the wire (docs/protocol.md has their meaning).
-LAYER_METRICS = (
-    "weight_grad_norm",
-    "bias_grad_norm",
-    "act_grad_norm",
-    "mean_act_deriv",
-    "weight_norm",
-    "update_ratio",
-    "saturated_frac",
-    "dead_frac",
-)
+LAYER_METRICS = ("weight_grad_norm", "bias_grad_norm", *DISPLAY_LAYER_METRICS)
 STEP_METRICS = ("train_acc", "test_acc", "test_loss")  # display-rate steps only
 PONG = '{"type":"pong"}'
 

@@ -7,18 +7,10 @@ from array import array
 
 import orjson
 
-from app.ml.records import LayerRecord, StepRecord
+from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
 
 # LayerRecord fields taken on display-rate steps only, stored column-wise (one list per metric) in `metrics`.
-DISPLAY_METRICS = (
-    "act_grad_norm",
-    "mean_act_deriv",
-    "weight_norm",
-    "update_ratio",
-    "saturated_frac",
-    "dead_frac",
-    "grad_hist",
-)
+DISPLAY_METRICS = (*DISPLAY_LAYER_METRICS, "grad_hist")
 STEP_EXTRAS = ("train_acc", "test_acc", "test_loss", "boundary", "diverged")
 _SWAP = sys.byteorder != "little"  # the file is little-endian on every machine
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints,
 
 from app.live.errors import Conflict
 from app.live.state import Status
-from app.ml.records import LayerRecord, StepRecord
+from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
 from app.web.deps import ManagerDep
 
 
@@ -228,7 +228,7 @@ def to_record(rec: StepIn, full: bool) -> StepRecord:
     )
 
 
-_DISPLAY = ("act_grad_norm", "mean_act_deriv", "weight_norm", "update_ratio", "saturated_frac", "dead_frac")
+_DISPLAY = DISPLAY_LAYER_METRICS
 
 
 def _is_full(rec: StepIn) -> bool:

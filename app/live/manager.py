@@ -272,8 +272,9 @@ class RunManager:
         else:
             group = self.get_group(ident)
             runs = [self.runs[r] for r in group.run_ids if r in self.runs]
+        n = self.settings.snapshot_points
         return messages.snapshot(
-            [(r.to_dict(), r.history.as_records(self.settings.snapshot_points)) for r in runs],
+            [(r.to_dict(), r.history.as_records(n), r.data_points()) for r in runs],
             self.group_dict(group) if group else None,
         )
 

@@ -112,11 +112,12 @@ def status(run_id: str, status_value: str, step: int, reason: str | None) -> dic
     return {"type": "status", "run": run_id, "status": status_value, "step": step, "reason": reason}
 
 
-def snapshot(runs: list[tuple[dict, list[dict]]], group: dict | None) -> dict:
-    """Everything a new viewer needs: each run's object and bounded history, and the group if any."""
+def snapshot(runs: list[tuple[dict, list[dict], dict | None]], group: dict | None) -> dict:
+    """Everything a new viewer needs: each run's object, bounded history and dataset points (null unless 2-D data
+    trained here: app/ml/points.py), and the group if any."""
     return {
         "type": "snapshot",
-        "runs": [{"run": run, "history": history} for run, history in runs],
+        "runs": [{"run": run, "history": history, "points": points} for run, history, points in runs],
         "group": group,
     }
 

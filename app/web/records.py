@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.live import messages
 from app.live.state import ACTIVE
+from app.ml.config import RunConfig
+from app.ml.points import points_for
 from app.store import export, replay, report
 from app.store.runstore import RunStore
 from app.store.schema import LIVE_STATUSES, StoreError
@@ -89,6 +91,18 @@ def _newest_boundary_only(steps: list[dict]) -> list[dict]:
                 del last["boundary"]
             last = s
     return steps
+
+
+def _recorded_points(run: dict) -> dict | None:
+    """The dataset points of a recorded run trained here, drawn again from its stored config (the datasets are
+    deterministic, so nothing is stored for them); None for an external or imported run, or a config that no
+    longer validates."""
+    if run.get("external"):
+        return None
+    try:
+        return points_for(RunConfig.model_validate(run["config"]))
+    except ValueError:
+        return None
 
 
 @router.get("/status")
@@ -185,10 +199,11 @@ def get_record(
     history: Literal["records", "columns", "none"] = "records",
 ) -> Response:
     """The run (config, layer_names, events, ..) with its recorded history as step records or columns. Like a
-    live run's: at most history_points steps (evenly thinned beyond, "thinned": k), the newest boundary only;
-    export.json has everything."""
+    live run's: at most history_points steps (evenly thinned beyond, "thinned": k), the newest boundary only, and
+    the dataset points under it; export.json has everything."""
     run = _run(store, rid)
     run["events"] = store.events(rid)
+    run["points"] = _recorded_points(run)
     stride = max(1, math.ceil(run["steps"] / settings.history_points))
     if stride > 1:
         run["thinned"] = stride
@@ -252,7 +267,9 @@ async def replay_record(
     service: RecordService = request.app.state.records
     store = _store(request)
     run = await asyncio.to_thread(_run, store, rid)
+    points = await asyncio.to_thread(_recorded_points, run)
     play = replay.Replay(manager, store, rid, run, steps_per_second)
+    play.live.points = points  # an external run (fed, not trained here): its points come from the recording
     service.replays[play.live.id] = play
     play.task.add_done_callback(lambda _: service.replays.pop(play.live.id, None))
     return play.live.to_dict()
@@ -271,7 +288,10 @@ async def replay_comparison(
     wanted = _ids(ids, 2, MAX_REPLAYED)
     store = _store(request)
     runs = [await asyncio.to_thread(_run, store, rid) for rid in wanted]
+    points = [await asyncio.to_thread(_recorded_points, run) for run in runs]
     play = replay.GroupReplay(manager, store, wanted, runs, steps_per_second)
+    for live, run_points in zip(play.live, points, strict=True):
+        live.points = run_points
     service.replays[play.group.id] = play
     play.task.add_done_callback(lambda _: service.replays.pop(play.group.id, None))
     return {"group": play.group.id, "runs": [r.to_dict() for r in play.live]}

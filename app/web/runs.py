@@ -63,10 +63,12 @@ async def list_runs(manager: ManagerDep) -> list[dict]:
 async def get_run(
     run_id: str, manager: ManagerDep, history: Literal["records", "columns", "none"] = "records"
 ) -> dict:
-    """A run with its bounded history: step records (default) or the compact columns; and its viewer count."""
+    """A run with its bounded history: step records (default) or the compact columns; its viewer count; and its
+    dataset points under the decision boundary (null unless 2-D data trained here)."""
     run = manager.get_run(run_id)
     out = run.to_dict()
     out["viewers"] = manager.viewer_count(run)
+    out["points"] = run.data_points()
     if history == "records":
         out["history"] = run.history.as_records()
     elif history == "columns":

@@ -11,8 +11,9 @@ const isFull = (rec) => (rec.layers?.[0]?.mean_act_deriv ?? null) !== null || re
 
 /** One run's state: its metadata, every-step series (bounded), display-rate records (bounded). */
 export class RunState {
-  constructor(run) {
+  constructor(run, points = null) {
     this.run = run;
+    this.points = points; // {x, y, label, index}: 2-D training points under the boundary (static), or null
     this.clear();
   }
 
@@ -96,8 +97,8 @@ export class Store {
       case "snapshot": {
         this.runs.clear();
         this.group = msg.group ?? null;
-        for (const { run, history } of msg.runs) {
-          const state = new RunState(run);
+        for (const { run, history, points } of msg.runs) {
+          const state = new RunState(run, points ?? null);
           for (const rec of history) state.pushRecord(rec);
           this.runs.set(run.id, state);
         }

@@ -1,8 +1,13 @@
-// g. Decision boundary of a 2-D dataset (the run's `boundary`: predicted class on a grid).
+// g. Decision boundary of a 2-D dataset: predicted class on a grid (the newest record's `boundary`) under the
+// run's training points (the snapshot's static `points`, same standardised coordinates).
 
-import { t } from "../i18n.js";
 import { layout, OKABE_ITO } from "../theme.js";
 import { changed, noData, react } from "./plot.js";
+
+const PALETTE = [OKABE_ITO.skyBlue, OKABE_ITO.orange, OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.yellow];
+const PAD = 0.5; // axis margin around the points while no boundary has come (the grid's own margin, data units)
+
+const extent = (v) => [Math.min(...v) - PAD, Math.max(...v) + PAD];
 
 export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
   return {
@@ -12,24 +17,25 @@ export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
     draw() {
       const s = store.runs.values().next().value;
       const b = s?.boundary;
-      if (!b) {
+      const p = s?.points;
+      if (!b && !p?.x?.length) {
         onMissing(Boolean(s?.latestFull)); // display-rate records came but no boundary: not 2-D data
         if (!changed(this, "none")) return null;
         return noData(el), 0;
       }
       onMissing(false);
-      if (!changed(this, s.latestFull?.step)) return null;
-      const classes = Math.max(1, ...b.z.flat());
-      const palette = [OKABE_ITO.skyBlue, OKABE_ITO.orange, OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.yellow];
-      const colorscale = Array.from({ length: classes + 1 }, (_, i) => [i / classes, palette[i % palette.length]]);
-      const trace = { type: "heatmap", x: b.x, y: b.y, z: b.z, zmin: 0, zmax: classes, colorscale, showscale: false, opacity: 0.85, hoverinfo: "skip" };
-      const traces = [trace];
-      if (b.points) {
-        traces.push({ type: "scatter", mode: "markers", x: b.points.x, y: b.points.y, marker: { color: b.points.label, colorscale, cmin: 0, cmax: classes, size: 6, line: { width: 1, color: "#000" } }, showlegend: false });
+      if (!changed(this, b ? s.latestFull?.step : "points")) return null;
+      const classes = Math.max(1, ...(b ? b.z.flat() : []), ...(p?.label ?? []));
+      const colorscale = Array.from({ length: classes + 1 }, (_, i) => [i / classes, PALETTE[i % PALETTE.length]]);
+      const traces = [];
+      if (b) traces.push({ type: "heatmap", x: b.x, y: b.y, z: b.z, zmin: 0, zmax: classes, colorscale, showscale: false, opacity: 0.85, hoverinfo: "skip" });
+      if (p?.x?.length) {
+        // Same colours as the cells: a point inside its own class's region blends in, a misclassified one stands out.
+        traces.push({ type: "scatter", mode: "markers", name: "points", x: p.x, y: p.y, marker: { color: p.label, colorscale, cmin: 0, cmax: classes, size: 6, line: { width: 1, color: "#000" } }, showlegend: false, hoverinfo: "skip" });
       }
       const lay = layout({ x: "x₁", y: "x₂", legend: false });
-      lay.xaxis.range = [b.x[0], b.x[b.x.length - 1]];
-      lay.yaxis.range = [b.y[0], b.y[b.y.length - 1]];
+      lay.xaxis.range = b ? [b.x[0], b.x[b.x.length - 1]] : extent(p.x);
+      lay.yaxis.range = b ? [b.y[0], b.y[b.y.length - 1]] : extent(p.y);
       react(el, traces, lay);
       return s.latestFull?.t || 0;
     },

@@ -25,13 +25,15 @@ const overlay = $(SEL.actOverlay);
 const NOT_MEASURED_EXTERNAL = ["chainrule", "update", "health", "hist", "boundary"];
 const CONTROL_KEYS = [" ", "ArrowRight", "r"]; // play/pause, one step, reset: no trainer here to drive
 
-/** Mark the view for an external run: the badge, no controls (nor their keys), unmeasured cards labelled. */
-function showExternal(external) {
+/** Mark the view for an external run: the badge, no controls (nor their keys), unmeasured cards labelled. A
+ * replay of a 2-D run recorded here (it has `points`) does bring its boundaries: that card stays. */
+function showExternal(external, hasPoints) {
   document.body.classList.toggle("external", external);
   $(SEL.externalBadge).hidden = !external;
   if (!external) return;
   CONTROL_KEYS.forEach(unbind);
   for (const name of NOT_MEASURED_EXTERNAL) {
+    if (name === "boundary" && hasPoints) continue;
     const card = $(SEL.chartCard(name));
     card.classList.add("missing");
     card.dataset.missing = t("chart.external.none");
@@ -53,7 +55,8 @@ function makeCharts(store) {
     histChart(plot("hist"), store),
     boundaryChart(plot("boundary"), store, {
       onMissing: (missing) => {
-        if (document.body.classList.contains("external")) return; // labelled once by showExternal
+        const s = store.runs.values().next().value;
+        if (document.body.classList.contains("external") && !s?.points) return; // labelled once by showExternal
         boundaryCard.classList.toggle("missing", missing);
         boundaryCard.dataset.missing = t("chart.boundary.none");
       },
@@ -66,7 +69,7 @@ function onSnapshot(store) {
   if (!s) return;
   $(SEL.viewTitle).textContent = t("run.title", { name: s.run.name || s.run.id });
   document.title = `${s.run.name || s.run.id} · ${t("app.name")}`;
-  showExternal(Boolean(s.run.external));
+  showExternal(Boolean(s.run.external), Boolean(s.points));
   const same = $(SEL.sameConfig);
   if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
 }

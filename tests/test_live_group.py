@@ -1,5 +1,6 @@
 """The lockstep clock with real trainers and no server: equal steps per tick, commands, a diverging member."""
 
+import itertools
 import threading
 import time
 
@@ -101,3 +102,22 @@ def test_paced_single_steps_and_exit_while_parked():
     inbox.wait(lambda: inbox.acked("stop"))
     ls.request_exit()  # parked (stopped): exit must still wake it
     assert ls.join(5.0)
+
+
+def test_a_paced_run_is_evaluated_several_times_a_second_whatever_its_step_schedule():
+    inbox = Inbox()
+    ls = _lockstep([{**SMALL, "max_steps": 10_000}], inbox, steps_per_second=40, display_fps=10)
+    ls.members[0].trainer.eval_every = 10_000  # the trainer's own schedule alone: only step 1 would evaluate
+    ls.start("started")
+    try:
+        inbox.wait(lambda: len(inbox.items("record")) >= 60)  # about 1.5 s at 40 steps/s
+    finally:
+        ls.request_exit()
+        assert ls.join(5.0)
+    records = [it[2] for it in inbox.items("record")]
+    evaluated = [r for r in records if r.train_acc is not None]
+    assert all(r.full for r in evaluated)  # evaluations ride on display steps only
+    span = records[-1].t - records[0].t
+    assert len(evaluated) >= 1 + span / 0.25 * 0.6  # ~4/s (timing slack for a busy machine)
+    gaps = [b.t - a.t for a, b in itertools.pairwise(evaluated)]
+    assert min(gaps) >= 0.2  # ... and not more often than EVAL_INTERVAL_S allows

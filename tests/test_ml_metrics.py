@@ -95,13 +95,12 @@ def oracle_step(cfg: RunConfig, trainer: Trainer):
     out = {"loss": loss.item(), "layers": []}
     for k, (w, _b) in enumerate(params):
         gw, gb = g_params[2 * k], g_params[2 * k + 1]
-        w_after = w.detach() - cfg.lr * gw  # plain SGD, no weight decay
         rec = {
             "weight_grad_norm": gw.norm().item(),
             "bias_grad_norm": gb.norm().item(),
             "act_grad_norm": g_h[k].norm().item(),
-            "weight_norm": w_after.norm().item(),
-            "update_ratio": (cfg.lr * gw).norm().item() / w.detach().norm().item(),
+            "weight_norm": w.detach().norm().item(),  # the weights this step's gradients were taken at
+            "update_ratio": (cfg.lr * gw).norm().item() / w.detach().norm().item(),  # plain SGD, no decay
             "gw": gw,
         }
         if k < len(layers):

@@ -122,3 +122,13 @@ def test_noise_spreads_the_2d_points():
     assert set(np.round(radii(0.0), 9)) == {0.5, 1.0}  # two exact circles
     spread = radii(0.2) - np.where(radii(0.0) > 0.75, 1.0, 0.5)
     assert 0.1 < spread.std() < 0.3  # ~ the noise's std
+
+
+@pytest.mark.parametrize("key", [k for k, a in ACTIVATIONS.items() if a.deriv_from_output is not None])
+def test_derivative_from_the_output_equals_the_derivative_from_z(key):
+    act = ACTIVATIONS[key]
+    cfg = RunConfig(activation=key)
+    z = torch.cat([Z, torch.zeros(1, dtype=torch.float64)])  # z = 0 exactly: ReLU's a'(0) = 0 convention
+    got = act.deriv_from_output(act.module(cfg)(z), cfg)
+    assert torch.allclose(got, act.deriv(z, cfg), atol=1e-12), key
+    assert got[-1].item() == act.deriv(z, cfg)[-1].item()

@@ -27,6 +27,12 @@ log = logging.getLogger("gradcast.live")
 #   | ("ack", [token, ..])
 Items = list[tuple]
 
+# A running run is evaluated (accuracies, test loss, boundary) on a display step at least this often, whatever its
+# speed: the trainer's own schedule spaces evaluations by steps (2 % of training time), which at a lecture's
+# 10-20 steps/s would refresh the boundary only every few seconds. One evaluation costs 0.5-10 ms, so 4/s costs at
+# most ~4 % of one core.
+EVAL_INTERVAL_S = 0.25
+
 
 class Order(Enum):
     """What every worker does after the barrier."""
@@ -95,8 +101,12 @@ class Lockstep:
         self.reported = {m.run_id: Status.CREATED for m in members}
         self.order = Order.STEP
         self.full = True
+        self.evaluate: bool | None = (
+            True  # True forces an evaluation; None leaves it to the trainer's schedule
+        )
         self.next_due = 0.0  # monotonic s when the next step may start
         self.last_full = 0.0  # monotonic s of the last display-rate step
+        self.last_eval = 0.0  # monotonic s of the last forced evaluation
         self.carried: list[Any] = []  # acks to post after the step now being taken
         self.reset_ran = False
         self.barrier = threading.Barrier(len(members), action=self._tick)
@@ -176,7 +186,7 @@ class Lockstep:
                     member.outcome = member.reason = None
                     member.trainer = member.make_trainer(member.config)
                 elif member.outcome is None:
-                    member.pending = member.trainer.step(full=self.full)
+                    member.pending = member.trainer.step(full=self.full, evaluate=self.evaluate)
             except Exception as exc:  # a trainer bug or a bad config: this run fails, the server goes on
                 log.exception("run %s failed", member.run_id)
                 member.error = exc
@@ -235,7 +245,7 @@ class Lockstep:
                 if self.reset_requested:
                     self.reset_requested = False
                     self.order, self.reset_ran, self.carried = Order.RESET, True, acks
-                    self.last_full = 0.0
+                    self.last_full = self.last_eval = 0.0
                     break
                 live = [m for m in self.members if m.outcome is None]
                 if not live and self.mode in ACTIVE:
@@ -252,12 +262,15 @@ class Lockstep:
                         self.full = first or last or now - self.last_full >= 0.95 * self.frame_interval
                         if self.full:
                             self.last_full = now
+                        self.evaluate = None
+                        if self.full and now - self.last_eval >= EVAL_INTERVAL_S:
+                            self.evaluate, self.last_eval = True, now
                         self.order = Order.STEP
                         items.append(("ack", acks))
                         break
                 elif self.mode is Status.PAUSED and self.step_budget > 0:
                     self.step_budget -= 1
-                    self.order, self.full, self.carried = Order.STEP, True, acks
+                    self.order, self.full, self.evaluate, self.carried = Order.STEP, True, True, acks
                     break
                 else:
                     wait = None  # parked until a command

@@ -18,6 +18,7 @@ Kind = Literal["saturating", "rectifying", "smooth", "linear"]
 SELU_ALPHA = 1.6732632423543772  # torch.nn.SELU's constants
 SELU_SCALE = 1.0507009873554805
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_ONE = torch.ones(())  # read-only; promotes to the other operand's dtype
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,9 @@ class Activation:
     recommended_init: str  # an INITS key
     kind: Kind  # saturating -> saturated_frac is measured; rectifying -> dead_frac is measured
     formula: str  # a(z) and a'(z) in plain text, for the dashboard's explanation
+    # a'(z) written in the output a = a(z), where that is exact: the probe then needs no second pass over z
+    # (no exp, no comparison: ~3x cheaper on the display step). None: the probe uses deriv(z).
+    deriv_from_output: Callable[[Tensor, RunConfig], Tensor] | None = None
 
 
 def _sigmoid_deriv(z: Tensor, _: RunConfig) -> Tensor:
@@ -69,6 +73,18 @@ def _selu_deriv(z: Tensor, _: RunConfig) -> Tensor:
     return torch.where(z > 0, torch.full_like(z, SELU_SCALE), SELU_SCALE * SELU_ALPHA * torch.exp(z))
 
 
+def _sigmoid_deriv_from_output(a: Tensor, _: RunConfig) -> Tensor:
+    return torch.addcmul(a, a, a, value=-1.0)  # a - a² = σ(z)(1 - σ(z)): what _sigmoid_deriv computes
+
+
+def _tanh_deriv_from_output(a: Tensor, _: RunConfig) -> Tensor:
+    return torch.addcmul(_ONE, a, a, value=-1.0)  # 1 - a² (the 0-dim one broadcasts: no ones_like)
+
+
+def _relu_deriv_from_output(a: Tensor, _: RunConfig) -> Tensor:
+    return a.sign()  # a > 0 exactly where z > 0; a'(0) = 0 as in torch
+
+
 def _linear_deriv(z: Tensor, _: RunConfig) -> Tensor:
     return torch.ones_like(z)
 
@@ -78,15 +94,15 @@ ACTIVATIONS: dict[str, Activation] = {
     for a in [
         Activation(
             "sigmoid", "Sigmoid", lambda c: nn.Sigmoid(), _sigmoid_deriv, 0.25, "xavier_uniform",
-            "saturating", "σ(z) = 1/(1+e^-z);  σ'(z) = σ(z)(1-σ(z)) ≤ 0.25",
+            "saturating", "σ(z) = 1/(1+e^-z);  σ'(z) = σ(z)(1-σ(z)) ≤ 0.25", _sigmoid_deriv_from_output,
         ),
         Activation(
             "tanh", "Tanh", lambda c: nn.Tanh(), _tanh_deriv, 1.0, "xavier_normal",
-            "saturating", "tanh(z);  tanh'(z) = 1 - tanh²(z) ≤ 1",
+            "saturating", "tanh(z);  tanh'(z) = 1 - tanh²(z) ≤ 1", _tanh_deriv_from_output,
         ),
         Activation(
             "relu", "ReLU", lambda c: nn.ReLU(), _relu_deriv, 1.0, "kaiming_normal",
-            "rectifying", "max(0, z);  a'(z) = 1 if z > 0 else 0",
+            "rectifying", "max(0, z);  a'(z) = 1 if z > 0 else 0", _relu_deriv_from_output,
         ),
         Activation(
             "leaky_relu", "Leaky ReLU", lambda c: nn.LeakyReLU(c.negative_slope), _leaky_relu_deriv, 1.0,

@@ -239,3 +239,16 @@ def test_hist_bins_against_numpy_with_zeros_and_non_finite_values():
     assert got[-3] == 0 and got[-2] == 0 and got[-1] == len(HIST_EDGES) - 2  # zero, tiny, huge
     special = hist_bins(torch.tensor([float("nan"), float("inf"), -float("inf")])).tolist()
     assert special == [len(HIST_EDGES) - 2] * 3  # a diverged gradient lands in the top bin
+
+
+def test_a_vanished_signal_below_float32_squares_is_still_measured():
+    """In a 30-layer sigmoid net dL/dh of the first layers is ~1e-28: its float32 square is 0, so the probe must
+    redo those norms in float64 rather than report 0."""
+    cfg = small_config(depth=30, activation="sigmoid")
+    tr = Trainer(cfg, display_every=1)
+    expected = oracle_step(cfg, tr)
+    rec = tr.step()
+    tiny = [k for k, want in enumerate(expected["layers"]) if want["act_grad_norm"] < 1e-19]
+    assert tiny, "the case must reach float32's underflow, or it tests nothing"
+    for got, want in zip(rec.layers, expected["layers"], strict=True):
+        assert got.act_grad_norm == pytest.approx(want["act_grad_norm"], rel=1e-3), got.name

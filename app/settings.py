@@ -110,6 +110,14 @@ class Settings(BaseSettings):
         le=64,
         description="torch threads per training worker: on 2 cores, 2 threads per run ran ~15x slower than 1.",
     )
+    training_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Niceness added to each training thread (Linux): the server, its websockets and a browser on the "
+        "same machine come first and training takes the CPU they leave (on 2 cores with 4 runs training flat out, "
+        "the dashboard otherwise gets too little to redraw 8 times a second). 0 = the server's own priority.",
+    )
     record: bool = Field(True, description="Record every run to SQLite in data_dir.")
 
     @field_validator("allowed_hosts", mode="before")

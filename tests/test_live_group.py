@@ -1,8 +1,12 @@
 """The lockstep clock with real trainers and no server: equal steps per tick, commands, a diverging member."""
 
 import itertools
+import os
+import sys
 import threading
 import time
+
+import pytest
 
 from app.live.group import Lockstep, Member
 from app.live.state import Action, Status
@@ -121,3 +125,20 @@ def test_a_paced_run_is_evaluated_several_times_a_second_whatever_its_step_sched
     assert len(evaluated) >= 1 + span / 0.25 * 0.6  # ~4/s (timing slack for a busy machine)
     gaps = [b.t - a.t for a, b in itertools.pairwise(evaluated)]
     assert min(gaps) >= 0.2  # ... and not more often than EVAL_INTERVAL_S allows
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is a Linux feature")
+def test_training_threads_run_at_a_lower_priority_than_the_server():
+    inbox = Inbox()
+    base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if base + 3 > 19:
+        pytest.skip("this process is already at the lowest priority")
+    ls = _lockstep([SMALL, SMALL], inbox, nice=3)
+    ls.start("started")
+    try:
+        inbox.wait(lambda: len(inbox.items("record")) >= 4)
+        assert [os.getpriority(os.PRIO_PROCESS, t.native_id) for t in ls.threads] == [base + 3, base + 3]
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base  # the caller is untouched
+    finally:
+        ls.request_exit()
+        assert ls.join(5.0)

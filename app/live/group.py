@@ -7,6 +7,8 @@ run of a comparison is at the same step whenever the event loop sees them. Nothi
 """
 
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,20 @@ Items = list[tuple]
 # 10-20 steps/s would refresh the boundary only every few seconds. One evaluation costs 0.5-10 ms, so 4/s costs at
 # most ~4 % of one core.
 EVAL_INTERVAL_S = 0.25
+
+
+def lower_priority(nice: int) -> None:
+    """Add `nice` to the calling thread's niceness (Linux schedules each thread on its own); elsewhere nothing.
+
+    An unprivileged process can raise niceness but never lower it again, so only worker threads, which end with
+    their run, call this."""
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError as exc:  # a sandbox that forbids it: train at the server's priority
+        log.warning("could not lower the priority of a training thread: %s", exc)
 
 
 class Order(Enum):
@@ -84,10 +100,12 @@ class Lockstep:
         display_fps: float,
         torch_threads: int,
         start_running: bool,
+        nice: int = 0,
     ) -> None:
         self.members = members
         self.post = post  # thread-safe handoff to the event loop
         self.torch_threads = torch_threads
+        self.nice = nice  # added to each worker thread's niceness (see lower_priority)
         self.frame_interval = 1.0 / display_fps  # s between display-rate (full) steps
         self.cond = threading.Condition()
         # Guarded by cond (the loop writes them through command()/set_speed()/request_exit()):
@@ -172,6 +190,7 @@ class Lockstep:
     def _work(self, member: Member) -> None:
         # Per worker: more torch threads per run only fight each other on a few cores.
         torch.set_num_threads(self.torch_threads)
+        lower_priority(self.nice)
         while True:
             try:
                 self.barrier.wait()

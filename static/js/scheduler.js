@@ -1,12 +1,17 @@
 // Redraws: each chart at most once per animation frame, the dirty charts in turn, and no more Plotly work in a
-// frame than FRAME_BUDGET_MS (a Plotly.react costs ~6-30 ms without a GPU: usually one or two charts a frame).
+// frame than FRAME_BUDGET_MS (a Plotly.react costs ~6-30 ms without a GPU: one or two charts a frame). A second
+// chart starts only when its usual cost still fits and no key or click is waiting: a frame is one task, and a
+// key pressed during it waits for its end (the goal is an answer within 100 ms, whatever the charts do).
 
 const charts = []; // {name, cost: "plotly" | "dom", draw() -> newest server time drawn (s) or 0, el}
 const dirty = new Set();
 const visible = new Map(); // chart -> on screen (charts off screen wait until scrolled to)
 let cursor = 0;
-const FRAME_BUDGET_MS = 12;
+const FRAME_BUDGET_MS = 28; // ms of chart work a frame may take before it yields (see inputPending below)
 const INPUT_PRIORITY_MS = 120; // after a key or a click, charts wait this long so the answer paints first
+const COST_WEIGHT = 0.2; // each chart's usual redraw time (ms) is a moving average with this weight on the newest
+const cost = new Map(); // chart -> usual redraw ms
+const inputPending = () => navigator.scheduling?.isInputPending?.() ?? false; // Chromium; elsewhere never
 let inputUntil = 0;
 let scheduled = false;
 
@@ -63,7 +68,9 @@ function draw(chart) {
   if (dataT === null) return false;
   metrics.draws[chart.name] += 1;
   if (chart.cost === "plotly") {
-    record(metrics.redraws, { name: chart.name, ms: performance.now() - t0 });
+    const ms = performance.now() - t0;
+    cost.set(chart, cost.has(chart) ? cost.get(chart) + COST_WEIGHT * (ms - cost.get(chart)) : ms);
+    record(metrics.redraws, { name: chart.name, ms });
     if (dataT) {
       // After this frame's paint: a message posted from inside rAF runs once the frame is on screen.
       const channel = new MessageChannel();
@@ -89,9 +96,13 @@ function frame() {
   const n = charts.length;
   const start = performance.now();
   const first = cursor;
-  for (let i = 0; i < n && performance.now() - start < FRAME_BUDGET_MS; i++) {
+  let drawn = 0;
+  for (let i = 0; i < n; i++) {
     const chart = charts[(first + i) % n];
-    if (chart.cost === "plotly" && dirty.has(chart) && onScreen(chart) && draw(chart)) {
+    if (chart.cost !== "plotly" || !dirty.has(chart) || !onScreen(chart)) continue;
+    if (drawn > 0 && (performance.now() - start + (cost.get(chart) ?? 0) > FRAME_BUDGET_MS || inputPending())) break;
+    if (draw(chart)) {
+      drawn += 1;
       cursor = (first + i + 1) % n; // the next frame starts after the last chart drawn
     }
   }

@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, markerSize, OKABE_ITO, runColors } from "../theme.js";
-import { changed, decadeStep, layerLabels, noData, react, runLabel, StickyLogRange } from "./plot.js";
+import { changed, decadeStep, isBuiltIn, layerLabels, noData, react, runLabel, StickyLogRange } from "./plot.js";
 
 const MARKERS_UP_TO = 16; // layers
 
@@ -62,7 +62,9 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
       lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       lay.xaxis.type = "category";
-      lay.xaxis.automargin = true; // long module names (encoder.layers.3.linear1) tilt and need room
+      // Long module names (encoder.layers.3.linear1) tilt and need room; measuring it costs every redraw, and
+      // a built-in run's 1 … N, out never need it.
+      lay.xaxis.automargin = !isBuiltIn(longest);
       lay.xaxis.categoryorder = "array";
       lay.xaxis.categoryarray = x; // the deepest run's layers, input -> output
       lay.bargap = 0.15;

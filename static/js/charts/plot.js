@@ -63,11 +63,11 @@ export class StickyLogRange {
 export const decadeStep = (range) => (range ? Math.max(1, Math.ceil((range[1] - range[0]) / 8)) : 1);
 
 /** A built-in run's layers are layer1 … layerN then output; any other names are the model's own. */
-const builtInNames = (names) => names.every((name, i) => name === (i === names.length - 1 ? "output" : `layer${i + 1}`));
+export const isBuiltIn = (names) => names.every((name, i) => name === (i === names.length - 1 ? "output" : `layer${i + 1}`));
 
 /** Axis labels of the layers: 1 … N and "out" for a built-in run; the module names (fc1, features.0) otherwise. */
 export function layerLabels(names) {
-  if (!builtInNames(names)) return names.slice();
+  if (!isBuiltIn(names)) return names.slice();
   return names.map((name, i) => (name === "output" ? t("axis.output_layer") : String(i + 1)));
 }
 

@@ -1,26 +1,28 @@
-"""The run manager: creates, controls and deletes runs and groups; hands worker output to the hub.
+"""The run manager: creates, controls and deletes runs and groups; enforces the limits; shuts them down.
 
 Lives on the event loop (created in the app's lifespan). Worker threads reach it only through its Handoff,
-whose items `_apply` turns into history, frames and status messages.
+whose items `apply_items` (app/live/output.py) turns into history, frames and status messages; runs fed from
+outside are app/live/external.py. Both are parts of RunManager, mixed in, sharing its state.
 """
 
 import asyncio
 import contextlib
 import gc
-import secrets
 import sys
 import time
 from typing import Any
 
 import torch
 
-from app.live import messages
 from app.live.errors import Conflict, Invalid, NotFound
-from app.live.group import Items, Lockstep, Member
+from app.live.external import ExternalRuns
+from app.live.group import Lockstep, Member
 from app.live.handoff import Handoff
 from app.live.history import History
 from app.live.hub import Hub
+from app.live.ids import new_id
 from app.live.limits import check_config, check_room
+from app.live.output import WorkerOutput
 from app.live.run import Group, Run
 from app.live.state import ACTIVE, Action, Status
 from app.settings import Settings
@@ -28,11 +30,7 @@ from app.settings import Settings
 ACK_TIMEOUT = 10.0  # s a control request waits for the workers to act on it (a step of the largest net)
 
 
-def new_id() -> str:
-    return secrets.token_hex(4)
-
-
-class RunManager:
+class RunManager(ExternalRuns, WorkerOutput):
     """Owns every run and group of this process."""
 
     def __init__(self, settings: Settings) -> None:
@@ -53,7 +51,7 @@ class RunManager:
     async def start(self) -> None:
         """Called once in the lifespan, on the event loop."""
         self.loop = asyncio.get_running_loop()
-        self.handoff = Handoff(self.loop, self._apply)
+        self.handoff = Handoff(self.loop, self.apply_items)
         torch.set_num_threads(self.settings.torch_threads)
         # A short GIL switch interval lets the loop run between a training thread's bytecodes (see bench/).
         sys.setswitchinterval(self.settings.switch_interval)
@@ -137,6 +135,7 @@ class RunManager:
             steps_per_second=steps_per_second,
             display_fps=self.settings.display_fps,
             torch_threads=self.settings.torch_threads,
+            nice=self.settings.training_nice,
             start_running=not paused,
         )
         group = Group(group_id, preset, lockstep, [r.id for r in runs]) if group_id else None
@@ -150,58 +149,6 @@ class RunManager:
         lockstep.start(ack)
         await self._wait(ack)
         return group, runs
-
-    def create_external(
-        self, name: str, layer_names: list[str], config: Any = None, record: bool = True
-    ) -> Run:
-        """A run fed step records from outside (see ingest) instead of by a trainer here; record=False: not kept."""
-        self._check_room(1, 0)
-        run = self._new_run(name, config, layer_names, external=True, status=Status.RUNNING)
-        self._register(run, record)
-        return run
-
-    def create_external_group(
-        self, runs: list[tuple[str, list[str], Any]], preset: str | None, clock: Any
-    ) -> tuple[Group, list[Run]]:
-        """A comparison group of external runs [(name, layer_names, config)], fed by ingest_lockstep; not recorded.
-        clock stands in for the lockstep in the group object (status, steps_per_second): a group.Relayed."""
-        self._check_room(len(runs), 0)
-        group_id = new_id()
-        made = [
-            self._new_run(
-                name, config, layer_names, external=True, status=Status.RUNNING, group=group_id, preset=preset
-            )
-            for name, layer_names, config in runs
-        ]
-        group = Group(group_id, preset, clock, [r.id for r in made])
-        self.groups[group.id] = group
-        self.hub.open(f"group:{group.id}")
-        for run in made:
-            self._register(run, record=False)
-        return group, made
-
-    def ingest_lockstep(self, batches: list[tuple[str, list]]) -> None:
-        """Step records of several external runs [(run_id, records)], shown together: each run's frame is its
-        batch's newest step, all published at once, so a group's runs are at the same step whenever seen."""
-        now = time.monotonic()
-        runs = []
-        for run_id, _ in batches:
-            run = self.get_run(run_id)
-            if not run.external or run.status is not Status.RUNNING:
-                raise Conflict(f"run {run_id} is {run.status.value} or trained here; it takes no records")
-            runs.append(run)
-        for run, (_, records) in zip(runs, batches, strict=True):
-            run.last_frame = now  # an external run's frames are capped from last_frame: none inside the batch
-            for record in records:
-                if self.recorder is not None:
-                    self.recorder.on_record(run.id, record)
-                msg = run.apply_record(record)
-                if msg is not None:  # only when the batch outlasted the cap (0.5 / display_fps s)
-                    self.hub.publish(run.streams, msg)
-        for run in runs:
-            msg = run.flush_frame()
-            if msg is not None:
-                self.hub.publish(run.streams, msg)
 
     def _new_run(self, name: str, config: Any, layer_names: list[str], **fields: Any) -> Run:
         from app.ml.instrument import HIST_EDGES
@@ -225,22 +172,6 @@ class RunManager:
             if run.external:
                 self.recorder.on_status(run.id, run.status.value, 0, None)
 
-    def ingest(self, run_id: str, records: list) -> None:
-        """Step records of an external run, as if its trainer were here (call on the loop)."""
-        run = self.get_run(run_id)
-        if not run.external:
-            raise Conflict(f"run {run_id} is trained here; only external runs take records")
-        if run.status is not Status.RUNNING:
-            raise Conflict(f"run {run_id} is {run.status.value}; it takes no more records")
-        self._apply([("record", run_id, r) for r in records])
-
-    def finish_external(self, run_id: str, status: Status, reason: str | None = None) -> None:
-        """Mark an external run as ended (finished, stopped, diverged or failed)."""
-        run = self.get_run(run_id)
-        if not run.external:
-            raise Conflict(f"run {run_id} is trained here")
-        self._apply([("status", run_id, status, run.step, reason)])
-
     # ---- looking up -----------------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> Run:
@@ -262,21 +193,6 @@ class RunManager:
     def viewer_count(self, run: Run) -> int:
         """Websockets watching this run, directly or through its group."""
         return sum(len(self.hub.get(k).viewers) for k in run.streams if self.hub.get(k) is not None)
-
-    def snapshot(self, key: str) -> dict:
-        """The snapshot message (without seq) of stream "run:ID" or "group:ID"."""
-        kind, ident = key.split(":", 1)
-        if kind == "run":
-            runs = [self.get_run(ident)]
-            group = self.groups.get(runs[0].group) if runs[0].group else None
-        else:
-            group = self.get_group(ident)
-            runs = [self.runs[r] for r in group.run_ids if r in self.runs]
-        n = self.settings.snapshot_points
-        return messages.snapshot(
-            [(r.to_dict(), r.history.as_records(n), r.data_points()) for r in runs],
-            self.group_dict(group) if group else None,
-        )
 
     # ---- controlling ----------------------------------------------------------------------------------
 
@@ -324,47 +240,6 @@ class RunManager:
         if group is not None:
             self.groups.pop(group.id, None)
             self.hub.drop(f"group:{group.id}", 1000, "group deleted")
-
-    # ---- worker output, on the loop ---------------------------------------------------------------------
-
-    def _apply(self, items: Items) -> None:
-        """Worker output, in order: records to history and frames, status changes, resets, acks."""
-        for item in items:
-            kind = item[0]
-            if kind == "record":
-                run = self.runs.get(item[1])
-                if run is not None:
-                    if self.recorder is not None:
-                        self.recorder.on_record(run.id, item[2])
-                    msg = run.apply_record(item[2])
-                    if msg is not None:
-                        self.hub.publish(run.streams, msg)
-            elif kind == "status":
-                _, run_id, status, step, reason = item
-                run = self.runs.get(run_id)
-                if run is not None:
-                    pending = run.flush_frame()
-                    if pending is not None:
-                        self.hub.publish(run.streams, pending)
-                    run.status, run.reason = status, reason
-                    if self.recorder is not None:
-                        self.recorder.on_status(run.id, status.value, step, reason)
-                    self.hub.publish(run.streams, messages.status(run.id, status.value, step, reason), False)
-            elif kind == "reset":
-                self._apply_reset([self.runs[r] for r in item[1] if r in self.runs])
-            elif kind == "ack":
-                for fut in item[1]:
-                    if not fut.done():
-                        fut.set_result(None)
-
-    def _apply_reset(self, runs: list[Run]) -> None:
-        keys: list[str] = []
-        for run in runs:
-            run.reset()
-            keys += [k for k in run.streams if k not in keys]
-        for key in keys:  # a fresh snapshot tells every viewer to start over
-            if self.hub.get(key) is not None:
-                self.hub.get(key).publish(messages.encode(self.snapshot(key)), False)
 
     # ---- shutdown -------------------------------------------------------------------------------------
 

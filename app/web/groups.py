@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response
 
 from app.live.state import Action
+from app.web.control import add_controls
 from app.web.deps import ManagerDep
 from app.web.runs import RunPatch
 
@@ -27,34 +28,19 @@ async def _act(manager: ManagerDep, group_id: str, action: Action) -> dict:
     return manager.group_dict(group)
 
 
-@router.post("/{group_id}/pause")
-async def pause_group(group_id: str, manager: ManagerDep) -> dict:
-    """Pause every run of the group at the same step."""
-    return await _act(manager, group_id, Action.PAUSE)
-
-
-@router.post("/{group_id}/resume")
-async def resume_group(group_id: str, manager: ManagerDep) -> dict:
-    """Resume every run of the group."""
-    return await _act(manager, group_id, Action.RESUME)
-
-
-@router.post("/{group_id}/step")
-async def step_group(group_id: str, manager: ManagerDep) -> dict:
-    """One step of every run while paused; answers after the step."""
-    return await _act(manager, group_id, Action.STEP)
-
-
-@router.post("/{group_id}/stop")
-async def stop_group(group_id: str, manager: ManagerDep) -> dict:
-    """Stop every run of the group."""
-    return await _act(manager, group_id, Action.STOP)
-
-
-@router.post("/{group_id}/reset")
-async def reset_group(group_id: str, manager: ManagerDep) -> dict:
-    """Every run back to step 0, same seeds."""
-    return await _act(manager, group_id, Action.RESET)
+add_controls(
+    router,
+    "group",
+    "group_id",
+    _act,
+    {
+        Action.PAUSE: "Pause every run of the group at the same step.",
+        Action.RESUME: "Resume every run of the group.",
+        Action.STEP: "One step of every run while paused; answers after the step.",
+        Action.STOP: "Stop every run of the group.",
+        Action.RESET: "Every run back to step 0, same seeds.",
+    },
+)
 
 
 @router.patch("/{group_id}")

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.live.state import Action
 from app.ml.config import RunConfig
+from app.web.control import add_controls
 from app.web.deps import ManagerDep
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
@@ -82,34 +83,19 @@ async def _act(manager: ManagerDep, run_id: str, action: Action) -> dict:
     return run.to_dict()
 
 
-@router.post("/{run_id}/pause")
-async def pause_run(run_id: str, manager: ManagerDep) -> dict:
-    """Pause training (a run in a group pauses its whole group: they stay in lockstep)."""
-    return await _act(manager, run_id, Action.PAUSE)
-
-
-@router.post("/{run_id}/resume")
-async def resume_run(run_id: str, manager: ManagerDep) -> dict:
-    """Resume a paused (or created) run."""
-    return await _act(manager, run_id, Action.RESUME)
-
-
-@router.post("/{run_id}/step")
-async def step_run(run_id: str, manager: ManagerDep) -> dict:
-    """Train exactly one step while paused (with every display metric); answers after the step."""
-    return await _act(manager, run_id, Action.STEP)
-
-
-@router.post("/{run_id}/stop")
-async def stop_run(run_id: str, manager: ManagerDep) -> dict:
-    """Stop for good (the run stays inspectable; reset starts it over)."""
-    return await _act(manager, run_id, Action.STOP)
-
-
-@router.post("/{run_id}/reset")
-async def reset_run(run_id: str, manager: ManagerDep) -> dict:
-    """Back to step 0 with the same seed; keeps running if it was, else waits (status 'created')."""
-    return await _act(manager, run_id, Action.RESET)
+add_controls(
+    router,
+    "run",
+    "run_id",
+    _act,
+    {
+        Action.PAUSE: "Pause training (a run in a group pauses its whole group: they stay in lockstep).",
+        Action.RESUME: "Resume a paused (or created) run.",
+        Action.STEP: "Train exactly one step while paused (with every display metric); answers after the step.",
+        Action.STOP: "Stop for good (the run stays inspectable; reset starts it over).",
+        Action.RESET: "Back to step 0 with the same seed; keeps running if it was, else waits (status 'created').",
+    },
+)
 
 
 @router.patch("/{run_id}")

@@ -37,7 +37,42 @@ def _config(data: dict):
         return None
 
 
-class Replay:
+class _Paced:
+    """What a single and a comparison replay share: a pace and a pause the presenter changes, and their JSON."""
+
+    steps_per_second: float
+    paused: bool
+    sent: int  # steps handed to each live run so far
+    _anchor: tuple[float, int]  # (loop time, sent) the pace counts from
+
+    def _feeds(self) -> dict:
+        """The first keys of to_dict: what is replayed into what."""
+        raise NotImplementedError
+
+    def _announce(self, status: Status) -> None:
+        """Tell viewers the replay is now paused or running."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        """_feeds() then "steps_per_second", "paused", "sent"."""
+        return {
+            **self._feeds(),
+            "steps_per_second": self.steps_per_second,
+            "paused": self.paused,
+            "sent": self.sent,
+        }
+
+    def control(self, steps_per_second: float | None = None, paused: bool | None = None) -> None:
+        """Change speed and/or pause; viewers see "paused"/"running" as for a live run."""
+        self._anchor = (asyncio.get_running_loop().time(), self.sent)
+        if steps_per_second is not None:
+            self.steps_per_second = steps_per_second
+        if paused is not None and paused != self.paused:
+            self.paused = paused
+            self._announce(Status.PAUSED if paused else Status.RUNNING)
+
+
+class Replay(_Paced):
     """One recorded run being re-played into live run `live.id`; speed and pause can change while it plays."""
 
     def __init__(self, manager, store: RunStore, rid: str, run: dict, steps_per_second: float) -> None:
@@ -54,25 +89,12 @@ class Replay:
         self._anchor = (asyncio.get_running_loop().time(), 0)  # (loop time, sent) the pace counts from
         self.task = asyncio.get_running_loop().create_task(self._feed())
 
-    def to_dict(self) -> dict:
-        """{"run": the live run, "record": id, "steps_per_second", "paused", "sent"}."""
-        return {
-            "run": self.live.to_dict(),
-            "record": self.rid,
-            "steps_per_second": self.steps_per_second,
-            "paused": self.paused,
-            "sent": self.sent,
-        }
+    def _feeds(self) -> dict:
+        """{"run": the live run, "record": id}."""
+        return {"run": self.live.to_dict(), "record": self.rid}
 
-    def control(self, steps_per_second: float | None = None, paused: bool | None = None) -> None:
-        """Change speed and/or pause; viewers see "paused"/"running" as for a live run."""
-        self._anchor = (asyncio.get_running_loop().time(), self.sent)
-        if steps_per_second is not None:
-            self.steps_per_second = steps_per_second
-        if paused is not None and paused != self.paused:
-            self.paused = paused
-            status = Status.PAUSED if paused else Status.RUNNING
-            self.manager.finish_external(self.live.id, status, None)  # announces the status to viewers
+    def _announce(self, status: Status) -> None:
+        self.manager.finish_external(self.live.id, status, None)  # announces the status to viewers
 
     async def _feed(self) -> None:
         """Ingest the recorded steps at the pace (0: as fast as possible), then end with the recorded status.
@@ -108,7 +130,7 @@ class Replay:
             return  # the live run was deleted: nothing more to send
 
 
-class GroupReplay:
+class GroupReplay(_Paced):
     """Recorded runs re-played together as live comparison group `group.id`: every tick hands each run the same
     steps (ingest_lockstep), so they advance in lockstep; each ends with its recorded status when its steps run out.
     """
@@ -139,31 +161,23 @@ class GroupReplay:
         self.task = asyncio.get_running_loop().create_task(self._feed())
 
     @property
-    def steps_per_second(self) -> float:
+    def steps_per_second(self) -> float:  # the clock's: the group's pace
         return self.clock.steps_per_second
 
-    def to_dict(self) -> dict:
-        """{"group": the live group, "records": ids, "steps_per_second", "paused", "sent"}."""
-        return {
-            "group": self.manager.group_dict(self.group),
-            "records": self.rids,
-            "steps_per_second": self.steps_per_second,
-            "paused": self.paused,
-            "sent": self.sent,
-        }
+    @steps_per_second.setter
+    def steps_per_second(self, value: float) -> None:
+        self.clock.steps_per_second = value
 
-    def control(self, steps_per_second: float | None = None, paused: bool | None = None) -> None:
-        """Change speed and/or pause every run still going; viewers see "paused"/"running" per run."""
-        self._anchor = (asyncio.get_running_loop().time(), self.sent)
-        if steps_per_second is not None:
-            self.clock.steps_per_second = steps_per_second
-        if paused is not None and paused != self.paused:
-            self.paused = paused
-            status = Status.PAUSED if paused else Status.RUNNING
-            self.clock.mode = status
-            for live in self.live:
-                if live.id not in self.ended:
-                    self.manager.finish_external(live.id, status, None)  # announces the status to viewers
+    def _feeds(self) -> dict:
+        """{"group": the live group, "records": ids}."""
+        return {"group": self.manager.group_dict(self.group), "records": self.rids}
+
+    def _announce(self, status: Status) -> None:
+        """The group's status, then each run's still going (ended runs keep their recorded status)."""
+        self.clock.mode = status
+        for live in self.live:
+            if live.id not in self.ended:
+                self.manager.finish_external(live.id, status, None)  # announces the status to viewers
 
     def _due(self, now: float) -> int:
         """Steps whose time has come at the set pace (FAST_CHUNK at 0: as fast as possible)."""

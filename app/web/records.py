@@ -3,14 +3,12 @@
 import asyncio
 import math
 import re
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
-from fastapi.routing import APIRoute
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.live import messages
@@ -18,47 +16,15 @@ from app.live.state import ACTIVE
 from app.ml.config import RunConfig
 from app.ml.points import points_for
 from app.store import export, replay, report
-from app.store.runstore import RunStore
-from app.store.schema import LIVE_STATUSES, StoreError
+from app.store.schema import LIVE_STATUSES
 from app.store.service import RecordService
 from app.web.deps import ManagerDep, SettingsDep
+from app.web.storedeps import ServiceDep, StoreDep, StoreRoute, recorded_run, store_of
 
-
-class _StoreRoute(APIRoute):
-    """A route whose StoreError (the database became unusable) answers 503 with the reason, not 500."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except StoreError as exc:
-                return JSONResponse({"detail": str(exc)}, status_code=503)
-
-        return guarded
-
-
-router = APIRouter(prefix="/api/records", tags=["records"], route_class=_StoreRoute)
+router = APIRouter(prefix="/api/records", tags=["records"], route_class=StoreRoute)
 
 MAX_COMPARED = 8  # runs in one comparison report: more lines than this stop being readable
 MAX_REPLAYED = 4  # runs replayed as one live comparison: as many as the comparison view lays out side by side
-
-
-def _service(request: Request) -> RecordService:
-    return request.app.state.records
-
-
-def _store(request: Request) -> RunStore:
-    """The store, or 503 with the reason recording is unavailable."""
-    service: RecordService = request.app.state.records
-    if service.store is None:
-        raise HTTPException(503, detail=service.error)
-    return service.store
-
-
-ServiceDep = Annotated[RecordService, Depends(_service)]
-StoreDep = Annotated[RunStore, Depends(_store)]
 
 
 class RecordPatch(BaseModel):
@@ -67,13 +33,6 @@ class RecordPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=200)
     pinned: bool | None = None
-
-
-def _run(store: StoreDep, rid: str) -> dict:
-    run = store.get(rid)
-    if run is None:
-        raise HTTPException(404, detail=f"no recorded run {rid!r}")
-    return run
 
 
 def _filename(run: dict, rid: str, ext: str, disposition: str = "attachment") -> dict:
@@ -147,7 +106,7 @@ def get_comparison_report(store: StoreDep, ids: Annotated[str, Query(min_length=
                 }
             ],
         )
-    runs = [(rid, _run(store, rid)) for rid in wanted]
+    runs = [(rid, recorded_run(store, rid)) for rid in wanted]
     return HTMLResponse(
         report.render(store, runs),
         headers=_filename({"name": "comparison"}, "-".join(wanted)[:80], "html", "inline"),
@@ -163,7 +122,7 @@ def import_record(store: StoreDep, doc: export.ImportDoc) -> dict:
     run = doc.run.model_dump()
     events = [e.model_dump() for e in doc.events]
     rid = store.add(run, export.imported_records(doc), events)
-    return _run(store, rid)
+    return recorded_run(store, rid)
 
 
 class ReplayControl(BaseModel):
@@ -201,7 +160,7 @@ def get_record(
     """The run (config, layer_names, events, ..) with its recorded history as step records or columns. Like a
     live run's: at most history_points steps (evenly thinned beyond, "thinned": k), the newest boundary only, and
     the dataset points under it; export.json has everything."""
-    run = _run(store, rid)
+    run = recorded_run(store, rid)
     run["events"] = store.events(rid)
     run["points"] = _recorded_points(run)
     stride = max(1, math.ceil(run["steps"] / settings.history_points))
@@ -221,14 +180,14 @@ def get_record(
 @router.patch("/{rid}")
 def patch_record(store: StoreDep, rid: str, body: RecordPatch) -> dict:
     """Rename and/or pin (pinned runs list first: ready for the lecture)."""
-    _run(store, rid)
+    recorded_run(store, rid)
     return store.patch(rid, name=body.name, pinned=body.pinned)
 
 
 @router.delete("/{rid}", status_code=204)
 def delete_record(store: StoreDep, rid: str, manager: ManagerDep) -> Response:
     """Delete a recorded run for good. 409 while its live run is still going (stop it first)."""
-    run = _run(store, rid)
+    run = recorded_run(store, rid)
     live = manager.runs.get(rid)
     if run["status"] in LIVE_STATUSES and live is not None and live.status in ACTIVE:
         raise HTTPException(
@@ -241,7 +200,7 @@ def delete_record(store: StoreDep, rid: str, manager: ManagerDep) -> Response:
 @router.get("/{rid}/export.csv")
 def export_csv(store: StoreDep, rid: str) -> StreamingResponse:
     """One row per step: step, t, loss, accuracies, then metric.layer columns (empty where not measured)."""
-    run = _run(store, rid)
+    run = recorded_run(store, rid)
     return StreamingResponse(
         export.iter_csv(store, rid, run), media_type="text/csv", headers=_filename(run, rid, "csv")
     )
@@ -250,7 +209,7 @@ def export_csv(store: StoreDep, rid: str) -> StreamingResponse:
 @router.get("/{rid}/export.json")
 def export_json(store: StoreDep, rid: str) -> StreamingResponse:
     """The run and every step record (docs/protocol.md shape); POST it to /api/records/import to load it back."""
-    run = _run(store, rid)
+    run = recorded_run(store, rid)
     return StreamingResponse(
         export.iter_json(store, rid, run), media_type="application/json", headers=_filename(run, rid, "json")
     )
@@ -265,8 +224,8 @@ async def replay_record(
 ) -> dict:
     """A live run that re-plays the recorded steps: watch it on /ws/runs/{id} like any live run. 201 run."""
     service: RecordService = request.app.state.records
-    store = _store(request)
-    run = await asyncio.to_thread(_run, store, rid)
+    store = store_of(request)
+    run = await asyncio.to_thread(recorded_run, store, rid)
     points = await asyncio.to_thread(_recorded_points, run)
     play = replay.Replay(manager, store, rid, run, steps_per_second)
     play.live.points = points  # an external run (fed, not trained here): its points come from the recording
@@ -286,8 +245,8 @@ async def replay_comparison(
     /ws/groups/{id} and /groups/{id}. 201 {"group": id, "runs": [run, ..]} as for a preset's comparison."""
     service: RecordService = request.app.state.records
     wanted = _ids(ids, 2, MAX_REPLAYED)
-    store = _store(request)
-    runs = [await asyncio.to_thread(_run, store, rid) for rid in wanted]
+    store = store_of(request)
+    runs = [await asyncio.to_thread(recorded_run, store, rid) for rid in wanted]
     points = [await asyncio.to_thread(_recorded_points, run) for run in runs]
     play = replay.GroupReplay(manager, store, wanted, runs, steps_per_second)
     for live, run_points in zip(play.live, points, strict=True):
@@ -300,5 +259,5 @@ async def replay_comparison(
 @router.get("/{rid}/report.html", response_class=HTMLResponse)
 def get_report(store: StoreDep, rid: str) -> HTMLResponse:
     """A single-file HTML report of the run: Plotly inlined, opens offline."""
-    run = _run(store, rid)
+    run = recorded_run(store, rid)
     return HTMLResponse(report.render(store, [(rid, run)]), headers=_filename(run, rid, "html", "inline"))

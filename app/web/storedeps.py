@@ -1,0 +1,51 @@
+"""How the /api/records routes reach the store: the store or 503 with the reason, a recorded run or 404."""
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from app.store.runstore import RunStore
+from app.store.schema import StoreError
+from app.store.service import RecordService
+
+
+class StoreRoute(APIRoute):
+    """A route whose StoreError (the database became unusable) answers 503 with the reason, not 500."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except StoreError as exc:
+                return JSONResponse({"detail": str(exc)}, status_code=503)
+
+        return guarded
+
+
+def _service(request: Request) -> RecordService:
+    return request.app.state.records
+
+
+def store_of(request: Request) -> RunStore:
+    """The store, or 503 with the reason recording is unavailable."""
+    service: RecordService = request.app.state.records
+    if service.store is None:
+        raise HTTPException(503, detail=service.error)
+    return service.store
+
+
+ServiceDep = Annotated[RecordService, Depends(_service)]
+StoreDep = Annotated[RunStore, Depends(store_of)]
+
+
+def recorded_run(store: RunStore, rid: str) -> dict:
+    """The recorded run `rid`, or 404."""
+    run = store.get(rid)
+    if run is None:
+        raise HTTPException(404, detail=f"no recorded run {rid!r}")
+    return run

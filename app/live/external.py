@@ -3,7 +3,6 @@
 A part of RunManager (mixed in): creating such runs and groups, taking their records, ending them.
 """
 
-import time
 from typing import Any
 
 from app.live.errors import Conflict
@@ -56,7 +55,6 @@ class ExternalRuns:
     def ingest_lockstep(self, batches: list[tuple[str, list]]) -> None:
         """Step records of several external runs [(run_id, records)], shown together: each run's frame is its
         batch's newest step, all published at once, so a group's runs are at the same step whenever seen."""
-        now = time.monotonic()
         runs = []
         for run_id, _ in batches:
             run = self.get_run(run_id)
@@ -64,13 +62,10 @@ class ExternalRuns:
                 raise Conflict(f"run {run_id} is {run.status.value} or trained here; it takes no records")
             runs.append(run)
         for run, (_, records) in zip(runs, batches, strict=True):
-            run.last_frame = now  # an external run's frames are capped from last_frame: none inside the batch
             for record in records:
                 if self.recorder is not None:
                     self.recorder.on_record(run.id, record)
-                msg = run.apply_record(record)
-                if msg is not None:  # only when the batch outlasted the cap (0.5 / display_fps s)
-                    self.hub.publish(run.streams, msg)
+                run.apply_record(record, may_frame=False)  # however long the batch takes: frames come below
         for run in runs:
             msg = run.flush_frame()
             if msg is not None:

@@ -74,14 +74,17 @@ class Run:
             "hist_edges": self.hist_edges,
         }
 
-    def apply_record(self, record: StepRecord) -> dict | None:
-        """Take one step into the history; return the frame message when this step is to be shown."""
+    def apply_record(self, record: StepRecord, may_frame: bool = True) -> dict | None:
+        """Take one step into the history; return the frame message when this step is to be shown.
+
+        may_frame=False holds every frame back (flush_frame publishes the newest): a replayed group's batch."""
         step = messages.step_dict(record)
         self.step = record.step
         now = time.monotonic()
         # Full (display-rate) steps are framed: the lockstep clock takes them at most display_fps times a second,
         # the same steps for every run of a group. An external sender's are capped here.
-        if record.full and (not self.external or now - self.last_frame >= 0.5 / self.display_fps):
+        capped = self.external and now - self.last_frame < 0.5 / self.display_fps
+        if record.full and may_frame and not capped:
             msg = messages.frame(self.id, step, self.between)
             self.between = []
             self.last_frame = now

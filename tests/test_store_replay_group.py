@@ -84,15 +84,18 @@ def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
         ends = {x["run"]["id"]: (x["history"][-1]["step"] if x["history"] else 0) for x in snapshot["runs"]}
         assert len(set(ends.values())) == 1, ends
 
-        # Lockstep on the wire: frames come in blocks, one frame per run still going, all at one step, rising.
+        # Lockstep on the wire: each tick is a block of one frame per run still going, all at one step, rising;
+        # only a run whose recorded steps run out within the tick shows its own last step instead.
         going = [x["id"] for x in live]
+        final = {x["id"]: recs[record_of[x["id"]]]["steps"] for x in live}
         blocks: list[list[dict]] = []
         for m in rest:
             if m["type"] == "frame":
-                if blocks and blocks[-1][-1]["type"] == "frame" and blocks[-1][-1]["step"] == m["step"]:
+                in_block = blocks and blocks[-1][-1]["type"] == "frame"
+                if in_block and all(f["run"] != m["run"] for f in blocks[-1]):
                     blocks[-1].append(m)
                 else:
-                    blocks.append([m])
+                    blocks.append([m])  # a run seen again: the next tick
             elif m["type"] == "status" and m["status"] in ENDED:
                 blocks.append([m])
         last_step = max(ends.values())
@@ -101,8 +104,10 @@ def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
                 going.remove(block[0]["run"])
                 continue
             assert sorted(f["run"] for f in block) == sorted(going), (block[0]["step"], going)
-            assert block[0]["step"] > last_step
-            last_step = block[0]["step"]
+            step = max(f["step"] for f in block)
+            assert all(f["step"] == step or f["step"] == final[f["run"]] for f in block), block
+            assert step > last_step
+            last_step = step
         assert len([b for b in blocks if b[0]["type"] == "frame"]) >= 5  # paced: many ticks, not one burst
 
         # Every recorded step of every run, with the recorded loss and weight_grad_norm.

@@ -71,7 +71,17 @@ class Watched:
         folder = Path(SCREENSHOT_DIR) if SCREENSHOT_DIR else tmp_dir
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
+        if not full_page:
+            self.page.screenshot(path=str(path))
+        else:
+            # Charts below the fold do not redraw until scrolled to: show the whole page in the viewport first,
+            # so the picture has no stale chart in it.
+            size = self.page.viewport_size
+            height = self.page.evaluate("document.documentElement.scrollHeight")
+            self.page.set_viewport_size({"width": size["width"], "height": height})
+            self.page.wait_for_timeout(1500)
+            self.page.screenshot(path=str(path), full_page=True)
+            self.page.set_viewport_size(size)
         assert path.stat().st_size > 10_000  # a real picture, not a blank page
         return path
 

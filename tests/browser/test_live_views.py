@@ -38,6 +38,12 @@ def wait_plot(w: Watched, name: str, traces: int, timeout_ms: int = 30_000) -> N
     )
 
 
+AXIS_END_AND_NEWEST_X = """(name) => {
+  const el = document.querySelector(`[data-plot="${name}"]`);
+  return [el._fullLayout.xaxis.range[1], Math.max(...el.data.map((t) => t.x[t.x.length - 1]))];
+}"""
+
+
 def plotted_step(w: Watched) -> int:
     """The newest step drawn in the gradient-flow chart (its traces carry the step they show)."""
     return max(t["meta"]["step"] for t in w.plot("gradflow") if t["meta"])
@@ -66,6 +72,11 @@ def test_comparison_shows_sigmoid_vanishing_and_relu_holding_up(served, context,
     # Every chart of the view drew real data.
     for name in ("ratio", "deriv", "loss"):
         wait_plot(w, name, 3)
+    # Each line chart's step axis keeps up with its lines (Plotly.react must see new arrays, not grown ones).
+    w.page.wait_for_timeout(2000)  # ~40 steps after the first draws
+    for name in ("ratio", "loss"):
+        end, newest = w.page.evaluate(AXIS_END_AND_NEWEST_X, name)
+        assert end >= newest - 1 and newest > 40, (name, end, newest)
     w.screenshot("comparison", tmp_path, full_page=True)
     w.assert_clean()
 

@@ -78,7 +78,9 @@ export function runLabel(state) {
   return /^\d+$/.test(name) ? t("run.depth_label", { n: name }) : name;
 }
 
-export const tail = (array, n) => (array.length > n ? array.slice(array.length - n) : array);
+// Always a new array: Plotly.react compares data by reference, and a store array grown in place would look
+// unchanged to it (the trace redrawn but its axis range never recomputed).
+export const tail = (array, n) => array.slice(Math.max(0, array.length - n));
 
 /** The newest STEP_WINDOW entries, thinned to at most LINE_POINTS (always keeping the newest). */
 export function windowed(array) {

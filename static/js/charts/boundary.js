@@ -28,10 +28,11 @@ export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
       const classes = Math.max(1, ...(b ? b.z.flat() : []), ...(p?.label ?? []));
       const colorscale = Array.from({ length: classes + 1 }, (_, i) => [i / classes, PALETTE[i % PALETTE.length]]);
       const traces = [];
-      if (b) traces.push({ type: "heatmap", x: b.x, y: b.y, z: b.z, zmin: 0, zmax: classes, colorscale, showscale: false, opacity: 0.85, hoverinfo: "skip" });
+      // Pale regions (opacity 0.4) under full-colour points: every point shows its class, and a misclassified one
+      // sits on a region of another colour.
+      if (b) traces.push({ type: "heatmap", x: b.x, y: b.y, z: b.z, zmin: 0, zmax: classes, colorscale, showscale: false, opacity: 0.4, hoverinfo: "skip" });
       if (p?.x?.length) {
-        // Same colours as the cells: a point inside its own class's region blends in, a misclassified one stands out.
-        traces.push({ type: "scatter", mode: "markers", name: "points", x: p.x, y: p.y, marker: { color: p.label, colorscale, cmin: 0, cmax: classes, size: 6, line: { width: 1, color: "#000" } }, showlegend: false, hoverinfo: "skip" });
+        traces.push({ type: "scatter", mode: "markers", name: "points", x: p.x, y: p.y, marker: { color: p.label, colorscale, cmin: 0, cmax: classes, size: 7, line: { width: 1, color: "#000" } }, showlegend: false, hoverinfo: "skip" });
       }
       const lay = layout({ x: "x₁", y: "x₂", legend: false });
       lay.xaxis.range = b ? [b.x[0], b.x[b.x.length - 1]] : extent(p.x);

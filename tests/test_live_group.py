@@ -142,3 +142,30 @@ def test_training_threads_run_at_a_lower_priority_than_the_server():
     finally:
         ls.request_exit()
         assert ls.join(5.0)
+
+
+def test_forced_evaluations_of_a_big_network_keep_to_their_share_of_the_time():
+    inbox = Inbox()
+    big = {
+        **SMALL,
+        "n_samples": 1000,
+        "depth": 16,
+        "width": 384,
+        "max_steps": 100_000,
+    }  # one evaluation ~0.1 s
+    ls = _lockstep([big], inbox, steps_per_second=0, display_fps=30)
+    ls.members[0].trainer.eval_every = 100_000  # only the clock's evaluations after step 1
+    ls.start("started")
+    try:
+        inbox.wait(lambda: sum(it[2].train_acc is not None for it in inbox.items("record")) >= 4, timeout=60)
+    finally:
+        ls.request_exit()
+        assert ls.join(10.0)
+    records = [it[2] for it in inbox.items("record")]
+    evaluated = [r for r in records if r.train_acc is not None]
+    cost = ls.members[0].trainer.eval_seconds
+    assert (
+        cost > 0.05
+    )  # big enough that the share (>= 0.5 s), not EVAL_INTERVAL_S (0.25 s), sets the interval
+    gaps = [b.t - a.t for a, b in itertools.pairwise(evaluated[1:])]
+    assert min(gaps) >= 0.8 * cost / 0.1, (gaps, cost)

@@ -31,9 +31,10 @@ Items = list[tuple]
 
 # A running run is evaluated (accuracies, test loss, boundary) on a display step at least this often, whatever its
 # speed: the trainer's own schedule spaces evaluations by steps (2 % of training time), which at a lecture's
-# 10-20 steps/s would refresh the boundary only every few seconds. One evaluation costs 0.5-10 ms, so 4/s costs at
-# most ~4 % of one core.
+# 10-20 steps/s would refresh the boundary only every few seconds. One evaluation costs ~0.6 ms for the default
+# network but ~90 ms for 30 x 256, so the interval also keeps the forced ones under EVAL_SHARE of the time.
 EVAL_INTERVAL_S = 0.25
+EVAL_SHARE = 0.1
 
 
 def lower_priority(nice: int) -> None:
@@ -282,7 +283,8 @@ class Lockstep:
                         if self.full:
                             self.last_full = now
                         self.evaluate = None
-                        if self.full and now - self.last_eval >= EVAL_INTERVAL_S:
+                        slowest = max((getattr(m.trainer, "eval_seconds", 0.0) for m in live), default=0.0)
+                        if self.full and now - self.last_eval >= max(EVAL_INTERVAL_S, slowest / EVAL_SHARE):
                             self.evaluate, self.last_eval = True, now
                         self.order = Order.STEP
                         items.append(("ack", acks))

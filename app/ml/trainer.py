@@ -49,6 +49,7 @@ class Trainer:
             len(self.layer_names), config.param_count(), config.batch_size, eval_rows(self.data, is_2d)
         )
         self._last_eval_step: int | None = None
+        self.eval_seconds = 0.0  # wall time of the last evaluation (for a caller pacing them by the clock)
         self.step_count = 0
         self.done = False
         self.diverged: dict | None = None
@@ -189,7 +190,9 @@ class Trainer:
                 )
             )
         if evaluate:
+            started = time.perf_counter()
             ev = self.evaluator(self.model)
+            self.eval_seconds = time.perf_counter() - started
             record.train_acc, record.test_acc = ev["train_acc"], ev["test_acc"]
             record.test_loss, record.boundary = ev["test_loss"], ev["boundary"]
 

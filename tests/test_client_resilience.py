@@ -145,3 +145,23 @@ def test_a_refused_presenter_token_is_said_once_and_training_goes_on(tmp_path, c
     assert run.steps == 50 and run.sent == 0 and run.dropped == 50
     (message,) = client_warnings(caplog)
     assert "presenter token" in message and "403" in message
+
+
+def test_a_run_deleted_on_the_dashboard_is_not_registered_again(tmp_path, caplog):
+    loop = Loop()
+    with live_server(tmp_path) as srv, srv.client() as http, caplog.at_level(logging.WARNING):
+        with watch(loop.model, url=srv.url, name="deleted-mid-run", close_timeout=5.0) as run:
+            loop.train(run, 20, sleep=0.002)
+            wait_for(lambda: run.sent == 20, 5)
+            assert http.delete(f"/api/runs/{run.id}").status_code == 204  # the presenter deletes it
+            loop.train(run, 30, sleep=0.002)
+            wait_for(lambda: run.sent + run.dropped == 50, 5)
+        assert [r for r in http.get("/api/runs").json() if r["name"] == "deleted-mid-run"] == []
+        gone = http.post(f"/api/external/runs/{run.id}/finish")
+        unknown = http.post("/api/external/runs/never-was/finish")
+    assert run.registrations == 1 and run.sent == 20 and run.dropped == 30  # not registered again
+    assert gone.status_code == 410 and "deleted" in gone.json()["detail"]
+    assert unknown.status_code == 404  # never known here (a restart): a sender registers again
+    (message,) = client_warnings(caplog)
+    assert "was deleted on the dashboard" in message
+    assert max(loop.step_times) < STEP_BUDGET

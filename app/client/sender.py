@@ -48,7 +48,7 @@ class Sender:
         self._said: set[str] = set()
         self._retry_at = 0.0  # monotonic time before which the dashboard is not tried again
         self._backoff = BACKOFF_FIRST
-        self._refused = False  # the dashboard said this run takes no more steps (409): stop trying
+        self._refused = False  # the run takes no more steps (409: ended, 410: deleted): stop trying
         self._closing = threading.Event()
         self._abandoned = False  # close() gave up waiting; the thread must not touch the counters any more
         self._finish_body: dict | None = None
@@ -195,6 +195,14 @@ class Sender:
             self._say(
                 "refused",
                 f"dashboard no longer takes steps for run {self.run_id} ({answer}); steps are dropped",
+            )
+        elif (
+            status == 410
+        ):  # deleted on the dashboard: registering it again would undo the presenter's delete
+            self._refused = True
+            self._say(
+                "deleted",
+                f"run {self.run_id} was deleted on the dashboard; training goes on, steps are dropped",
             )
         elif status in (401, 403):
             self._say(

@@ -13,6 +13,12 @@ class NotFound(LiveError):
     http_status = 404
 
 
+class Gone(LiveError):
+    """The run existed here and was deleted on the dashboard (410): a sender should stop, not register again."""
+
+    http_status = 410
+
+
 class Conflict(LiveError):
     """The action does not apply in this status, or the config is past a server limit (409)."""
 

@@ -5,7 +5,7 @@ A part of RunManager (mixed in): creating such runs and groups, taking their rec
 
 from typing import Any
 
-from app.live.errors import Conflict
+from app.live.errors import Conflict, Gone
 from app.live.hub import Hub
 from app.live.ids import new_id
 from app.live.run import Group, Run
@@ -22,6 +22,14 @@ class ExternalRuns:
     runs: dict[str, Run]
     groups: dict[str, Group]
     recorder: Any
+    deleted: Any  # ids of runs deleted here (an OrderedDict used as a bounded set)
+
+    def get_posted_run(self, run_id: str) -> Run:
+        """The run a sender posts to: Gone (410) once deleted here, so it stops; NotFound (404) when this server
+        never knew it (it restarted), so it registers again."""
+        if run_id in self.deleted:
+            raise Gone(f"run {run_id} was deleted on the dashboard; it takes no more steps")
+        return self.get_run(run_id)
 
     def create_external(
         self, name: str, layer_names: list[str], config: Any = None, record: bool = True

@@ -10,6 +10,7 @@ import contextlib
 import gc
 import sys
 import time
+from collections import OrderedDict
 from typing import Any
 
 import torch
@@ -28,6 +29,7 @@ from app.live.state import ACTIVE, Action, Status
 from app.settings import Settings
 
 ACK_TIMEOUT = 10.0  # s a control request waits for the workers to act on it (a step of the largest net)
+DELETED_KEPT = 10_000  # deleted run ids remembered (~0.5 MB): enough for any session's deletions
 
 
 class RunManager(ExternalRuns, WorkerOutput):
@@ -38,6 +40,9 @@ class RunManager(ExternalRuns, WorkerOutput):
         self.hub = Hub(settings.replay_messages)
         self.runs: dict[str, Run] = {}
         self.groups: dict[str, Group] = {}
+        # Ids of runs deleted here, newest last (bounded): their senders get 410, not 404, so a script whose run a
+        # presenter deleted stops instead of registering it again (404 means "restarted: register again").
+        self.deleted: OrderedDict[str, None] = OrderedDict()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.handoff: Handoff | None = None  # worker threads -> loop, made in start()
         self._joins: set[asyncio.Task] = set()
@@ -236,6 +241,9 @@ class RunManager(ExternalRuns, WorkerOutput):
             if self.recorder is not None and run.status in ACTIVE:  # its record would stay "running"
                 self.recorder.on_status(run.id, Status.STOPPED.value, run.step, "the live run was deleted")
             self.runs.pop(run.id, None)
+            self.deleted[run.id] = None
+            if len(self.deleted) > DELETED_KEPT:
+                self.deleted.popitem(last=False)
             self.hub.drop(f"run:{run.id}", 1000, "run deleted")
         if group is not None:
             self.groups.pop(group.id, None)

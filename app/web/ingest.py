@@ -249,7 +249,7 @@ async def create_external_run(body: ExternalRunIn, manager: ManagerDep) -> dict:
 @router.post("/{run_id}/steps", status_code=202)
 async def post_external_steps(run_id: str, body: StepsIn, manager: ManagerDep) -> dict:
     """Take a batch of step records into the run's history, frames and recording."""
-    run = manager.get_run(run_id)  # 404 (LiveError -> app/web/errors.py)
+    run = manager.get_posted_run(run_id)  # 404 unknown, 410 deleted (LiveError -> app/web/errors.py)
     check_against_run(body.records, run.layer_names, run.step)
     last = len(body.records) - 1
     # The newest step of each batch is a frame (viewers see the latest), as is any step with display metrics.
@@ -262,7 +262,7 @@ async def post_external_steps(run_id: str, body: StepsIn, manager: ManagerDep) -
 async def finish_external_run(run_id: str, manager: ManagerDep, body: FinishIn | None = None) -> dict:
     """The external loop ended: mark the run finished (or failed, with the reason)."""
     body = body or FinishIn()
-    run = manager.get_run(run_id)
+    run = manager.get_posted_run(run_id)
     if run.external and run.status is not Status.RUNNING:
         raise Conflict(f"run {run_id} is already {run.status.value}")
     manager.finish_external(run_id, Status(body.status), body.reason)

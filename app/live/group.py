@@ -120,9 +120,8 @@ class Lockstep:
         self.reported = {m.run_id: Status.CREATED for m in members}
         self.order = Order.STEP
         self.full = True
-        self.evaluate: bool | None = (
-            True  # True forces an evaluation; None leaves it to the trainer's schedule
-        )
+        # True forces an evaluation on the next step; None leaves it to the trainer's own schedule
+        self.evaluate: bool | None = True
         self.next_due = 0.0  # monotonic s when the next step may start
         self.last_full = 0.0  # monotonic s of the last display-rate step
         self.last_eval = 0.0  # monotonic s of the last forced evaluation

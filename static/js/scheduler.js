@@ -3,7 +3,9 @@
 // chart starts only when its usual cost still fits and no key or click is waiting: a frame is one task, and a
 // key pressed during it waits for its end (the goal is an answer within 100 ms, whatever the charts do).
 
-const charts = []; // {name, cost: "plotly" | "dom", draw() -> newest server time drawn (s) or 0, el}
+const charts = []; // {name, cost: "plotly" | "dom", draw() -> newest server time drawn (s) or 0, el, every?}
+// every: ms between redraws at least (a DOM view of text people read: a sentence rewritten 30 times a second
+// cannot be read, and each rewrite costs the page a style and layout pass)
 const dirty = new Set();
 const visible = new Map(); // chart -> on screen (charts off screen wait until scrolled to)
 let cursor = 0;
@@ -92,7 +94,13 @@ function frame() {
     setTimeout(schedule, inputUntil - performance.now());
     return;
   }
-  for (const chart of charts) if (chart.cost === "dom" && dirty.has(chart)) draw(chart);
+  const now = performance.now();
+  for (const chart of charts) {
+    if (chart.cost !== "dom" || !dirty.has(chart)) continue;
+    if (chart.every && now - (chart.drawnAt ?? -Infinity) < chart.every) continue; // stays dirty: a later frame
+    chart.drawnAt = now;
+    draw(chart);
+  }
   const n = charts.length;
   const start = performance.now();
   const first = cursor;

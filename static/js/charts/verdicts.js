@@ -25,6 +25,7 @@ export function verdictsView(root, store) {
   return {
     name: "verdicts",
     cost: "dom",
+    every: 250, // ms: 4 updates a second, readable from the back row
     el: box,
     draw() {
       const states = Array.from(store.runs.values());

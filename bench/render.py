@@ -6,7 +6,8 @@ Measured in one page, side by side:
   redraw ratio    median redraw of the page's charts / median bare Plotly.react of one trace on the same page,
                   timed in between (the fixed cost Plotly charges any redraw on this machine)
   key press       keydown -> the frame after its handler (ms), a key every 2 s throughout
-  heap            JS heap after a forced GC, sampled every 10 s: first, last, growth per minute
+  heap            JS heap after a forced GC, sampled every 10 s: first, last, growth per minute, and the
+                  least-squares slope over the second half (after the bounded series have filled)
 Goals (no GPU): p95 step-to-paint <= 250 ms, >= 8 renders/s per chart, key press <= 100 ms, flat heap.
 Run: .venv/bin/python bench/render.py [--seconds 120] (use --seconds 600 for the 10-minute heap check)
 """
@@ -174,6 +175,16 @@ def main() -> int:
         print(
             f"heap after GC     first {heap[0][1]:6.1f} MB   last {heap[-1][1]:6.1f} MB   growth {growth:+.2f} MB/min over {heap[-1][0]:.0f} s"
         )
+        # The stores fill during the first minutes (bounded series); a leak shows as a slope after that.
+        late = [(t, mb) for t, mb in heap if t >= heap[-1][0] / 2]
+        if len(late) >= 3:
+            slope = statistics.linear_regression([t / 60 for t, _ in late], [mb for _, mb in late]).slope
+            print(
+                f"                  second half: least-squares slope {slope:+.2f} MB/min"
+                f" ({min(mb for _, mb in late):.1f}..{max(mb for _, mb in late):.1f} MB over {len(late)} samples)"
+            )
+        per_minute = [f"{mb:.1f}" for t, mb in heap if int(t) % 60 < 10]
+        print(f"                  each minute: {' '.join(per_minute)} MB")
     return 0
 
 

@@ -154,7 +154,7 @@ def main() -> int:
         f"step-to-paint     p50 {pct(lat, 0.5):7.1f} ms   p95 {pct(lat, 0.95):7.1f} ms   (n={len(lat)}; goal p95 <= 250)"
     )
     for name, n in m["draws"].items():
-        if name != "verdicts":
+        if name not in ("verdicts", "progress"):  # the DOM views (text), not Plotly charts
             own = [r["ms"] for r in m["redraws"] if r["chart"] == name] or [float("nan")]
             sync = [r["ms"] for r in m["syncs"] if r["name"] == name] or [float("nan")]
             print(

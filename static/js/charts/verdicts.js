@@ -17,15 +17,15 @@ function sentence(v) {
   return t("verdict.waiting");
 }
 
+/** The verdict sentences, rewritten at most 4 times a second: readable from the back row, and a rewrite costs
+ * the page a style and layout pass. */
 export function verdictsView(root, store) {
   const box = $(SEL.verdicts, root);
-  const statusEl = $(SEL.status, root);
-  const stepEl = $(SEL.step, root);
   let shown = "";
   return {
     name: "verdicts",
     cost: "dom",
-    every: 250, // ms: 4 updates a second, readable from the back row
+    every: 250, // ms
     el: box,
     draw() {
       const states = Array.from(store.runs.values());
@@ -34,22 +34,37 @@ export function verdictsView(root, store) {
       const many = states.length > 1;
       const rows = states.map((s) => ({ s, v: verdictOf(s) }));
       const key = JSON.stringify(rows.map(({ s, v }) => [s.run.id, v.kind, v.kind === "waiting" ? 0 : sci(v.ratio ?? 0, 1), v.step, document.documentElement.lang, runLabel(s)]));
-      if (key !== shown) {
-        shown = key;
-        box.classList.toggle("many", many);
-        box.replaceChildren(
-          ...rows.map(({ s, v }) =>
-            h(
-              "p",
-              { class: "verdict", "data-kind": v.kind, "data-run": s.run.id, "data-ratio": v.ratio ?? "", style: `--run-color:${colors.get(s.run.id)}` },
-              many ? h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }) : null,
-              many ? h("strong", { class: "run-label", text: runLabel(s) }) : null,
-              h("span", { class: "verdict-short", text: t(`verdict.short.${v.kind}`) }),
-              h("span", { class: "verdict-text", text: sentence(v) }),
-            ),
+      if (key === shown) return 0;
+      shown = key;
+      box.classList.toggle("many", many);
+      box.replaceChildren(
+        ...rows.map(({ s, v }) =>
+          h(
+            "p",
+            { class: "verdict", "data-kind": v.kind, "data-run": s.run.id, "data-ratio": v.ratio ?? "", style: `--run-color:${colors.get(s.run.id)}` },
+            many ? h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }) : null,
+            many ? h("strong", { class: "run-label", text: runLabel(s) }) : null,
+            h("span", { class: "verdict-short", text: t(`verdict.short.${v.kind}`) }),
+            h("span", { class: "verdict-text", text: sentence(v) }),
           ),
-        );
-      }
+        ),
+      );
+      return 0;
+    },
+  };
+}
+
+/** The status badge and the step counter: every frame (two short texts). */
+export function progressView(root, store) {
+  const statusEl = $(SEL.status, root);
+  const stepEl = $(SEL.step, root);
+  return {
+    name: "progress",
+    cost: "dom",
+    el: stepEl,
+    draw() {
+      const states = Array.from(store.runs.values());
+      if (!states.length) return 0;
       const status = store.status();
       statusEl.textContent = t(`status.${status}`);
       statusEl.dataset.status = status;

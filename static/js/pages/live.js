@@ -10,7 +10,7 @@ import { initPngExport } from "../export.js";
 import { StreamSocket } from "../socket.js";
 import { Store } from "../store.js";
 import { markAllDirty, markDirty, register } from "../scheduler.js";
-import { verdictsView } from "../charts/verdicts.js";
+import { progressView, verdictsView } from "../charts/verdicts.js";
 import { bumpEpoch } from "../charts/plot.js";
 
 /** The page's live objects, for the browser tests and bench/render.py (import this module to reach them). */
@@ -28,7 +28,7 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
   live.store = store;
   await initChrome();
 
-  const views = [verdictsView($(SEL.view), store), ...makeCharts(store)];
+  const views = [verdictsView($(SEL.view), store), progressView($(SEL.view), store), ...makeCharts(store)];
   for (const v of views) {
     if (!v.markDirty) v.markDirty = () => markDirty(v);
     register(v);

@@ -5,7 +5,7 @@ import time
 
 from websockets.sync.client import connect
 
-from tests.support.live import SMALL, recv_until, wait_until
+from tests.support.live import SMALL, recorded, recv_until, wait_until
 from tests.support.server import live_server
 
 PRESET = "sigmoid-vs-relu-vs-leaky-relu"
@@ -36,15 +36,7 @@ def record_short_run(c) -> dict:
     """A small run trained to SHORT_STEPS (not in any group); its record once fully written."""
     r = c.post("/api/runs", json={**SMALL, "max_steps": SHORT_STEPS, "steps_per_second": 0})
     assert r.status_code == 201, r.text
-    rid = r.json()["id"]
-    return wait_until(
-        lambda: (
-            (x := c.get(f"/api/records/{rid}").json()).get("status") == "finished"
-            and x["steps"] == SHORT_STEPS
-            and x
-        ),
-        timeout=30,
-    )
+    return recorded(c, r.json()["id"], SHORT_STEPS, timeout=30)
 
 
 def numbers(step: dict) -> tuple:

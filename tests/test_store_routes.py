@@ -9,6 +9,7 @@ import time
 from websockets.sync.client import connect
 
 from tests.support.live import SMALL, recv_until, strict_loads, wait_until
+from tests.support.live import recorded as recorded_run
 from tests.support.server import live_server
 
 STEPS = 60
@@ -26,14 +27,7 @@ def train(c, **extra) -> dict:
 
 def recorded(c, rid: str) -> dict:
     """GET /api/records/{rid} once the recorder has written the whole run (it writes in batches)."""
-    return wait_until(
-        lambda: (
-            (x := c.get(f"/api/records/{rid}").json()).get("status") == "finished"
-            and x["steps"] == STEPS
-            and x
-        ),
-        timeout=10,
-    )
+    return recorded_run(c, rid, STEPS)
 
 
 def test_runs_survive_a_restart_identical(tmp_path):

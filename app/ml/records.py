@@ -26,9 +26,8 @@ class LayerRecord:
     # Display-rate metrics (None on the steps between):
     act_grad_norm: float | None = None  # ||dL/dh_k||_2 over the batch: the backpropagated signal
     mean_act_deriv: float | None = None  # mean a'(z_k) over batch and units: the lecture's factor
-    weight_norm: float | None = (
-        None  # ||W_k||_2 (Frobenius) of the weights the step's gradients were taken at
-    )
+    # ||W_k||_2 (Frobenius) of the weights the step's gradients were taken at (before its update)
+    weight_norm: float | None = None
     update_ratio: float | None = None  # ||dW_k|| / ||W_k|| of this step's optimizer update
     saturated_frac: float | None = None  # sigmoid/tanh-like units with a'(z) < 0.01 on the whole batch
     dead_frac: float | None = None  # ReLU units that output 0 for the whole batch

@@ -53,6 +53,13 @@ class _Paced:
         """Tell viewers the replay is now paused or running."""
         raise NotImplementedError
 
+    def _owed(self, now: float) -> int:
+        """Steps whose time has come at the set pace since it was last set (at 0, as fast as possible: FAST_CHUNK)."""
+        if self.steps_per_second <= 0:
+            return FAST_CHUNK
+        t0, sent0 = self._anchor
+        return int((now - t0) * self.steps_per_second) + 1 - (self.sent - sent0)
+
     def to_dict(self) -> dict:
         """_feeds() then "steps_per_second", "paused", "sent"."""
         return {
@@ -109,17 +116,11 @@ class Replay(_Paced):
                     if self.paused:
                         await asyncio.sleep(TICK)
                         continue
-                    if sps > 0:
-                        t0, sent0 = self._anchor
-                        due = (
-                            int((loop.time() - t0) * sps) + 1 - (self.sent - sent0)
-                        )  # steps whose time has come
-                        if due <= 0:
-                            await asyncio.sleep(TICK)
-                            continue
-                        n = min(due, len(batch) - i)
-                    else:
-                        n = min(FAST_CHUNK, len(batch) - i)
+                    due = self._owed(loop.time())
+                    if due <= 0:
+                        await asyncio.sleep(TICK)
+                        continue
+                    n = min(due, len(batch) - i)
                     self.manager.ingest(self.live.id, batch[i : i + n])
                     i += n
                     self.sent += n
@@ -139,9 +140,7 @@ class GroupReplay(_Paced):
         from app.live.group import Relayed
 
         self.manager, self.store, self.rids, self.runs = manager, store, rids, runs
-        self.clock = Relayed(
-            steps_per_second
-        )  # the group's status and pace; PATCH /api/groups/{id} sets the pace
+        self.clock = Relayed(steps_per_second)  # the group's status and pace; PATCH /api/groups/{id} sets it
         presets = {r.get("preset") for r in runs}
         self.group, self.live = manager.create_external_group(
             [(f"{r['name']} (replay)", r["layer_names"], _config(r["config"])) for r in runs],
@@ -154,9 +153,7 @@ class GroupReplay(_Paced):
         self.paused = False
         self.sent = 0  # steps handed to each run so far (the same for all still going)
         self.ended: set[str] = set()  # live run ids that got their recorded status
-        self.frame_period = (
-            1 / manager.settings.display_fps
-        )  # s between ticks at a set pace: one frame per tick
+        self.frame_period = 1 / manager.settings.display_fps  # s between ticks at a set pace: a frame each
         self._anchor = (asyncio.get_running_loop().time(), 0)
         self.task = asyncio.get_running_loop().create_task(self._feed())
 
@@ -179,13 +176,6 @@ class GroupReplay(_Paced):
             if live.id not in self.ended:
                 self.manager.finish_external(live.id, status, None)  # announces the status to viewers
 
-    def _due(self, now: float) -> int:
-        """Steps whose time has come at the set pace (FAST_CHUNK at 0: as fast as possible)."""
-        if self.steps_per_second <= 0:
-            return FAST_CHUNK
-        t0, sent0 = self._anchor
-        return min(FAST_CHUNK, int((now - t0) * self.steps_per_second) + 1 - (self.sent - sent0))
-
     async def _feed(self) -> None:
         """Tick: the same number of steps to every run still going, one frame each; end each with its status.
         Stops quietly when the group is deleted meanwhile."""
@@ -201,7 +191,7 @@ class GroupReplay(_Paced):
                 if self.paused:
                     await asyncio.sleep(TICK)
                     continue
-                n = self._due(loop.time())
+                n = min(FAST_CHUNK, self._owed(loop.time()))
                 if n <= 0:
                     await asyncio.sleep(TICK)
                     continue

@@ -13,6 +13,7 @@ const FRAME_BUDGET_MS = 28; // ms of chart work a frame may take before it yield
 const INPUT_PRIORITY_MS = 120; // after a key or a click, charts wait this long so the answer paints first
 const COST_WEIGHT = 0.2; // each chart's usual redraw time (ms) is a moving average with this weight on the newest
 const cost = new Map(); // chart -> usual redraw ms
+const drawnAt = new Map(); // chart with `every` -> performance.now() of its last redraw
 const inputPending = () => navigator.scheduling?.isInputPending?.() ?? false; // Chromium; elsewhere never
 let inputUntil = 0;
 let scheduled = false;
@@ -97,8 +98,8 @@ function frame() {
   const now = performance.now();
   for (const chart of charts) {
     if (chart.cost !== "dom" || !dirty.has(chart)) continue;
-    if (chart.every && now - (chart.drawnAt ?? -Infinity) < chart.every) continue; // stays dirty: a later frame
-    chart.drawnAt = now;
+    if (chart.every && now - (drawnAt.get(chart) ?? -Infinity) < chart.every) continue; // stays dirty: a later frame
+    drawnAt.set(chart, now);
     draw(chart);
   }
   const n = charts.length;

@@ -19,6 +19,19 @@ def strict_loads(text: str | bytes) -> object:
     return json.loads(text, parse_constant=_no_constant)
 
 
+def recorded(client, rid: str, steps: int, timeout: float = 10.0) -> dict:
+    """GET /api/records/{rid} once the recorder has written the whole finished run of `steps` steps (it writes in
+    batches)."""
+    return wait_until(
+        lambda: (
+            (x := client.get(f"/api/records/{rid}").json()).get("status") == "finished"
+            and x["steps"] == steps
+            and x
+        ),
+        timeout=timeout,
+    )
+
+
 def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.05) -> object:
     """Poll until predicate() is truthy (returns it) or fail after timeout seconds."""
     deadline = time.monotonic() + timeout

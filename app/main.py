@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app import __version__
+from app.live import priority
 from app.live.manager import RunManager
 from app.settings import Settings
 from app.store.service import RecordService
@@ -26,9 +27,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.records = records
         app.state.manager = manager
         await manager.start()
+        restore_priority = priority.lower_session_priority(settings.session_nice)
         try:
             yield
         finally:
+            restore_priority()
             await manager.aclose()  # stops runs and closes sockets with 1001 (going away)
             await asyncio.to_thread(records.close)  # writes what is queued (bounded), stops the writer
 

@@ -7,8 +7,6 @@ run of a comparison is at the same step whenever the event loop sees them. Nothi
 """
 
 import logging
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +17,7 @@ from typing import Any
 import torch
 
 from app.live.errors import Conflict
+from app.live.priority import lower_thread_priority
 from app.live.state import ACTIVE, TRANSITIONS, Action, Status
 from app.ml.records import StepRecord
 
@@ -35,20 +34,6 @@ Items = list[tuple]
 # network but ~90 ms for 30 x 256, so the interval also keeps the forced ones under EVAL_SHARE of the time.
 EVAL_INTERVAL_S = 0.25
 EVAL_SHARE = 0.1
-
-
-def lower_priority(nice: int) -> None:
-    """Add `nice` to the calling thread's niceness (Linux schedules each thread on its own); elsewhere nothing.
-
-    An unprivileged process can raise niceness but never lower it again, so only worker threads, which end with
-    their run, call this."""
-    if nice <= 0 or not sys.platform.startswith("linux"):
-        return
-    tid = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
-    except OSError as exc:  # a sandbox that forbids it: train at the server's priority
-        log.warning("could not lower the priority of a training thread: %s", exc)
 
 
 class Order(Enum):
@@ -106,7 +91,7 @@ class Lockstep:
         self.members = members
         self.post = post  # thread-safe handoff to the event loop
         self.torch_threads = torch_threads
-        self.nice = nice  # added to each worker thread's niceness (see lower_priority)
+        self.nice = nice  # added to each worker thread's niceness (see priority.lower_thread_priority)
         self.frame_interval = 1.0 / display_fps  # s between display-rate (full) steps
         self.cond = threading.Condition()
         # Guarded by cond (the loop writes them through command()/set_speed()/request_exit()):
@@ -190,7 +175,7 @@ class Lockstep:
     def _work(self, member: Member) -> None:
         # Per worker: more torch threads per run only fight each other on a few cores.
         torch.set_num_threads(self.torch_threads)
-        lower_priority(self.nice)
+        lower_thread_priority(self.nice)
         while True:
             try:
                 self.barrier.wait()

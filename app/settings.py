@@ -114,9 +114,9 @@ class Settings(BaseSettings):
         10,
         ge=0,
         le=19,
-        description="Niceness added to each training thread (Linux): the server, its websockets and a browser on the "
-        "same machine come first and training takes the CPU they leave (on 2 cores with 4 runs training flat out, "
-        "the dashboard otherwise gets too little to redraw 8 times a second). 0 = the server's own priority.",
+        description="Niceness added to each training thread (Linux): the server's event loop and its websockets come "
+        "first and training takes the CPU they leave. It orders threads within the server's session only; "
+        "session_nice is what puts a browser started elsewhere first. 0 = the server's own priority.",
     )
     session_nice: int = Field(
         10,
@@ -125,7 +125,8 @@ class Settings(BaseSettings):
         description="Niceness the server gives its session's scheduling group while it runs (Linux autogroups), "
         "restored when it stops. Linux shares the CPU between sessions before threads, so without it a browser "
         "started from the desktop gets only half the CPU against training whatever the threads' niceness (on 2 "
-        "cores: 8.6 redraws/s per chart and keys answered in up to 140 ms, against 12.9/s and 55 ms at 10). "
+        "cores: 8.6 redraws/s per chart and keys answered in up to 140 ms, against 12.2/s and 56 ms at 10, for ~40 % "
+        "fewer training steps). "
         "0 = leave the session alone.",
     )
     record: bool = Field(True, description="Record every run to SQLite in data_dir.")

@@ -8,6 +8,8 @@ Measured in one page, side by side:
   key press       keydown -> the frame after its handler (ms), a key every 2 s throughout
   heap            JS heap after a forced GC, sampled every 10 s: first, last, growth per minute, and the
                   least-squares slope over the second half (after the bounded series have filled)
+The server runs in this process and, as any GradCast server does, lowers its session's CPU priority while it runs
+(GRADCAST_SESSION_NICE), so the browser, another session, is served first; "steps reached" shows what training got.
 Goals (no GPU): p95 step-to-paint <= 250 ms, >= 8 renders/s per chart, key press <= 100 ms, flat heap.
 Run: .venv/bin/python bench/render.py [--seconds 120] (use --seconds 600 for the 10-minute heap check)
 """

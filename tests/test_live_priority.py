@@ -10,7 +10,9 @@ from app.settings import Settings
 BASE = priority.session_nice()
 pytestmark = [
     pytest.mark.skipif(BASE is None, reason="no Linux autogroup for this process (/proc/self/autogroup)"),
-    pytest.mark.skipif(BASE is not None and BASE + 4 > 19, reason="this session is already at the lowest priority"),
+    pytest.mark.skipif(
+        BASE is not None and BASE + 4 > 19, reason="this session is already at the lowest priority"
+    ),
 ]
 
 
@@ -32,7 +34,9 @@ def test_a_running_server_lowers_its_session_and_restores_it_when_it_stops(tmp_p
 
 def test_the_last_of_several_servers_restores_it():
     first = priority.lower_session_priority(BASE + 2)
-    second = priority.lower_session_priority(BASE + 4)  # the session is already lowered: left as the first set it
+    second = priority.lower_session_priority(
+        BASE + 4
+    )  # the session is already lowered: left as the first set it
     assert priority.session_nice() == BASE + 2
     first()
     first()  # a second call changes nothing

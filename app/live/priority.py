@@ -57,8 +57,9 @@ def _set_session_nice(nice: int) -> bool:
         except BlockingIOError:  # EAGAIN: another change within the last 100 ms
             if attempt == 0:
                 time.sleep(RETRY_S)
+        # e.g. a container's read-only /proc: its cgroup's CPU weight decides there anyway
         except OSError as exc:
-            log.warning("could not change the session's CPU priority: %s", exc)
+            log.info("the session's CPU priority is left as it is: %s", exc)
             return False
     return False
 

@@ -37,7 +37,8 @@ class Settings(BaseSettings):
     )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Extra Host names accepted on websocket handshakes, besides localhost and the machine's own addresses.",
+        description="Extra Host names accepted on websocket handshakes, besides localhost, the machine's own names and "
+        "any IP address (names can be rebound by DNS; digits cannot).",
     )
     max_running_runs: int = Field(
         default_factory=lambda: max(4, os.cpu_count() or 1),

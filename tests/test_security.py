@@ -7,6 +7,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from app.web.netinfo import lan_addresses
 from tests.support.live import SMALL, recv_json
 from tests.support.server import live_server
 
@@ -127,13 +128,54 @@ def test_without_a_token_everyone_presents(server):
         assert c.post("/api/runs", json={**SMALL, "paused": True}).status_code == 201
 
 
-def test_the_address_a_connection_reached_is_an_allowed_host(tmp_path):
+def test_the_address_a_connection_reached_or_any_ip_address_is_an_allowed_host(tmp_path):
     from app.settings import Settings
     from app.web.security import SecurityMiddleware
 
     mw = SecurityMiddleware(app=None, settings=Settings(data_dir=tmp_path))
     lan = {"host": "192.0.2.7:8000", "origin": "http://192.0.2.7:8000"}  # a student on the lecture LAN
     assert mw.websocket_refusal(lan, ("192.0.2.7", 8000)) is None
-    assert mw.websocket_refusal(lan, ("127.0.0.1", 8000)) is not None  # not an address of this connection
+    # In a container the connection reached the container's address, not the host's one the student typed.
+    assert mw.websocket_refusal(lan, ("172.17.0.2", 8000)) is None
+    v6 = {"host": "[2001:db8::5]:8000", "origin": "http://[2001:db8::5]:8000"}
+    assert mw.websocket_refusal(v6, ("172.17.0.2", 8000)) is None
+    # A name goes through DNS and may be rebound to this machine: only this machine's names and the allowlist.
     rebound = {"host": "evil.example:8000", "origin": "http://evil.example:8000"}
     assert "evil.example" in mw.websocket_refusal(rebound, ("192.0.2.7", 8000))
+    assert "evil.example" in mw.websocket_refusal({"host": "evil.example:8000"}, ("172.17.0.2", 8000))
+    digits_but_a_name = {"host": "192.0.2.7.evil.example:8000"}
+    assert mw.websocket_refusal(digits_but_a_name, ("172.17.0.2", 8000)) is not None
+    cross_site = {"host": "192.0.2.7:8000", "origin": "http://evil.example"}
+    assert mw.websocket_refusal(cross_site, ("172.17.0.2", 8000)) == "cross-site Origin refused"
+
+
+def test_an_ip_address_the_server_does_not_know_passes_a_real_handshake(tmp_path):
+    """What a port-forwarded server (a container) sees: Host is an address it does not have."""
+    with live_server(tmp_path) as srv:
+        port = int(srv.url.rsplit(":", 1)[1])
+        assert _handshake(port, "192.0.2.7:8080", "http://192.0.2.7:8080") == 101
+        assert _handshake(port, "[2001:db8::5]:8080", "http://[2001:db8::5]:8080") == 101
+        assert _handshake(port, "192.0.2.7:8080", "http://evil.example") == 403
+        assert _handshake(port, "gradcast.evil.example:8080", "http://gradcast.evil.example:8080") == 403
+
+
+def test_the_viewer_link_uses_the_address_the_presenter_came_by(tmp_path):
+    with live_server(tmp_path, lecture=True, presenter_token=TOKEN) as srv, srv.client() as c:
+        # Through a port mapping: the host's address and port, which the server cannot know otherwise.
+        forwarded = c.get("/api/session", headers={"Host": "192.0.2.7:8080"}).json()
+        assert forwarded["viewer_url"] == "http://192.0.2.7:8080/?view=1"
+        qr = c.get("/qr.svg", params={"u": forwarded["viewer_url"]}, headers={"Host": "192.0.2.7:8080"})
+        assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+        other = c.get(
+            "/qr.svg", params={"u": "http://198.51.100.9/?view=1"}, headers={"Host": "192.0.2.7:8080"}
+        )
+        assert other.status_code == 422
+        # From the projector's own machine, or by a name (which may resolve on this machine only): the
+        # machine's LAN address and the server's own port.
+        port = int(srv.url.rsplit(":", 1)[1])
+        expected = f"http://{(lan_addresses() or ['127.0.0.1'])[0]}:{port}/?view=1"
+        assert c.get("/api/session").json()["viewer_url"] == expected
+        assert (
+            c.get("/api/session", headers={"Host": f"laptop.local:{port}"}).json()["viewer_url"] == expected
+        )
+        assert c.get("/api/session", headers={"Host": f"[::1]:{port}"}).json()["viewer_url"] == expected

@@ -14,6 +14,7 @@ from app.i18n import bundle, pick_lang, translate
 from app.paths import TEMPLATES_DIR
 from app.web.deps import SettingsDep
 from app.web.netinfo import own_host_names
+from app.web.security import host_name
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
@@ -63,10 +64,17 @@ def get_sweep_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/qr.svg")
-def get_qr(settings: SettingsDep, u: Annotated[str, Query(max_length=QR_MAX_URL)]) -> Response:
-    """The QR code of a link to this very server (the viewer link); any other address is refused."""
+def get_qr(
+    request: Request, settings: SettingsDep, u: Annotated[str, Query(max_length=QR_MAX_URL)]
+) -> Response:
+    """The QR code of a link to this very server (the viewer link); any other address is refused.
+
+    This server's addresses: its own, the allowlist, and the one this request came by (from a container, the
+    host's address that its port mapping forwards)."""
     parts = urlsplit(u)
-    allowed = own_host_names() | set(settings.allowed_hosts)
+    allowed = (
+        own_host_names() | set(settings.allowed_hosts) | {host_name(request.headers.get("host", "")).lower()}
+    )
     if parts.scheme not in ("http", "https") or parts.hostname not in allowed:
         raise HTTPException(
             422, f"u must be a link to this server (http(s)://one of {sorted(allowed)}/...), got {u!r}"

@@ -2,6 +2,7 @@
 and a log filter that keeps the token out of access logs. `install(app, settings)` wires all of it.
 """
 
+import ipaddress
 import logging
 import re
 import secrets
@@ -47,6 +48,14 @@ def host_name(host_header: str) -> str:
     if host_header.startswith("["):
         return host_header[1 : host_header.find("]")] if "]" in host_header else host_header
     return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def csp(host: str) -> str:
@@ -118,13 +127,18 @@ class SecurityMiddleware:
     def websocket_refusal(self, headers: dict[str, str], server: tuple | None = None) -> str | None:
         """Why a handshake is refused (Host not ours, or a cross-site Origin), or None.
 
-        Ours: the allowlist, or the very address this connection reached (`server` in the ASGI scope), which
-        covers a LAN address that the machine's name does not resolve to (Debian maps it to 127.0.1.1).
+        Ours: the allowlist, the very address this connection reached (`server` in the ASGI scope), which
+        covers a LAN address that the machine's name does not resolve to (Debian maps it to 127.0.1.1), or any
+        IP address. The Host check is there against DNS rebinding, where a page of evil.example resolves its own
+        name to this machine: the browser then sends Host evil.example. An address typed as digits resolves
+        through no DNS: a browser that sends it connected to it, and the Origin check below still refuses other
+        sites. That lets the host's LAN address through to a server in a container (where the connection reached
+        the container's address) without configuration.
         """
         host = headers.get("host", "")
         name = host_name(host).lower()
         reached = str(server[0]).lower() if server else None
-        if name not in self.hosts and name != reached:
+        if name not in self.hosts and name != reached and not _is_ip(name):
             return f"Host {host_name(host)!r} is not allowed (add it to GRADCAST_ALLOWED_HOSTS)"
         origin = headers.get("origin")
         if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
@@ -199,6 +213,14 @@ def get_session(request: Request, settings: SettingsDep) -> dict:
     presenter = token is None or bool(holds_token({k.lower(): v for k, v in request.headers.items()}, token))
     viewer_url = None
     if settings.lecture:
-        host = (lan_addresses() or [host_name(request.headers.get("host", "127.0.0.1"))])[0]
-        viewer_url = f"http://{host}:{settings.port}/?view=1"
+        # The IP address and port this browser used, when it is not loopback: it crossed the network, so the
+        # students' devices can use it too, whatever a container's port mapping did. Otherwise (the projector's
+        # own machine, or a name that may resolve only here) the machine's LAN address and the server's port.
+        given = request.headers.get("host", "")
+        name = host_name(given).lower()
+        if _HOST_CHARS.match(given) and _is_ip(name) and not ipaddress.ip_address(name).is_loopback:
+            viewer_url = f"http://{given}/?view=1"
+        else:
+            host = (lan_addresses() or ["127.0.0.1"])[0]
+            viewer_url = f"http://{host}:{settings.port}/?view=1"
     return {"presenter": presenter, "lecture": settings.lecture, "viewer_url": viewer_url}

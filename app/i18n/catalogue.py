@@ -176,6 +176,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "chart.hist": {"en": "|∂L/∂W| histograms over time", "ko": "시간에 따른 |∂L/∂W| 히스토그램"},
     "chart.hist.first": {"en": "first layer", "ko": "첫 층"},
     "chart.hist.last": {"en": "last layer", "ko": "마지막 층"},
+    "chart.hist.pick": {"en": "beside the first:", "ko": "첫 층과 비교:"},
+    "chart.hist.layer": {"en": "layer {name}", "ko": "층 {name}"},
     "chart.sweep": {"en": "First-layer gradient against depth", "ko": "깊이에 따른 첫 층 기울기"},
     "chart.sweep.bound": {"en": "{activation} bound", "ko": "{activation} 상한"},
     "chart.sweep.explain": {

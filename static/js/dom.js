@@ -39,6 +39,7 @@ export const SEL = {
   legend: '[data-role="legend"]',
   grid: ".grid",
   actOverlay: '[data-role="act-overlay"]',
+  histLayer: '[data-role="hist-layer"]',
   chartCard: (name) => `[data-chart="${name}"]`,
   plot: (name) => `#chart-${name}`,
   // chain rule panel

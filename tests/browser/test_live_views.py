@@ -150,6 +150,23 @@ def test_run_view_chain_rule_walkthrough_and_exports(served, context, tmp_path):
     derivs = [float(x) for x in page.locator(".factor-card .factor-deriv").all_inner_texts()]
     assert all(0 < d <= 0.25 for d in derivs), derivs  # the sigmoid's bound, measured
     w.screenshot("run", tmp_path, full_page=True)
+    # The histograms: the first layer beside the last, or beside any layer picked; what is plotted is that
+    # layer's counts, normalised, as the store holds them.
+    hist_title = "document.getElementById('chart-hist').layout.xaxis2.title.text"
+    assert page.evaluate(hist_title).startswith("last layer")
+    page.select_option('[data-role="hist-layer"]', "2")
+    w.wait(f"{hist_title}.startsWith('layer 3')")
+    page.evaluate(EXPOSE)
+    plotted, stored = page.evaluate(
+        """() => {
+          const tr = document.getElementById('chart-hist').data[1];
+          const last = tr.x.length - 1;
+          const rec = window.__live.store.runs.values().next().value.full.find((r) => r.step === tr.x[last]);
+          const counts = rec.layers[2].grad_hist, total = counts.reduce((a, b) => a + b, 0);
+          return [tr.z.map((row) => row[last]), counts.map((c) => c / total)];
+        }"""
+    )
+    assert plotted == pytest.approx(stored) and sum(stored) == pytest.approx(1.0)
     # Paused: the walk steps from the output layer down, factor by factor.
     page.click('[data-role="play-toggle"]')
     page.wait_for_selector('[data-role="status"][data-status="paused"]')

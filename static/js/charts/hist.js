@@ -1,8 +1,9 @@
-// h. Histograms of |dL/dW| over time for the first and the last layer (counts on the run's hist_edges).
+// h. Histograms of |dL/dW| over time: the first layer, and beside it the last one or any layer picked (counts on
+// the run's hist_edges).
 
 import { t } from "../i18n.js";
 import { layout } from "../theme.js";
-import { FULL_WINDOW, changed, noData, react, tail } from "./plot.js";
+import { FULL_WINDOW, changed, layerLabels, noData, react, tail } from "./plot.js";
 
 /** Bin centres in log10 units (geometric mean of each pair of edges). */
 const centres = (edges) => edges.slice(1).map((e, i) => (Math.log10(e) + Math.log10(Math.max(edges[i], 1e-300))) / 2);
@@ -14,7 +15,13 @@ function column(rec, k, bins) {
   return counts.map((c) => c / total);
 }
 
-export function histChart(el, store) {
+/** The right panel's title: "last layer", or "layer 3" / "layer fc1" (the axis labels of the other charts). */
+export function histLayerName(names, k) {
+  return k === names.length - 1 ? t("chart.hist.last") : t("chart.hist.layer", { name: layerLabels(names)[k] });
+}
+
+/** picked(): index of the layer beside the first (null: the last). */
+export function histChart(el, store, { picked = () => null } = {}) {
   return {
     name: "hist",
     cost: "plotly",
@@ -24,10 +31,11 @@ export function histChart(el, store) {
       const edges = s?.run.hist_edges;
       const recs = s ? tail(s.full, FULL_WINDOW).filter((r) => r.layers[0]?.grad_hist) : [];
       if (!edges?.length || !recs.length) return noData(el), 0;
-      if (!changed(this, recs[recs.length - 1].step)) return null;
+      const names = s.run.layer_names;
+      const k = Math.min(picked() ?? names.length - 1, names.length - 1);
+      if (!changed(this, `${recs[recs.length - 1].step}|${k}`)) return null;
       const y = centres(edges);
       const x = recs.map((r) => r.step);
-      const last = s.run.layer_names.length - 1;
       const heat = (k, axis) => {
         const cols = recs.map((r) => column(r, k, y.length));
         const z = y.map((_, b) => cols.map((c) => c[b])); // (bins, time)
@@ -35,9 +43,9 @@ export function histChart(el, store) {
       };
       const lay = layout({ x: `${t("chart.hist.first")} · ${t("axis.step")}`, y: t("axis.hist"), legend: false });
       lay.xaxis.domain = [0, 0.48];
-      lay.xaxis2 = { ...lay.xaxis, domain: [0.52, 1], anchor: "y2", title: { text: `${t("chart.hist.last")} · ${t("axis.step")}` } };
+      lay.xaxis2 = { ...lay.xaxis, domain: [0.52, 1], anchor: "y2", title: { text: `${histLayerName(names, k)} · ${t("axis.step")}` } };
       lay.yaxis2 = { ...lay.yaxis, anchor: "x2", matches: "y", showticklabels: false, title: { text: "" } };
-      react(el, [heat(0, { x: "x", y: "y" }), heat(last, { x: "x2", y: "y2" })], lay);
+      react(el, [heat(0, { x: "x", y: "y" }), heat(k, { x: "x2", y: "y2" })], lay);
       return recs[recs.length - 1].t || 0;
     },
   };

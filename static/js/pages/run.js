@@ -1,6 +1,6 @@
 // /runs/{id}: one run, every chart.
 
-import { $, SEL } from "../dom.js";
+import { $, h, SEL } from "../dom.js";
 import { t } from "../i18n.js";
 import { exportHistory } from "../export.js";
 import { unbind } from "../keys.js";
@@ -11,7 +11,7 @@ import { linesChart } from "../charts/lines.js";
 import { lossChart } from "../charts/loss.js";
 import { updateChart } from "../charts/update.js";
 import { healthChart } from "../charts/health.js";
-import { histChart } from "../charts/hist.js";
+import { histChart, histLayerName } from "../charts/hist.js";
 import { boundaryChart } from "../charts/boundary.js";
 import { chainRuleView } from "../charts/chainrule.js";
 
@@ -19,6 +19,7 @@ const view = $(SEL.view);
 const runId = view.dataset.runId;
 const plot = (name) => $(SEL.plot(name));
 const overlay = $(SEL.actOverlay);
+const histLayer = $(SEL.histLayer); // the layer whose histograms sit beside the first layer's
 
 // What an external run (a training loop elsewhere, docs/client.md) never sends: activations, a'(z), update
 // ratios, histograms, a decision boundary. Those cards say so instead of waiting for data that cannot come.
@@ -40,9 +41,19 @@ function showExternal(external, hasPoints) {
   }
 }
 
+/** One option per layer after the first; the last is chosen until someone picks another (kept across resets). */
+function fillHistLayers(names) {
+  if (!histLayer) return;
+  const keep = histLayer.value;
+  histLayer.replaceChildren(...names.slice(1).map((_, i) => h("option", { value: String(i + 1), text: histLayerName(names, i + 1) })));
+  histLayer.value = keep && Number(keep) < names.length ? keep : String(names.length - 1);
+}
+
 function makeCharts(store) {
   const gradflow = gradflowChart(plot("gradflow"), store, { overlay: () => overlay?.checked });
   overlay?.addEventListener("change", () => gradflow.markDirty());
+  const hist = histChart(plot("hist"), store, { picked: () => (histLayer?.value ? Number(histLayer.value) : null) });
+  histLayer?.addEventListener("change", () => hist.markDirty());
   const boundaryCard = $(SEL.chartCard("boundary"));
   return [
     gradflow,
@@ -52,7 +63,7 @@ function makeCharts(store) {
     linesChart(plot("lines"), store),
     updateChart(plot("update"), store),
     healthChart(plot("health"), store),
-    histChart(plot("hist"), store),
+    hist,
     boundaryChart(plot("boundary"), store, {
       onMissing: (missing) => {
         const s = store.runs.values().next().value;
@@ -70,6 +81,7 @@ function onSnapshot(store) {
   $(SEL.viewTitle).textContent = t("run.title", { name: s.run.name || s.run.id });
   document.title = `${s.run.name || s.run.id} · ${t("app.name")}`;
   showExternal(Boolean(s.run.external), Boolean(s.points));
+  fillHistLayers(s.run.layer_names ?? []);
   const same = $(SEL.sameConfig);
   if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
 }

@@ -36,8 +36,8 @@ export function histChart(el, store, { picked = () => null } = {}) {
       if (!changed(this, `${recs[recs.length - 1].step}|${k}`)) return null;
       const y = centres(edges);
       const x = recs.map((r) => r.step);
-      const heat = (k, axis) => {
-        const cols = recs.map((r) => column(r, k, y.length));
+      const heat = (layer, axis) => {
+        const cols = recs.map((r) => column(r, layer, y.length));
         const z = y.map((_, b) => cols.map((c) => c[b])); // (bins, time)
         return { type: "heatmap", x, y, z, xaxis: axis.x, yaxis: axis.y, colorscale: "Viridis", zmin: 0, showscale: false, hovertemplate: "%{x}: 10^%{y:.1f} · %{z:.0%}<extra></extra>" };
       };

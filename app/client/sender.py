@@ -196,9 +196,8 @@ class Sender:
                 "refused",
                 f"dashboard no longer takes steps for run {self.run_id} ({answer}); steps are dropped",
             )
-        elif (
-            status == 410
-        ):  # deleted on the dashboard: registering it again would undo the presenter's delete
+        # 410: deleted on the dashboard; registering it again would undo the presenter's delete
+        elif status == 410:
             self._refused = True
             self._say(
                 "deleted",

@@ -264,12 +264,12 @@ class Lockstep:
                         first = any(m.step == 0 for m in live)
                         last = any(m.is_last_step_next for m in live)
                         self.full = first or last or now - self.last_full >= 0.95 * self.frame_interval
+                        self.evaluate = None
                         if self.full:
                             self.last_full = now
-                        self.evaluate = None
-                        slowest = max((getattr(m.trainer, "eval_seconds", 0.0) for m in live), default=0.0)
-                        if self.full and now - self.last_eval >= max(EVAL_INTERVAL_S, slowest / EVAL_SHARE):
-                            self.evaluate, self.last_eval = True, now
+                            slowest = max((m.trainer.eval_seconds for m in live), default=0.0)
+                            if now - self.last_eval >= max(EVAL_INTERVAL_S, slowest / EVAL_SHARE):
+                                self.evaluate, self.last_eval = True, now
                         self.order = Order.STEP
                         items.append(("ack", acks))
                         break

@@ -228,15 +228,12 @@ def to_record(rec: StepIn, full: bool) -> StepRecord:
     )
 
 
-_DISPLAY = DISPLAY_LAYER_METRICS
-
-
 def _is_full(rec: StepIn) -> bool:
     """A step that carries display-rate metrics keeps them all in the history."""
     return (
         rec.test_acc is not None
         or rec.train_acc is not None
-        or any(getattr(layer, key) is not None for layer in rec.layers for key in _DISPLAY)
+        or any(getattr(layer, key) is not None for layer in rec.layers for key in DISPLAY_LAYER_METRICS)
     )
 
 

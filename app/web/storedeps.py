@@ -33,7 +33,7 @@ def _service(request: Request) -> RecordService:
 
 def store_of(request: Request) -> RunStore:
     """The store, or 503 with the reason recording is unavailable."""
-    service: RecordService = request.app.state.records
+    service = _service(request)
     if service.store is None:
         raise HTTPException(503, detail=service.error)
     return service.store

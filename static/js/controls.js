@@ -21,15 +21,21 @@ export function initControls(kind, id, getState) {
   let speedTouched = false;
   let replay = false; // a replayed group: pause and pace go to its feeder (PATCH /api/records/replays/{id})
 
-  async function act(action) {
+  /** The request's answer, or null with the server's error shown under the controls. */
+  async function send(request) {
     try {
       error.hidden = true;
-      const answer = await api.act(kind, id, action);
-      if (answer?.status) reflect(answer.status);
+      return await request();
     } catch (e) {
       error.textContent = t("error.server", { error: e.message });
       error.hidden = false;
+      return null;
     }
+  }
+
+  async function act(action) {
+    const answer = await send(() => api.act(kind, id, action));
+    if (answer?.status) reflect(answer.status);
   }
 
   function reflect(status) {
@@ -39,13 +45,7 @@ export function initControls(kind, id, getState) {
 
   async function togglePlay() {
     if (!replay) return act(play.dataset.state === "pause" ? "pause" : "resume");
-    try {
-      error.hidden = true;
-      await api.replay(id, { paused: play.dataset.state === "pause" }); // the socket brings the new status
-    } catch (e) {
-      error.textContent = t("error.server", { error: e.message });
-      error.hidden = false;
-    }
+    await send(() => api.replay(id, { paused: play.dataset.state === "pause" })); // the socket brings the status
   }
   // One step applies to a paused run: a running one is paused first (the server answers 409 otherwise).
   async function stepOnce() {
@@ -59,14 +59,9 @@ export function initControls(kind, id, getState) {
     speedTouched = true;
     out.textContent = speedText(SPEEDS[slider.valueAsNumber]);
   });
-  slider.addEventListener("change", async () => {
-    try {
-      const fields = { steps_per_second: SPEEDS[slider.valueAsNumber] };
-      await (replay ? api.replay(id, fields) : api.patch(kind, id, fields));
-    } catch (e) {
-      error.textContent = t("error.server", { error: e.message });
-      error.hidden = false;
-    }
+  slider.addEventListener("change", () => {
+    const fields = { steps_per_second: SPEEDS[slider.valueAsNumber] };
+    return send(() => (replay ? api.replay(id, fields) : api.patch(kind, id, fields)));
   });
   bind(" ", togglePlay);
   bind("ArrowRight", stepOnce);

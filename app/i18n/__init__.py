@@ -1,6 +1,25 @@
 """The dashboard's strings in English and Korean: one catalogue, read by templates and served to the browser."""
 
-from app.i18n.catalogue import CATALOGUE
+from app.i18n import catalogue
+
+# One table per topic, each a module beside this one ({key: {"en", "ko"}}); a key may be defined once only.
+_PARTS: tuple[dict[str, dict[str, str]], ...] = (
+    catalogue.CORE,
+)
+
+
+def _merge(parts: tuple[dict[str, dict[str, str]], ...]) -> dict[str, dict[str, str]]:
+    """All parts as one table; a key defined twice raises (two topics must not fight over one string)."""
+    merged: dict[str, dict[str, str]] = {}
+    for part in parts:
+        twice = merged.keys() & part.keys()
+        if twice:
+            raise ValueError(f"UI string keys defined twice: {sorted(twice)}")
+        merged.update(part)
+    return merged
+
+
+CATALOGUE = _merge(_PARTS)
 
 LANGS = ("en", "ko")  # the first is the default
 DEFAULT_LANG = LANGS[0]

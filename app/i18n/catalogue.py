@@ -1,10 +1,10 @@
-"""Every UI string of the dashboard, in English and Korean, side by side: key -> {"en", "ko"}.
+"""The core UI strings of the dashboard, in English and Korean, side by side: key -> {"en", "ko"}.
 
 Templates and the browser read this one table ({name} marks a value filled in at display time). The lecture's
 terms are fixed: 기울기 사라짐 (vanishing gradient), 활성화 함수 (activation function), 연쇄 법칙 (chain rule).
 """
 
-CATALOGUE: dict[str, dict[str, str]] = {
+CORE: dict[str, dict[str, str]] = {
     # Chrome: header, navigation, language, connection
     "app.name": {"en": "GradCast", "ko": "GradCast"},
     "app.tagline": {

@@ -8,11 +8,13 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from app import __version__
+from app.lessons.service import LessonService
 from app.live import priority
 from app.live.manager import RunManager
 from app.settings import Settings
 from app.store.service import RecordService
 from app.web import assets, errors, groups, health, ingest, pages, presets, records, runs, security, sweep, ws
+from app.web import lessons as lesson_routes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,12 +28,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager.recorder = records.recorder
         app.state.records = records
         app.state.manager = manager
+        app.state.lessons = LessonService(settings.data_dir, manager, records)
         await manager.start()
         restore_priority = priority.lower_session_priority(settings.session_nice)
         try:
             yield
         finally:
             restore_priority()
+            app.state.lessons.close()
             await manager.aclose()  # stops runs and closes sockets with 1001 (going away)
             await asyncio.to_thread(records.close)  # writes what is queued (bounded), stops the writer
 
@@ -51,4 +55,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, ingest, records):
         app.include_router(module.router)
+    app.include_router(lesson_routes.router)
+    app.include_router(lesson_routes.pages)
     return app

@@ -13,7 +13,7 @@ from app.main import create_app
 from app.paths import STATIC_DIR, TEMPLATES_DIR
 from app.settings import Settings
 
-PAGES = ["/", "/runs/abc123", "/groups/g1", "/sweep"]
+PAGES = ["/", "/runs/abc123", "/groups/g1", "/sweep", "/lessons/vanishing-gradient"]
 
 
 class Page(HTMLParser):

@@ -15,4 +15,7 @@ on(EVENTS.lang, () => {
   renderRuns();
 });
 await (await import("../records.js")).initRecords(session.readonly); // recorded runs panel
+const lessons = await import("../lessons/list.js"); // the lessons, built-in and the lecturers' own
+await lessons.initLessons(session.readonly);
+on(EVENTS.lang, () => lessons.renderLessons(session.readonly));
 document.body.dataset.ready = "home";

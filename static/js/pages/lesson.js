@@ -1,0 +1,135 @@
+// /lessons/{id}: a lesson, one step at a time (?step=N), driven by → / ← or a clicker; ?session=S names the
+// presenter's runs, so a follower opening the same address sees the same step and the same runs.
+
+import { $, EVENTS, SEL } from "../dom.js";
+import { emit, on } from "../bus.js";
+import { getLang } from "../i18n.js";
+import { bind } from "../keys.js";
+import { initChrome } from "../chrome.js";
+import { initPngExport } from "../export.js";
+import { Store } from "../store.js";
+import { markAllDirty, markDirty, register } from "../scheduler.js";
+import { bumpEpoch } from "../charts/plot.js";
+import { progressView } from "../charts/verdicts.js";
+import { gradflowChart } from "../charts/gradflow.js";
+import { chainRuleView } from "../charts/chainrule.js";
+import { updateChart } from "../charts/update.js";
+import { derivChart } from "../charts/deriv.js";
+import { ratioChart } from "../charts/ratio.js";
+import { lossChart } from "../charts/loss.js";
+import { sweepChart } from "../charts/sweep.js";
+import { functionChart } from "../lessons/funcplot.js";
+import { numbersView } from "../lessons/numbers.js";
+import { handoutUrl, lessonApi } from "../lessons/lessonapi.js";
+import { createStage, STAGE } from "../lessons/stage.js";
+import { initDeck } from "../lessons/deck.js";
+
+const lesson = JSON.parse($("#lesson-data").textContent);
+const plot = (name) => $(SEL.plot(name));
+
+/** The page's live objects, for the browser tests. */
+export const lessonPage = { store: null, stage: null, deck: null, session: null };
+
+/** The session whose runs this page shows: the one in the address, else (presenter) a new one, else (follower)
+ * the lesson's newest; null when a follower arrives before the presenter started. */
+async function findSession(presenter) {
+  const given = new URL(location.href).searchParams.get("session");
+  if (given) {
+    try {
+      return (await lessonApi.session(given)).id;
+    } catch {
+      if (!presenter) return null; // the server restarted: the presenter's page makes a new one
+    }
+  }
+  if (presenter) return (await lessonApi.start(lesson.id)).id;
+  try {
+    return (await lessonApi.latest(lesson.id)).id;
+  } catch {
+    return null;
+  }
+}
+
+const chrome = await initChrome();
+const store = new Store();
+lessonPage.store = store;
+const presenter = !chrome.readonly;
+const session = { id: await findSession(presenter).catch(() => null), presenter };
+lessonPage.session = session;
+
+const charts = {};
+const stage = createStage(lesson, store, session, charts);
+charts.function = functionChart(plot("function"), stage.fnData);
+const views = [
+  progressView($(SEL.view), store),
+  numbersView($(STAGE.numbers), store, stage.stepNames),
+  gradflowChart(plot("gradflow"), store),
+  chainRuleView($(SEL.chartCard("chainrule")), store),
+  updateChart(plot("update"), store),
+  derivChart(plot("deriv"), store),
+  ratioChart(plot("ratio"), store),
+  lossChart(plot("loss"), store),
+  sweepChart(plot("sweep"), stage.sweepData),
+  charts.function,
+];
+for (const v of views) {
+  if (!v.markDirty) v.markDirty = () => markDirty(v);
+  register(v);
+}
+on(EVENTS.storeChange, ({ reset }) => {
+  if (reset) {
+    views.forEach((v) => v.reset?.());
+    bumpEpoch();
+  }
+  markAllDirty();
+});
+on(EVENTS.storeSnapshot, () => {
+  bumpEpoch();
+  stage.renderLegend();
+  stage.reflectPlay();
+});
+on(EVENTS.storeStatus, stage.reflectPlay);
+on(EVENTS.theme, () => {
+  bumpEpoch();
+  markAllDirty();
+  window.dispatchEvent(new Event("resize"));
+});
+initPngExport();
+
+const handout = $(STAGE.handout);
+const linkHandout = () => {
+  if (handout && session.id) {
+    handout.href = handoutUrl(session.id, getLang());
+    handout.hidden = false;
+  }
+};
+linkHandout();
+on(EVENTS.lang, () => {
+  stage.relabel();
+  deck.relabel();
+  linkHandout();
+  bumpEpoch();
+  markAllDirty();
+});
+
+$(STAGE.play)?.addEventListener("click", stage.togglePlay);
+if (presenter) bind(" ", stage.togglePlay);
+bind("ArrowDown", () => emit(EVENTS.walk, { delta: 1 }));
+bind("ArrowUp", () => emit(EVENTS.walk, { delta: -1 }));
+
+const deck = initDeck(lesson.steps, stage.show, { params: { session: session.id } });
+lessonPage.stage = stage;
+lessonPage.deck = deck;
+document.body.dataset.ready = "lesson";
+
+// A follower keeps to the presenter's step (the stage of lecture mode does the same by the address).
+const FOLLOW_MS = 2000;
+if (!presenter && session.id) {
+  setInterval(async () => {
+    try {
+      const { current } = await lessonApi.session(session.id);
+      if (current !== deck.current()) deck.go(current);
+    } catch {
+      // the server is restarting: the socket's reconnect says so
+    }
+  }, FOLLOW_MS);
+}

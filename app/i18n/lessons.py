@@ -66,4 +66,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "home.lesson_builtin": {"en": "built in", "ko": "기본 제공"},
     "home.lesson_export": {"en": "Export", "ko": "내보내기"},
     "home.lesson_errors": {"en": "Lesson files that did not load", "ko": "불러오지 못한 수업 파일"},
+    "handout.flow": {
+        "en": "Gradient flow ‖∂L/∂W_k‖ per layer, last recorded step",
+        "ko": "층별 기울기 흐름 ‖∂L/∂W_k‖, 마지막으로 기록된 단계",
+    },
+    "handout.loss": {"en": "Loss over the steps (nats)", "ko": "학습 단계별 손실 (nats)"},
+    "handout.layer": {"en": "layer (input → output)", "ko": "층 (입력 → 출력)"},
+    "handout.step": {"en": "step", "ko": "학습 단계"},
+    "handout.no_runs": {
+        "en": "This step's runs were not recorded (recording off, or the step was never opened).",
+        "ko": "이 단계의 실행은 기록되지 않았습니다 (기록이 꺼져 있거나 이 단계를 열지 않았습니다).",
+    },
+    "handout.made": {
+        "en": "a lesson handout: the charts are the recorded runs shown in class. Opens without a network.",
+        "ko": "수업 유인물: 차트는 수업에서 보여 준 실행의 기록입니다. 네트워크 없이 열립니다.",
+    },
 }

@@ -182,12 +182,17 @@ def get_lesson_page(request: Request, lesson_id: str, lessons: LessonsDep) -> HT
 
 @router.get("/sessions/{session_id}/handout.html", response_class=HTMLResponse)
 async def get_handout(
-    session_id: str, lessons: LessonsDep, lang: Annotated[Literal["en", "ko"], Query()] = "en"
+    request: Request,
+    session_id: str,
+    lessons: LessonsDep,
+    lang: Annotated[Literal["en", "ko"], Query(description="The handout's language.")] = "en",
 ) -> HTMLResponse:
     """The lesson as one offline HTML file: each step's text and formula, and the recorded charts of its runs."""
     from app.lessons.handout import render_handout
 
     session = _session(lessons, session_id)
-    html = await asyncio.to_thread(render_handout, session, lessons.records.store, lang)
+    cache = getattr(request.app.state, "sweep_cache", None)  # the sweeps the lesson page computed
+    sweeps = dict(cache.results) if cache is not None else None
+    html = await asyncio.to_thread(render_handout, session, lessons.records.store, lang, sweeps)
     name = f"gradcast-lesson-{session.lesson.id}-{lang}.html"
     return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{name}"'})

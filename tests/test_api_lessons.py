@@ -1,0 +1,124 @@
+"""/api/lessons: list, import (JSON and TOML, 422 naming the step and field), export, sessions that prepare each
+step's runs ahead and train only the open step's, and a viewer without the token who can read but create nothing."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.lessons.builtin import VANISHING_GRADIENT
+from app.lessons.files import dump
+from app.main import create_app
+from app.settings import Settings
+from tests.support.live import wait_until
+
+TOKEN = "lesson-token-for-tests"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def client(tmp_path):
+    with TestClient(
+        create_app(Settings(data_dir=tmp_path, record=False)), base_url="http://127.0.0.1:8000"
+    ) as c:
+        yield c
+
+
+def _mine(preset: str = "relu-deep") -> dict:
+    data = json.loads(dump(VANISHING_GRADIENT, "json"))
+    data["id"] = "mine"
+    data["steps"] = data["steps"][:2] + [dict(data["steps"][0], view={"kind": "preset", "preset": preset})]
+    return data
+
+
+def test_list_read_and_export(client):
+    listed = client.get("/api/lessons").json()
+    assert listed["errors"] == []
+    (builtin,) = listed["lessons"]
+    assert builtin["id"] == "vanishing-gradient" and builtin["steps"] == len(VANISHING_GRADIENT.steps)
+    lesson = client.get("/api/lessons/vanishing-gradient").json()
+    assert all(s["formula_mathml"].startswith("<math") for s in lesson["steps"])
+    assert lesson["steps"][3]["curves"][0]["activation"] == "sigmoid"
+    assert lesson["steps"][8]["panels"] == ["gradflow", "deriv", "ratio", "loss"]
+    toml = client.get("/api/lessons/vanishing-gradient/export.toml")
+    assert toml.status_code == 200 and toml.headers["content-type"].startswith("application/toml")
+    assert 'ko = "기울기 사라짐"' in toml.text
+    assert client.get("/api/lessons/nope").status_code == 404
+
+
+def test_import_json_and_toml_then_export_the_same(client, tmp_path):
+    resp = client.post("/api/lessons", json=_mine())
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["file"] == "mine.json" and (tmp_path / "lessons" / "mine.json").exists()
+    exported = client.get("/api/lessons/mine/export.json").json()
+    assert exported["steps"][2]["view"]["preset"] == "relu-deep"
+    toml = client.get("/api/lessons/mine/export.toml").text.replace("relu-deep", "leaky-relu-deep")
+    resp = client.post("/api/lessons", content=toml.encode(), headers={"Content-Type": "application/toml"})
+    assert resp.status_code == 201 and resp.json()["format"] == "toml"
+    assert not (tmp_path / "lessons" / "mine.json").exists()  # one file per lesson
+    assert [x["id"] for x in client.get("/api/lessons").json()["lessons"]] == ["vanishing-gradient", "mine"]
+    assert client.get("/lessons/mine").status_code == 200
+    assert client.delete("/api/lessons/mine").status_code == 204
+    assert client.delete("/api/lessons/vanishing-gradient").status_code == 409
+
+
+def test_import_errors_name_the_step_and_field(client):
+    resp = client.post("/api/lessons", json=_mine(preset="relu-deeep"))
+    assert resp.status_code == 422
+    (detail,) = resp.json()["detail"]
+    assert detail["step"] == 3 and detail["field"] == "view.preset"
+    assert detail["loc"] == ["body", "steps", 2, "view", "preset"]
+    assert detail["msg"].startswith("step 3, view.preset: unknown preset 'relu-deeep'")
+    bad = client.post("/api/lessons", content=b"id = ", headers={"Content-Type": "application/toml"})
+    assert bad.status_code == 422 and "not valid TOML" in bad.json()["detail"][0]["msg"]
+    assert (
+        client.post("/api/lessons", content=b"x", headers={"Content-Type": "text/plain"}).status_code == 415
+    )
+    builtin = json.loads(dump(VANISHING_GRADIENT, "json"))
+    assert client.post("/api/lessons", json=builtin).status_code == 409
+
+
+def _statuses(client) -> dict[str, str]:
+    return {r["id"]: r["status"] for r in client.get("/api/runs").json()}
+
+
+def test_a_session_prepares_ahead_and_trains_only_the_open_step(client):
+    sid = client.post("/api/lessons/vanishing-gradient/sessions").json()["id"]
+    assert client.get("/api/runs").json() == []  # a session alone makes no run
+    session = client.post(f"/api/lessons/sessions/{sid}/steps/2/open").json()
+    source = session["steps"][1]["source"]
+    assert source["kind"] == "run" and session["current"] == 2
+    assert session["steps"][0]["source"] == source  # steps 1-3 share the sigmoid-deep run
+    wait_until(lambda: _statuses(client)[source["id"]] == "running")
+    # Step 8 opened: its Leaky ReLU run trains, sigmoid's is paused, step 9's comparison is made ahead (paused).
+    client.post(f"/api/lessons/sessions/{sid}/steps/8/open")
+    wait_until(lambda: client.get(f"/api/lessons/sessions/{sid}").json()["steps"][8]["source"], timeout=60)
+    session = client.get(f"/api/lessons/sessions/{sid}").json()
+    leaky, group = session["steps"][7]["source"], session["steps"][8]["source"]
+    statuses = _statuses(client)
+    assert statuses[source["id"]] == "paused" and statuses[leaky["id"]] == "running"
+    assert group["kind"] == "group" and all(statuses[r] == "created" for r in group["runs"])
+    # The sweep step: nothing trains.
+    client.post(f"/api/lessons/sessions/{sid}/steps/5/open")
+    assert "running" not in _statuses(client).values()
+    z = client.get(f"/api/lessons/sessions/{sid}/steps/8/preactivations").json()
+    assert z["run"] == leaky["id"] and [layer["layer"] for layer in z["layers"]] == [1]
+    assert client.get(f"/api/lessons/sessions/{sid}/steps/2/preactivations").status_code == 404
+    assert client.post(f"/api/lessons/sessions/{sid}/steps/10/open").status_code == 404
+    assert client.get("/api/lessons/vanishing-gradient/sessions/latest").json()["id"] == sid
+
+
+def test_a_viewer_without_the_token_reads_the_session_but_creates_nothing(tmp_path):
+    settings = Settings(data_dir=tmp_path, record=False, lecture=True, presenter_token=TOKEN)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as c:
+        sid = c.post("/api/lessons/vanishing-gradient/sessions", headers=BEARER).json()["id"]
+        assert c.post(f"/api/lessons/sessions/{sid}/steps/1/open", headers=BEARER).status_code == 200
+        runs = c.get("/api/runs").json()
+        for path in (f"/api/lessons/sessions/{sid}/steps/9/open", "/api/lessons/vanishing-gradient/sessions"):
+            assert c.post(path).status_code == 401  # no token
+            assert c.post(path, headers={"Authorization": "Bearer wrong"}).status_code == 403
+        assert c.post("/api/lessons", json=_mine()).status_code == 401
+        assert c.get(f"/lessons/vanishing-gradient?session={sid}&step=9").status_code == 200
+        session = c.get(f"/api/lessons/sessions/{sid}").json()
+        assert session["current"] == 1 and session["steps"][8]["source"] is None
+        assert c.get("/api/runs").json() == runs  # reading made no run

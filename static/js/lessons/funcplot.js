@@ -7,7 +7,8 @@ import { react } from "../charts/plot.js";
 
 const BAR_COLORS = ["#555555", "#999999", "#bbbbbb", "#dddddd"]; // one grey per measured layer
 
-/** getData() -> {curves: [{activation, z, a, da, bound}], measured: {edges, layers, step} | null} or null. */
+/** getData() -> {step: the lesson step, curves: [{activation, z, a, da, bound}], measured: {edges, layers} | null}
+ * or null. */
 export function functionChart(el, getData) {
   return {
     name: "function",
@@ -23,7 +24,7 @@ export function functionChart(el, getData) {
         const centers = edges.slice(1).map((e, i) => (e + edges[i]) / 2);
         layers.forEach((l, i) => {
           const total = l.counts.reduce((a, b) => a + b, 0) + l.below + l.above || 1;
-          traces.push({ type: "bar", x: centers, y: l.counts.map((c) => c / total), yaxis: "y2", name: t("lesson.fn.measured", { layer: l.layer, deriv: sci(l.mean_deriv) }), marker: { color: BAR_COLORS[i % BAR_COLORS.length] }, opacity: 0.55, meta: { layer: l.layer } });
+          traces.push({ type: "bar", x: centers, y: l.counts.map((c) => c / total), yaxis: "y2", name: t("lesson.fn.measured", { layer: l.layer, deriv: sci(l.mean_deriv) }), marker: { color: BAR_COLORS[i % BAR_COLORS.length] }, opacity: 0.55, meta: { layer: l.layer, lessonStep: data.step } });
         });
       }
       data.curves.forEach((c, i) => {

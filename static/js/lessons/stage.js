@@ -132,7 +132,9 @@ export function createStage(lesson, store, session, charts) {
   async function probe(n, token) {
     if (token !== showing || !session.id) return;
     try {
-      data.fn.measured = await lessonApi.preactivations(session.id, n);
+      const measured = await lessonApi.preactivations(session.id, n);
+      if (token !== showing) return; // answered after another step was shown: not this step's z
+      data.fn.measured = measured;
       markDirty(charts.function);
     } catch {
       // not prepared yet (a follower ahead of the presenter): asked again below
@@ -151,7 +153,8 @@ export function createStage(lesson, store, session, charts) {
     renderText();
     renderFormula();
     layoutCards();
-    data.fn = current.curves ? { curves: current.curves, measured: null } : null;
+    data.fn = current.curves ? { step: n, curves: current.curves, measured: null } : null;
+    markDirty(charts.function);
     try {
       const view = current.view;
       let next = null;

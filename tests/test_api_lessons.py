@@ -122,3 +122,50 @@ def test_a_viewer_without_the_token_reads_the_session_but_creates_nothing(tmp_pa
         session = c.get(f"/api/lessons/sessions/{sid}").json()
         assert session["current"] == 1 and session["steps"][8]["source"] is None
         assert c.get("/api/runs").json() == runs  # reading made no run
+
+
+def test_a_record_step_replays_the_recording_paused_until_shown(tmp_path):
+    from tests.support.live import SMALL, recorded
+
+    with TestClient(create_app(Settings(data_dir=tmp_path)), base_url="http://127.0.0.1:8000") as c:
+        ids = []
+        for act in ("sigmoid", "relu"):
+            rid = c.post(
+                "/api/runs", json={**SMALL, "activation": act, "max_steps": 40, "steps_per_second": 0}
+            )
+            ids.append(rid.json()["id"])
+        for rid in ids:
+            recorded(c, rid, 40, timeout=30)
+        lesson = _mine()
+        lesson["steps"][1]["view"] = {"kind": "record", "records": ids, "steps_per_second": 5}
+        lesson["steps"][1]["highlight"] = "deriv"
+        lesson["steps"][2]["view"] = {"kind": "record", "records": ids[:1], "steps_per_second": 5}
+        assert c.post("/api/lessons", json=lesson).status_code == 201
+        sid = c.post("/api/lessons/mine/sessions").json()["id"]
+        session = c.post(f"/api/lessons/sessions/{sid}/steps/1/open").json()
+        group = wait_until(
+            lambda: c.get(f"/api/lessons/sessions/{sid}").json()["steps"][1]["source"], timeout=30
+        )
+        assert group["kind"] == "group" and group["records"] == ids and group["replay"] == group["id"]
+        replays = {
+            p.get("group", {}).get("id") or p["run"]["id"]: p for p in c.get("/api/records/replays").json()
+        }
+        assert (
+            replays[group["id"]]["paused"] is True and replays[group["id"]]["sent"] == 0
+        )  # prepared, not played
+        c.post(f"/api/lessons/sessions/{sid}/steps/2/open")
+        wait_until(lambda: c.get("/api/records/replays").json()[0]["sent"] > 0)  # shown: it plays
+        session = c.post(f"/api/lessons/sessions/{sid}/steps/3/open").json()
+        single = session["steps"][2]["source"]
+        assert single["kind"] == "run" and single["records"] == ids[:1]
+        replays = {
+            p.get("group", {}).get("id") or p["run"]["id"]: p for p in c.get("/api/records/replays").json()
+        }
+        assert replays[group["id"]]["paused"] is True  # left: paused again
+        assert replays[single["id"]]["paused"] is False
+        missing = json.loads(json.dumps(lesson).replace(ids[0], "nope0000"))
+        missing["id"] = "gone"
+        assert c.post("/api/lessons", json=missing).status_code == 201
+        gone = c.post("/api/lessons/gone/sessions").json()["id"]
+        resp = c.post(f"/api/lessons/sessions/{gone}/steps/3/open")
+        assert resp.status_code == 404 and "nope0000" in resp.json()["detail"]

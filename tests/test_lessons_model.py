@@ -168,3 +168,12 @@ def test_preactivations_are_the_measured_z_of_the_first_layer():
     s = torch.sigmoid(z1)
     assert first["mean_deriv"] == pytest.approx(float((s * (1 - s)).mean()), rel=1e-5)
     assert first["mean_deriv"] <= 0.25
+
+
+def test_the_documented_example_is_a_valid_lesson():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "lessons.md").read_text(encoding="utf-8")
+    example = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    lesson = parse(example, "toml", "docs/lessons.md")
+    assert [s.view.kind for s in lesson.steps] == ["preset", "function", "record"]

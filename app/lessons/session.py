@@ -50,6 +50,10 @@ class LessonSession:
         self._pending: dict[Key, asyncio.Task] = {}
         self._lock = asyncio.Lock()  # one open() at a time: the presenter's clicks arrive in order
         self._ahead: asyncio.Task | None = None
+        self.probes: dict[
+            int, dict
+        ] = {}  # step -> its newest measured z_k (GET .../preactivations), by run step
+        self.probe_lock = asyncio.Lock()
 
     def step(self, n: int) -> Step:
         if not 1 <= n <= len(self.lesson.steps):
@@ -146,11 +150,9 @@ class Sessions:
             raise NotFound(f"no lesson session {session_id!r} (the server may have restarted)")
         return session
 
-    def latest(self, lesson_id: str) -> LessonSession:
-        for session in reversed(self.by_id.values()):
-            if session.lesson.id == lesson_id:
-                return session
-        raise NotFound(f"no session of lesson {lesson_id!r} yet: the presenter has not opened it")
+    def of(self, lesson_id: str) -> list[LessonSession]:
+        """The lesson's sessions, oldest first."""
+        return [s for s in self.by_id.values() if s.lesson.id == lesson_id]
 
     def close(self) -> None:
         for session in self.by_id.values():

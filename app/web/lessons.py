@@ -128,11 +128,11 @@ def start_session(lesson_id: str, lessons: LessonsDep) -> dict:
     return lessons.start(lesson_id).to_dict()
 
 
-@router.get("/{lesson_id}/sessions/latest")
-def get_latest_session(lesson_id: str, lessons: LessonsDep) -> dict:
-    """The newest session of the lesson: what a follower opening /lessons/{id} without ?session= joins."""
+@router.get("/{lesson_id}/sessions")
+def list_sessions(lesson_id: str, lessons: LessonsDep) -> list[dict]:
+    """The lesson's sessions on this server, oldest first: a page opened without ?session= joins the newest."""
     _entry(lessons, lesson_id)
-    return lessons.sessions.latest(lesson_id).to_dict()
+    return [s.to_dict() for s in lessons.sessions.of(lesson_id)]
 
 
 @router.get("/sessions/{session_id}")
@@ -164,11 +164,17 @@ async def get_preactivations(session_id: str, step: int, lessons: LessonsDep) ->
     run = lessons.runner.manager.runs.get(source.runs[0]) if source else None
     if run is None or run.lockstep is None:
         raise NotFound(f"step {step}'s run is not prepared yet: the presenter opens the step first")
-    member = run.lockstep.members[0]
-    result = await asyncio.to_thread(
-        preactivations, member.trainer.model, run.config, view.measure.layers, view.z_range
-    )
-    return {"run": run.id, "step": run.step, **result}
+    async with session.probe_lock:  # a room of followers asking at once: one computation per run step
+        cached = session.probes.get(step)
+        if cached is not None and cached["run"] == run.id and cached["step"] == run.step:
+            return cached
+        at_step = run.step
+        member = run.lockstep.members[0]
+        result = await asyncio.to_thread(
+            preactivations, member.trainer.model, run.config, view.measure.layers, view.z_range
+        )
+        session.probes[step] = {"run": run.id, "step": at_step, **result}
+        return session.probes[step]
 
 
 @pages.get("/lessons/{lesson_id}", response_class=HTMLResponse)

@@ -145,10 +145,17 @@ def test_a_follower_sees_the_presenters_step_and_runs_and_creates_none(browser, 
         ids = {r["id"] for r in page.evaluate(RUNS)}
         assert len(ids) == 3 and {r["id"] for r in fpage.evaluate(RUNS)} == ids
 
-        late = Watched(browser.new_context(), srv.url)  # a student arriving late, on the presenter's address
+        # A student arriving late, on a phone, on the presenter's address.
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+        )
+        late = Watched(phone, srv.url, viewport=(390, 844))
         late.goto(page.url.removeprefix(srv.url), ready="lesson")
         wait_view_live(late, 9)
         assert {r["id"] for r in late.page.evaluate(RUNS)} == ids
+        assert (
+            late.page.evaluate("document.documentElement.scrollWidth") <= 390
+        )  # nothing wider than the phone
         assert posts == []
         runs_after = httpx.get(f"{srv.url}/api/runs").json()
         made_by_presenter = {r["id"] for r in runs_after} - {r["id"] for r in runs_before}

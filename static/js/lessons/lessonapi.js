@@ -9,7 +9,8 @@ export const lessonApi = {
   /** Presenter only (a mutating route): a new session of the lesson; its runs are made as steps open. */
   start: (lessonId) => request("POST", `/api/lessons/${enc(lessonId)}/sessions`),
   session: (sessionId) => request("GET", `/api/lessons/sessions/${enc(sessionId)}`),
-  latest: (lessonId) => request("GET", `/api/lessons/${enc(lessonId)}/sessions/latest`),
+  /** The lesson's sessions, oldest first (a page without ?session= joins the newest). */
+  sessions: (lessonId) => request("GET", `/api/lessons/${enc(lessonId)}/sessions`),
   /** Presenter only: step n's runs training, the others paused, step n+1 prepared. Answers with the session. */
   open: (sessionId, n) => request("POST", `/api/lessons/sessions/${enc(sessionId)}/steps/${n}/open`),
   preactivations: (sessionId, n) => request("GET", `/api/lessons/sessions/${enc(sessionId)}/steps/${n}/preactivations`),

@@ -30,23 +30,21 @@ const plot = (name) => $(SEL.plot(name));
 /** The page's live objects, for the browser tests. */
 export const lessonPage = { store: null, stage: null, deck: null, session: null };
 
-/** The session whose runs this page shows: the one in the address, else (presenter) a new one, else (follower)
- * the lesson's newest; null when a follower arrives before the presenter started. */
+/** The session whose runs this page shows: the one in the address, else the lesson's newest (a presenter's second
+ * tab or a reload reuses its runs), else (presenter) a new one; null when a follower arrives before the presenter
+ * started. */
 async function findSession(presenter) {
   const given = new URL(location.href).searchParams.get("session");
   if (given) {
     try {
       return (await lessonApi.session(given)).id;
     } catch {
-      if (!presenter) return null; // the server restarted: the presenter's page makes a new one
+      // the server restarted: the newest session, or a new one
     }
   }
-  if (presenter) return (await lessonApi.start(lesson.id)).id;
-  try {
-    return (await lessonApi.latest(lesson.id)).id;
-  } catch {
-    return null;
-  }
+  const newest = (await lessonApi.sessions(lesson.id)).at(-1);
+  if (newest) return newest.id;
+  return presenter ? (await lessonApi.start(lesson.id)).id : null;
 }
 
 const chrome = await initChrome();

@@ -38,7 +38,7 @@ export function functionChart(el, getData) {
         }
       });
       const lay = layout({ x: "z", y: t("lesson.fn.value") });
-      lay.yaxis2 = { overlaying: "y", side: "right", title: { text: t("lesson.fn.share") }, rangemode: "tozero", showgrid: false, tickformat: ".0%" };
+      lay.yaxis2 = { overlaying: "y", side: "right", title: { text: t("lesson.fn.share") }, rangemode: "nonnegative", showgrid: false, tickformat: ".0%" };
       lay.margin.r = lay.margin.l;
       lay.barmode = "overlay";
       lay.bargap = 0;

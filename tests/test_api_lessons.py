@@ -44,6 +44,29 @@ def test_list_read_and_export(client):
     assert toml.status_code == 200 and toml.headers["content-type"].startswith("application/toml")
     assert 'ko = "기울기 사라짐"' in toml.text
     assert client.get("/api/lessons/nope").status_code == 404
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/lessons",
+        "/api/lessons/{lesson_id}/export.{fmt}",
+        "/api/lessons/{lesson_id}/sessions",
+        "/api/lessons/sessions/{session_id}/steps/{step}/open",
+        "/api/lessons/sessions/{session_id}/handout.html",
+    ):
+        assert path in paths, path
+
+
+def test_the_page_carries_the_lesson_and_no_controls_for_a_viewer(client):
+    from tests.test_pages import Page
+
+    presenter = Page(client.get("/lessons/vanishing-gradient?step=4").text)
+    (data,) = [text for attrs, text in presenter.scripts if attrs.get("id") == "lesson-data"]
+    lesson = json.loads(data)
+    assert lesson["id"] == "vanishing-gradient" and len(lesson["steps"]) == len(VANISHING_GRADIENT.steps)
+    assert presenter.find(data_role="controls") and presenter.find(data_role="lesson-play")
+    viewer = Page(client.get("/lessons/vanishing-gradient?step=4&view=1").text)
+    assert viewer.find(data_role="controls") == [] and viewer.find(data_role="lesson-play") == []
+    assert viewer.find(data_role="deck-next")  # a viewer may still page through the text
+    assert client.get("/lessons/nope").status_code == 404
 
 
 def test_import_json_and_toml_then_export_the_same(client, tmp_path):

@@ -118,12 +118,15 @@ def test_a_session_prepares_ahead_and_trains_only_the_open_step(client):
     wait_until(lambda: client.get(f"/api/lessons/sessions/{sid}").json()["steps"][8]["source"], timeout=60)
     session = client.get(f"/api/lessons/sessions/{sid}").json()
     leaky, group = session["steps"][7]["source"], session["steps"][8]["source"]
+    # (bounded waits: a pause is acknowledged by the workers, which a loaded machine may delay past the answer)
+    wait_until(
+        lambda: _statuses(client)[source["id"]] == "paused" and _statuses(client)[leaky["id"]] == "running"
+    )
     statuses = _statuses(client)
-    assert statuses[source["id"]] == "paused" and statuses[leaky["id"]] == "running"
     assert group["kind"] == "group" and all(statuses[r] == "created" for r in group["runs"])
     # The sweep step: nothing trains.
     client.post(f"/api/lessons/sessions/{sid}/steps/5/open")
-    assert "running" not in _statuses(client).values()
+    wait_until(lambda: "running" not in _statuses(client).values())
     z = client.get(f"/api/lessons/sessions/{sid}/steps/8/preactivations").json()
     assert z["run"] == leaky["id"] and [layer["layer"] for layer in z["layers"]] == [1]
     assert client.get(f"/api/lessons/sessions/{sid}/steps/2/preactivations").status_code == 404

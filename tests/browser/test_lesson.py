@@ -87,8 +87,13 @@ def test_every_step_opens_live_in_both_languages(server, browser, tmp_path, lang
     sid = parse_qs(urlsplit(page.url).query)["session"][0]
     sources = [s["source"] for s in httpx.get(f"{server.url}/api/lessons/sessions/{sid}").json()["steps"]]
     ours = {r for s in sources if s for r in s["runs"]}
-    running = {r["id"] for r in httpx.get(f"{server.url}/api/runs").json() if r["status"] == "running"}
-    assert ours & running == {r["id"] for r in page.evaluate(RUNS)}
+    shown = {r["id"] for r in page.evaluate(RUNS)}
+
+    def only_shown_train() -> bool:
+        running = {r["id"] for r in httpx.get(f"{server.url}/api/runs").json() if r["status"] == "running"}
+        return ours & running == shown
+
+    wait_until(only_shown_train, timeout=15)
     page.keyboard.press(back_key)
     w.wait(f"document.body.dataset.stepReady === '{total - 1}'", STEP_MS)
     page.keyboard.press(back_key)

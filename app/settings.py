@@ -131,6 +131,26 @@ class Settings(BaseSettings):
         "0 = leave the session alone.",
     )
     record: bool = Field(True, description="Record every run to SQLite in data_dir.")
+    max_body_bytes: int = Field(
+        4_000_000,
+        ge=65_536,
+        le=1_000_000_000,
+        description="Largest request body, in bytes (the import route has its own cap): reading stops there with "
+        "413. 4 MB is ~1,500 step records of a 10-layer network, far above what watch() sends at once.",
+    )
+    max_import_bytes: int = Field(
+        16_000_000,
+        ge=65_536,
+        le=1_000_000_000,
+        description="Largest JSON export accepted by POST /api/records/import, in bytes: parsing holds ~10x its size "
+        "in memory for a moment. 16 MB is a 2,000-step run of the 30-layer preset with every boundary.",
+    )
+    max_import_steps: int = Field(
+        100_000,
+        ge=1,
+        le=10_000_000,
+        description="Most step records in one import: past it the import is refused (422) before any is validated.",
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

@@ -63,6 +63,18 @@ class StoreError(Exception):
     """The database cannot be used; the message says which file and what to do."""
 
 
+class DamagedRecord(Exception):
+    """One recorded run cannot be read (a damaged page of the file, or a value no reader accepts); the others can.
+    The message names the record and says what to do."""
+
+    def __init__(self, rid: str, why: str) -> None:
+        super().__init__(
+            f"record {rid!r} is damaged and cannot be read ({why}): delete it (DELETE /api/records/{rid})"
+        )
+        self.rid = rid
+        self.why = why
+
+
 def db_path(data_dir: Path) -> Path:
     """<data_dir>/gradcast.sqlite3."""
     return Path(data_dir) / DB_NAME
@@ -130,6 +142,8 @@ def explain(path: Path, exc: sqlite3.Error) -> str:
     text = str(exc)
     if path.parent.is_dir() and not os.access(path.parent, os.W_OK):  # EROFS or permissions (root too)
         return f"the data directory {path.parent} is read-only ({text}): recording is off. Make it writable or choose another --data-dir."
+    if "malformed" in text:
+        return f"{path} is damaged ({text}): records stored where it is damaged cannot be read; the others can. Move it away to start a fresh one."
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
         return f"{path} is damaged or not a database ({text}): recording is off. Move it away to start a fresh one."
     if "readonly" in text or "read-only" in text:

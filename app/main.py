@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager.recorder = records.recorder
         app.state.records = records
         app.state.manager = manager
+        app.state.sweep_cache = sweep.SweepCache()  # bounded; one per app
         await manager.start()
         restore_priority = priority.lower_session_priority(settings.session_nice)
         try:

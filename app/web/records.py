@@ -21,7 +21,7 @@ from app.store import export, replay, report
 from app.store.runstore import RunStore
 from app.store.schema import LIVE_STATUSES, DamagedRecord
 from app.store.service import RecordService
-from app.web import imports
+from app.web import imports, reportcsp
 from app.web.deps import ManagerDep, SettingsDep
 from app.web.storedeps import ServiceDep, StoreDep, StoreRoute, recorded_run, store_of
 
@@ -111,9 +111,8 @@ def get_comparison_report(store: StoreDep, ids: Annotated[str, Query(min_length=
             ],
         )
     runs = [(rid, recorded_run(store, rid)) for rid in wanted]
-    return HTMLResponse(
-        report.render(store, runs),
-        headers=_filename({"name": "comparison"}, "-".join(wanted)[:80], "html", "inline"),
+    return _report(
+        report.render(store, runs), _filename({"name": "comparison"}, "-".join(wanted)[:80], "html", "inline")
     )
 
 
@@ -282,4 +281,9 @@ async def replay_comparison(
 def get_report(store: StoreDep, rid: str) -> HTMLResponse:
     """A single-file HTML report of the run: Plotly inlined, opens offline."""
     run = recorded_run(store, rid)
-    return HTMLResponse(report.render(store, [(rid, run)]), headers=_filename(run, rid, "html", "inline"))
+    return _report(report.render(store, [(rid, run)]), _filename(run, rid, "html", "inline"))
+
+
+def _report(html: str, headers: dict) -> HTMLResponse:
+    """A report with its own CSP (its inline scripts by hash): it draws here as it does from disk."""
+    return HTMLResponse(html, headers={**headers, "Content-Security-Policy": reportcsp.report_csp(html)})

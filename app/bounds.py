@@ -92,6 +92,9 @@ Name = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME),
     AfterValidator(_encodable),
 ]
+# A layer's name inside a step record: checked against the run's own layer_names (each a Name), so a length
+# bound suffices here (no per-layer Python call: an import holds millions of them).
+LayerRef = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_encodable)]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_encodable)]  # a key
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_within(MAX_JSON_BYTES))]  # a config, an info

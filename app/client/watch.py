@@ -76,7 +76,9 @@ class WatchedRun:
             raise ValueError(f"weight_norm_every must be >= 0 (0: never), got {weight_norm_every}")
         inner = unwrap(model)
         trainable = any(p.requires_grad for p in inner.parameters())
-        if not trainable:  # a frozen or parameter-free module: nothing to show, and no reason to break the loop
+        if (
+            not trainable
+        ):  # a frozen or parameter-free module: nothing to show, and no reason to break the loop
             log.warning("GradCast: %s has no trainable parameters: nothing to watch", type(inner).__name__)
         self.layers, params = find_layers(inner) if trainable else ([], [])
         self.layer_names = [layer.name for layer in self.layers]

@@ -16,6 +16,7 @@ from app.bounds import (
     JsonBlob,
     JsonObject,
     Label,
+    LayerRef,
     Name,
     Norm,
     Step,
@@ -96,7 +97,7 @@ class ImportLayer(BaseModel):
     same ranges as POST /api/external/runs/{id}/steps (app/bounds.py)."""
 
     model_config = ConfigDict(extra="ignore")
-    name: Name
+    name: LayerRef
     weight_grad_norm: Norm | None
     bias_grad_norm: Norm | None = None
     act_grad_norm: Norm | None = None

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
-from app.bounds import MAX_LAYERS, Finite, Fraction, JsonObject, Name, Norm, Step, Text, Time
+from app.bounds import MAX_LAYERS, Finite, Fraction, JsonObject, LayerRef, Name, Norm, Step, Text, Time
 from app.live.errors import Conflict
 from app.live.state import Status
 from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
@@ -97,7 +97,7 @@ class LayerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: LayerRef
     weight_grad_norm: Norm | None  # null only when not finite (then "nonfinite": true)
     bias_grad_norm: Norm | None = None  # null: no bias (or not finite, with the flag)
     act_grad_norm: Norm | None = None

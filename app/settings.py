@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Extra Host names accepted on websocket handshakes, besides localhost, the machine's own names and "
-        "any IP address (names can be rebound by DNS; digits cannot).",
+        description="Extra Host names accepted on every HTTP request and websocket handshake, besides localhost, the "
+        "machine's own names and any IP address (names can be rebound by DNS; digits cannot).",
     )
     max_running_runs: int = Field(
         default_factory=lambda: max(4, os.cpu_count() or 1),
@@ -136,14 +136,14 @@ class Settings(BaseSettings):
         ge=65_536,
         le=1_000_000_000,
         description="Largest request body, in bytes (the import route has its own cap): reading stops there with "
-        "413. 4 MB is ~1,500 step records of a 10-layer network, far above what watch() sends at once.",
+        "413. 4 MB is ~4,900 plain step records of a 10-layer network, far above what watch() sends at once.",
     )
     max_import_bytes: int = Field(
         16_000_000,
         ge=65_536,
         le=1_000_000_000,
-        description="Largest JSON export accepted by POST /api/records/import, in bytes: parsing holds ~10x its size "
-        "in memory for a moment. 16 MB is a 2,000-step run of the 30-layer preset with every boundary.",
+        description="Largest JSON export accepted by POST /api/records/import, in bytes: parsing holds several times its "
+        "size in memory for a moment. 16 MB holds ~19,600 plain step records of a 10-layer network.",
     )
     max_import_steps: int = Field(
         100_000,

@@ -1,6 +1,7 @@
 """Issue: in Debian's chromium, a page on another loopback port cannot act through the presenter's cookie;
 user-supplied names are text in every chart; the HTML report draws when served and from disk."""
 
+import sqlite3
 import threading
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -8,6 +9,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from app.store.schema import db_path
 from tests.browser.support import Watched
 from tests.support.exports import export_doc
 from tests.support.live import SMALL
@@ -130,5 +132,31 @@ def test_the_report_draws_when_served_by_the_dashboard_and_from_disk(tmp_path, b
                 "Array.from(document.querySelectorAll('#chart-layers-0 .legendtext')).map((t) => t.textContent)"
             )
             assert EVIL in legend, legend
+        finally:
+            ctx.close()
+
+
+def test_a_damaged_record_shows_in_the_panel_beside_the_others_and_can_be_deleted(tmp_path, browser):
+    with live_server(tmp_path, record=True) as srv, srv.client() as c:
+        good = c.post("/api/records/import", json=export_doc(name="good one")).json()["id"]
+        bad = c.post("/api/records/import", json=export_doc(name="bad one")).json()["id"]
+        conn = sqlite3.connect(db_path(tmp_path / "data"))
+        with conn:
+            conn.execute(
+                "UPDATE runs SET created = 1e20 WHERE id = ?", (bad,)
+            )  # as an older version stored it
+        conn.close()
+        ctx = browser.new_context()
+        try:
+            w = Watched(ctx, srv.url)
+            page = w.goto("/", ready="home")
+            page.wait_for_selector(f'[data-record="{bad}"][data-record-damaged]')
+            assert page.locator(f'[data-record="{good}"] .record-name').inner_text() == "good one"
+            assert "damaged" in page.locator(f'[data-record="{bad}"]').inner_text()
+            page.on("dialog", lambda d: d.accept())
+            page.locator(f'[data-record="{bad}"] [data-record-action="delete"]').click()
+            page.wait_for_function("() => document.querySelectorAll('[data-record]').length === 1")
+            assert c.get(f"/api/records/{bad}").status_code == 404
+            w.assert_clean()
         finally:
             ctx.close()

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 
+import httpx
 import pytest
 from torch import nn
 
@@ -144,12 +145,16 @@ def test_an_import_past_the_step_cap_is_refused_before_validation(tmp_path):
 
 
 def test_lecture_viewers_get_cached_or_cheap_sweeps_only(tmp_path):
-    with live_server(tmp_path, presenter_token=TOKEN) as srv, srv.client() as viewer:
+    # a sweep about as costly as the default takes ~1 s of CPU, much more on a busy machine: a long timeout
+    with (
+        live_server(tmp_path, presenter_token=TOKEN) as srv,
+        httpx.Client(base_url=srv.url, timeout=120) as viewer,
+    ):
         costly = {"max_depth": 31, "seeds": 3, "width": 32}  # just past the default's cost
         r = viewer.get("/api/sweep", params=costly)
         assert r.status_code == 403 and "presenter" in r.json()["detail"]
         assert viewer.get("/api/sweep", params={"max_depth": 4, "seeds": 1, "width": 8}).status_code == 200
-        with srv.client(headers=BEARER) as presenter:
+        with httpx.Client(base_url=srv.url, timeout=120, headers=BEARER) as presenter:
             assert presenter.get("/api/sweep", params=costly).status_code == 200
         assert viewer.get("/api/sweep", params=costly).status_code == 200  # now cached
 

@@ -2,10 +2,15 @@
 deletable; exports of it fail before the first byte; /api/records/status says so. Against a real server, with
 records damaged the way older versions or a bad disk left them."""
 
+import math
 import sqlite3
+import time
 
 import pytest
 
+from app.ml.records import LayerRecord, StepRecord
+from app.store.recorder import Recorder
+from app.store.runstore import RunStore
 from app.store.schema import db_path
 from tests.support.exports import export_doc
 from tests.support.live import strict_loads
@@ -118,3 +123,27 @@ def test_junk_in_the_middle_of_the_file_is_reported_not_called_recording_off(tmp
                     named.add(r.json().get("damaged"))
         assert named - {None}, "no export named its damaged record"
         assert c.get("/healthz").status_code == 200
+
+
+def test_the_recorder_leaves_out_a_value_the_file_cannot_hold_and_keeps_recording(tmp_path):
+    """The API refuses these (422); a direct caller may not: one client's data never turns recording off."""
+    recorder = Recorder(db_path(tmp_path))
+    layers = lambda: [LayerRecord("layer1", 1e-3, None), LayerRecord("output", 0.1, None)]  # noqa: E731
+    for rid in ("a", "b"):
+        recorder.on_create(
+            {"id": rid, "name": rid, "config": {}, "layer_names": ["layer1", "output"], "status": "running"}
+        )
+    recorder.on_create(
+        {"id": "c", "name": "bad \ud800 name", "config": {}, "layer_names": ["x"], "status": "running"}
+    )
+    recorder.on_record("a", StepRecord(1, 0.5, layers(), t=time.time()))
+    recorder.on_record("a", StepRecord(2**70, 0.5, layers(), t=time.time()))  # past SQLite's 64 bits
+    recorder.on_record("a", StepRecord(3, 0.5, layers(), t=math.nan))  # steps.t is NOT NULL
+    recorder.on_record("b", StepRecord(1, 0.4, layers(), t=time.time()))
+    recorder.on_rename("b", "renamed")
+    assert recorder.flush(timeout=10) is True
+    assert recorder.error is None and recorder.dropped == 3, (recorder.error, recorder.dropped)
+    recorder.close()
+    store = RunStore(db_path(tmp_path))
+    assert [r.step for r in store.history("a", ["layer1", "output"])] == [1]
+    assert store.get("b")["name"] == "renamed" and store.get("c") is None

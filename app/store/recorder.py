@@ -2,7 +2,6 @@
 
 import functools
 import logging
-import math
 import queue
 import sqlite3
 import threading
@@ -19,6 +18,7 @@ from app.store.schema import (
     StoreError,
     connect,
     explain,
+    unstorable,
 )
 
 log = logging.getLogger("gradcast.store")
@@ -30,24 +30,6 @@ MAX_PENDING = 200_000  # queued items (~100 MB worst case) before new steps are 
 MULTI_ROW = (128, 32, 8, 1)  # rows per INSERT statement (few distinct statements: SQLite caches them)
 
 _STOP = object()
-_INT64 = 2**63
-
-
-def _unfit(row: tuple, time_at: int) -> str | None:
-    """Why SQLite cannot store row as it is (an integer past 64 bits, a time that is not a finite number, text
-    with a lone surrogate), or None."""
-    t = row[time_at]
-    if not isinstance(t, int | float) or not math.isfinite(t):
-        return f"time {t!r} is not a finite number"
-    for v in row:
-        if isinstance(v, int) and not -_INT64 <= v < _INT64:
-            return f"integer {v} does not fit 64 bits"
-        if isinstance(v, str):
-            try:
-                v.encode("utf-8")
-            except UnicodeEncodeError:
-                return "text holds a lone surrogate"
-    return None
 
 
 @functools.cache
@@ -214,7 +196,7 @@ class Recorder:
                         conn.execute("DELETE FROM steps WHERE run_id = ? AND step >= ?", (rid, rec.step))
                         self._boundary[rid] = None
                     row = codec.to_row(rid, rec, self._boundary.get(rid))
-                    unfit = _unfit(row, time_at=2)
+                    unfit = unstorable(row, time_at=2)
                     if unfit is not None:  # one client's bad value: skip the step, keep recording
                         self._skip(rid, f"step {rec.step!r} not recorded: {unfit}")
                         continue
@@ -229,7 +211,7 @@ class Recorder:
                 elif kind == "rename":
                     _, run_id, name, t = item
                     rid = self._ids.get(run_id)
-                    if rid is not None and _unfit((name, t), time_at=1) is None:
+                    if rid is not None and unstorable((name, t), time_at=1) is None:
                         self._flush_rows(conn, rows)
                         conn.execute("UPDATE runs SET name = ?, updated = ? WHERE id = ?", (name, t, rid))
                 elif kind == "status":
@@ -276,7 +258,7 @@ class Recorder:
             conn.execute("DELETE FROM steps WHERE run_id = ?", (rid,))
             conn.execute("DELETE FROM runs WHERE id = ?", (rid,))
         row = codec.run_row(rid, info, steps=0, now=t, external=False)
-        unfit = _unfit(row, time_at=10)
+        unfit = unstorable(row, time_at=10)
         if unfit is not None:  # not recorded, and nothing of it: recording goes on for every other run
             self._skip(rid, f"run not recorded: {unfit}")
             self._ids[live_id] = None

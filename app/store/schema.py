@@ -1,5 +1,6 @@
 """The database file: open it in WAL mode, recognise it as ours, create or check its tables."""
 
+import math
 import os
 import sqlite3
 from pathlib import Path
@@ -135,6 +136,26 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
         conn.executescript(TABLES)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+_INT64 = 2**63
+
+
+def unstorable(row: tuple, time_at: int) -> str | None:
+    """Why SQLite cannot store row as it is (an integer past 64 bits, a time that is not a finite number, text
+    with a lone surrogate), or None."""
+    t = row[time_at]
+    if not isinstance(t, int | float) or not math.isfinite(t):
+        return f"time {t!r} is not a finite number"
+    for v in row:
+        if isinstance(v, int) and not -_INT64 <= v < _INT64:
+            return f"integer {v} does not fit 64 bits"
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return "text holds a lone surrogate"
+    return None
 
 
 def explain(path: Path, exc: sqlite3.Error) -> str:

@@ -116,7 +116,16 @@ def get_comparison_report(store: StoreDep, ids: Annotated[str, Query(min_length=
     )
 
 
-@router.post("/import", status_code=201)
+_EXPORT_BODY = {"description": "an export.json (docs/recording.md)", "type": "object"}
+
+
+@router.post(
+    "/import",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _EXPORT_BODY}}}
+    },
+)
 async def import_record(request: Request, settings: SettingsDep) -> dict:
     """A JSON export (GET /api/records/{id}/export.json) back in as a new recorded run (external: true). 422
     names the offending field and stores nothing. Capped at max_import_bytes and max_import_steps; parsed and

@@ -5,7 +5,7 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import Name
+from app.bounds import Name, Text
 from app.live.state import Action
 from app.ml.config import RunConfig
 from app.web.control import add_controls
@@ -28,7 +28,7 @@ class RunCreate(RunConfig):
     paused: bool = Field(
         False, description="Create without training (status 'created'); resume or step later."
     )
-    name: Name | None = Field(
+    name: Text | None = Field(
         None, max_length=80, description="Display name; by default activation-depthxwidth."
     )
 

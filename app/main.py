@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.records = records
         app.state.manager = manager
         app.state.lessons = LessonService(settings.data_dir, manager, records)
+        app.state.sweep_cache = sweep.SweepCache()  # bounded; one per app
         await manager.start()
         restore_priority = priority.lower_session_priority(settings.session_nice)
         try:

@@ -37,8 +37,8 @@ class Settings(BaseSettings):
     )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Extra Host names accepted on websocket handshakes, besides localhost, the machine's own names and "
-        "any IP address (names can be rebound by DNS; digits cannot).",
+        description="Extra Host names accepted on every HTTP request and websocket handshake, besides localhost, the "
+        "machine's own names and any IP address (names can be rebound by DNS; digits cannot).",
     )
     max_running_runs: int = Field(
         default_factory=lambda: max(4, os.cpu_count() or 1),
@@ -131,6 +131,26 @@ class Settings(BaseSettings):
         "0 = leave the session alone.",
     )
     record: bool = Field(True, description="Record every run to SQLite in data_dir.")
+    max_body_bytes: int = Field(
+        4_000_000,
+        ge=65_536,
+        le=1_000_000_000,
+        description="Largest request body, in bytes (the import route has its own cap): reading stops there with "
+        "413. 4 MB is ~4,900 plain step records of a 10-layer network, far above what watch() sends at once.",
+    )
+    max_import_bytes: int = Field(
+        16_000_000,
+        ge=65_536,
+        le=1_000_000_000,
+        description="Largest JSON export accepted by POST /api/records/import, in bytes: parsing holds several times its "
+        "size in memory for a moment. 16 MB holds ~19,600 plain step records of a 10-layer network.",
+    )
+    max_import_steps: int = Field(
+        100_000,
+        ge=1,
+        le=10_000_000,
+        description="Most step records in one import: past it the import is refused (422) before any is validated.",
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

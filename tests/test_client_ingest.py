@@ -79,7 +79,7 @@ def test_non_finite_values_travel_as_null_with_the_flag(http):
     run = create(http)
     bad = {
         "step": 1,
-        "t": 1.0,
+        "t": 1764150001.0,
         "loss": None,
         "nonfinite": True,
         "layers": [layer("conv", w=None, nonfinite=True), layer("fc")],

@@ -160,7 +160,12 @@ def test_an_ip_address_the_server_does_not_know_passes_a_real_handshake(tmp_path
 
 
 def test_the_viewer_link_uses_the_address_the_presenter_came_by(tmp_path):
-    with live_server(tmp_path, lecture=True, presenter_token=TOKEN) as srv, srv.client() as c:
+    # laptop.local: a name allowed by configuration (any other name is refused on every route: DNS rebinding)
+    allowed = ["laptop.local"]
+    with (
+        live_server(tmp_path, lecture=True, presenter_token=TOKEN, allowed_hosts=allowed) as srv,
+        srv.client() as c,
+    ):
         # Through a port mapping: the host's address and port, which the server cannot know otherwise.
         forwarded = c.get("/api/session", headers={"Host": "192.0.2.7:8080"}).json()
         assert forwarded["viewer_url"] == "http://192.0.2.7:8080/?view=1"

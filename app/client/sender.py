@@ -206,7 +206,8 @@ class Sender:
         elif status in (401, 403):
             self._say(
                 "auth",
-                f"dashboard refused the presenter token ({status}); pass token= or set GRADCAST_PRESENTER_TOKEN",
+                f"dashboard refused the request ({status}: {answer}): a missing or wrong presenter token (pass token= or"
+                " set GRADCAST_PRESENTER_TOKEN), or a Host name it does not know (GRADCAST_ALLOWED_HOSTS on the server)",
             )
         else:
             self._say(f"http{status}", f"dashboard answered {status} to {what}: {answer}")

@@ -75,10 +75,16 @@ class WatchedRun:
         if weight_norm_every < 0:
             raise ValueError(f"weight_norm_every must be >= 0 (0: never), got {weight_norm_every}")
         inner = unwrap(model)
-        self.layers, params = find_layers(inner)
+        trainable = any(p.requires_grad for p in inner.parameters())
+        if (
+            not trainable
+        ):  # a frozen or parameter-free module: nothing to show, and no reason to break the loop
+            log.warning("GradCast: %s has no trainable parameters: nothing to watch", type(inner).__name__)
+        self.layers, params = find_layers(inner) if trainable else ([], [])
         self.layer_names = [layer.name for layer in self.layers]
         self.rank = _rank()
-        self.active = self.rank == 0  # other ranks hold the same all-reduced gradients: one voice is enough
+        # other ranks hold the same all-reduced gradients: one voice is enough
+        self.active = self.rank == 0 and trainable
         self.steps = 0  # step() calls so far (on this rank)
         self.weight_norm_every = weight_norm_every  # steps between weight_norm samples: one more fused norm
         self.close_timeout = close_timeout  # seconds exit may wait for the last steps to reach the dashboard
@@ -114,7 +120,7 @@ class WatchedRun:
             raise RuntimeError("run.step() after the watch ended (outside its `with` block)")
         self.steps = step if step is not None else self.steps + 1
         if self._sender is None:
-            return  # rank > 0
+            return  # rank > 0, or nothing trainable to watch
         loss = float(loss)
         every = self.weight_norm_every
         with_weights = every > 0 and (self.steps % every == 0 or self.steps == 1)

@@ -8,6 +8,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import (
+    MAX_LAYERS,
+    Count,
+    Finite,
+    Fraction,
+    JsonBlob,
+    JsonObject,
+    Label,
+    LayerRef,
+    Name,
+    Norm,
+    Step,
+    Text,
+    Time,
+)
 from app.live import messages
 from app.ml.records import StepRecord
 from app.store import codec
@@ -78,54 +93,55 @@ _INFO_KEYS = {"hist_edges", "max_steps", "steps_per_second"}  # run-dict fields 
 
 
 class ImportLayer(BaseModel):
-    """One layer of one step, as in docs/protocol.md; null numbers are non-finite when the step says so."""
+    """One layer of one step, as in docs/protocol.md; null numbers are non-finite when the step says so. The
+    same ranges as POST /api/external/runs/{id}/steps (app/bounds.py)."""
 
     model_config = ConfigDict(extra="ignore")
-    name: str = Field(min_length=1, max_length=64)
-    weight_grad_norm: float | None
-    bias_grad_norm: float | None = None
-    act_grad_norm: float | None = None
-    mean_act_deriv: float | None = None
-    weight_norm: float | None = None
-    update_ratio: float | None = None
-    saturated_frac: float | None = None
-    dead_frac: float | None = None
-    grad_hist: list[int] | None = None
+    name: LayerRef
+    weight_grad_norm: Norm | None
+    bias_grad_norm: Norm | None = None
+    act_grad_norm: Norm | None = None
+    mean_act_deriv: Finite | None = None
+    weight_norm: Norm | None = None
+    update_ratio: Norm | None = None
+    saturated_frac: Fraction | None = None
+    dead_frac: Fraction | None = None
+    grad_hist: list[Count] | None = Field(None, max_length=1000)
 
 
 class ImportStep(BaseModel):
     """A step record of docs/protocol.md."""
 
     model_config = ConfigDict(extra="ignore")
-    step: int = Field(ge=1)
-    t: float = 0.0
-    loss: float | None
-    layers: list[ImportLayer] = Field(min_length=1)
-    train_acc: float | None = None
-    test_acc: float | None = None
-    test_loss: float | None = None
-    boundary: dict | None = None
-    diverged: dict | None = None
+    step: Step
+    t: Time
+    loss: Finite | None
+    layers: list[ImportLayer] = Field(min_length=1, max_length=MAX_LAYERS)
+    train_acc: Fraction | None = None
+    test_acc: Fraction | None = None
+    test_loss: Finite | None = None
+    boundary: JsonBlob | None = None
+    diverged: JsonObject | None = None
     nonfinite: bool = False
 
 
 class ImportEvent(BaseModel):
-    t: float
-    status: str = Field(min_length=1, max_length=32)
-    step: int = Field(ge=0)
-    reason: str | None = None
+    t: Time
+    status: Label
+    step: Count
+    reason: Text | None = None
 
 
 class ImportRun(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    name: str = Field(min_length=1, max_length=200)
-    preset: str | None = None
+    name: Name
+    preset: Label | None = None
     status: Literal["created", "running", "paused", "finished", "stopped", "diverged", "failed"] = "finished"
-    reason: str | None = None
-    created: float | None = None
-    config: dict
-    layer_names: list[str] = Field(min_length=1, max_length=1000)
-    info: dict = Field(default_factory=dict)
+    reason: Text | None = None
+    created: Time | None = None
+    config: JsonObject
+    layer_names: list[Name] = Field(min_length=1, max_length=MAX_LAYERS)
+    info: JsonObject = Field(default_factory=dict)
 
 
 class ImportDoc(BaseModel):
@@ -134,7 +150,7 @@ class ImportDoc(BaseModel):
     format: Literal["gradcast-run"]
     version: Literal[1]
     run: ImportRun
-    events: list[ImportEvent] = Field(default_factory=list)
+    events: list[ImportEvent] = Field(default_factory=list, max_length=10_000)
     history: list[ImportStep]
 
 

@@ -18,6 +18,7 @@ from app.store.schema import (
     StoreError,
     connect,
     explain,
+    unstorable,
 )
 
 log = logging.getLogger("gradcast.store")
@@ -98,6 +99,11 @@ class Recorder:
         """A change of status (created, running, paused, finished, stopped, diverged, failed)."""
         if self.error is None and run_id in self._accepted:
             self._queue.put(("status", run_id, status, step, reason, time.time()))
+
+    def on_rename(self, run_id: str, name: str) -> None:
+        """A live run renamed on the dashboard: its record takes the new name."""
+        if self.error is None and run_id in self._accepted:
+            self._queue.put(("rename", run_id, name, time.time()))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or recording failed); False on timeout."""
@@ -189,14 +195,25 @@ class Recorder:
                         self._flush_rows(conn, rows)
                         conn.execute("DELETE FROM steps WHERE run_id = ? AND step >= ?", (rid, rec.step))
                         self._boundary[rid] = None
+                    row = codec.to_row(rid, rec, self._boundary.get(rid))
+                    unfit = unstorable(row, time_at=2)
+                    if unfit is not None:  # one client's bad value: skip the step, keep recording
+                        self._skip(rid, f"step {rec.step!r} not recorded: {unfit}")
+                        continue
                     self._last_step[rid] = rec.step
-                    rows.append(codec.to_row(rid, rec, self._boundary.get(rid)))
+                    rows.append(row)
                     if rec.boundary is not None:
                         self._boundary[rid] = rec.boundary
                     touched[rid] = rec.step
                 elif kind == "create":
                     self._flush_rows(conn, rows)
                     self._insert_run(conn, item[1], item[2])
+                elif kind == "rename":
+                    _, run_id, name, t = item
+                    rid = self._ids.get(run_id)
+                    if rid is not None and unstorable((name, t), time_at=1) is None:
+                        self._flush_rows(conn, rows)
+                        conn.execute("UPDATE runs SET name = ?, updated = ? WHERE id = ?", (name, t, rid))
                 elif kind == "status":
                     _, run_id, status, step, reason, t = item
                     rid = self._ids.get(run_id)
@@ -240,10 +257,16 @@ class Recorder:
             rid = self._ids[live_id]
             conn.execute("DELETE FROM steps WHERE run_id = ?", (rid,))
             conn.execute("DELETE FROM runs WHERE id = ?", (rid,))
+        row = codec.run_row(rid, info, steps=0, now=t, external=False)
+        unfit = unstorable(row, time_at=10)
+        if unfit is not None:  # not recorded, and nothing of it: recording goes on for every other run
+            self._skip(rid, f"run not recorded: {unfit}")
+            self._ids[live_id] = None
+            return
         self._ids[live_id] = rid
         self._last_step[rid] = 0
         self._boundary[rid] = None
-        conn.execute(INSERT_RUN, codec.run_row(rid, info, steps=0, now=t, external=False))
+        conn.execute(INSERT_RUN, row)
 
     def _close_interrupted(self) -> None:
         """Runs left live by a previous process (it crashed or was killed) are stopped, with the reason."""
@@ -260,6 +283,12 @@ class Recorder:
                 f"UPDATE runs SET status = 'stopped', reason = ? WHERE {live}", (reason, *LIVE_STATUSES)
             )
             self._conn.execute("COMMIT")
+
+    def _skip(self, rid: str, why: str) -> None:
+        """Leave out one value a client sent that the file cannot hold (the API refuses these; a direct caller
+        may not): counted as dropped and logged, never a reason to stop recording."""
+        self.dropped += 1
+        log.warning("GradCast recording: %s: %s", rid, why)
 
     def _fail(self, exc: BaseException) -> None:
         """Turn recording off with one clear, logged message; training and live runs carry on."""

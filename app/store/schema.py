@@ -1,5 +1,6 @@
 """The database file: open it in WAL mode, recognise it as ours, create or check its tables."""
 
+import math
 import os
 import sqlite3
 from pathlib import Path
@@ -61,6 +62,18 @@ INSERT_EVENT = "INSERT INTO events (run_id, t, status, step, reason) VALUES (?, 
 
 class StoreError(Exception):
     """The database cannot be used; the message says which file and what to do."""
+
+
+class DamagedRecord(Exception):
+    """One recorded run cannot be read (a damaged page of the file, or a value no reader accepts); the others can.
+    The message names the record and says what to do."""
+
+    def __init__(self, rid: str, why: str) -> None:
+        super().__init__(
+            f"record {rid!r} is damaged and cannot be read ({why}): delete it (DELETE /api/records/{rid})"
+        )
+        self.rid = rid
+        self.why = why
 
 
 def db_path(data_dir: Path) -> Path:
@@ -125,11 +138,33 @@ def _prepare(conn: sqlite3.Connection, path: Path, create: bool) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+_INT64 = 2**63
+
+
+def unstorable(row: tuple, time_at: int) -> str | None:
+    """Why SQLite cannot store row as it is (an integer past 64 bits, a time that is not a finite number, text
+    with a lone surrogate), or None."""
+    t = row[time_at]
+    if not isinstance(t, int | float) or not math.isfinite(t):
+        return f"time {t!r} is not a finite number"
+    for v in row:
+        if isinstance(v, int) and not -_INT64 <= v < _INT64:
+            return f"integer {v} does not fit 64 bits"
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                return "text holds a lone surrogate"
+    return None
+
+
 def explain(path: Path, exc: sqlite3.Error) -> str:
     """Turn SQLite's terse errors into what a person should do."""
     text = str(exc)
     if path.parent.is_dir() and not os.access(path.parent, os.W_OK):  # EROFS or permissions (root too)
         return f"the data directory {path.parent} is read-only ({text}): recording is off. Make it writable or choose another --data-dir."
+    if "malformed" in text:
+        return f"{path} is damaged ({text}): records stored where it is damaged cannot be read; the others can. Move it away to start a fresh one."
     if isinstance(exc, sqlite3.DatabaseError) and "not a database" in text:
         return f"{path} is damaged or not a database ({text}): recording is off. Move it away to start a fresh one."
     if "readonly" in text or "read-only" in text:

@@ -38,8 +38,30 @@ class RecordService:
         return self.recorder.error if self.recorder else self.open_error
 
     def status(self) -> dict:
-        """GET /api/records/status: {"ok", "error", "path", "pending", "written", "dropped"}."""
-        out = {"ok": self.error is None, "error": self.error, "path": str(self.path)}
+        """GET /api/records/status: {"ok", "error", "recording", "damaged", "path", "pending", "written",
+        "dropped"}. ok: recording works and no record is known damaged; recording: new runs are being recorded;
+        damaged: [{"id", "error"}] of records that could not be read, and the file's own check when it fails."""
+        damaged: list[dict] = []
+        error = self.error
+        if self.store is not None:
+            try:
+                problems = self.store.check_file()
+            except StoreError as exc:
+                problems = [str(exc)]
+            damaged = [{"id": rid, "error": why} for rid, why in self.store.damaged.items()]
+            if problems:
+                damaged.append(
+                    {"id": None, "error": "the database file fails its check: " + "; ".join(problems)}
+                )
+            if damaged and error is None:
+                error = f"{len(damaged)} damaged: " + ", ".join(str(d["id"] or "file") for d in damaged[:20])
+        out = {
+            "ok": error is None,
+            "error": error,
+            "recording": self.error is None,
+            "damaged": damaged,
+            "path": str(self.path),
+        }
         if self.recorder is not None:
             rs = self.recorder.status()
             out.update(pending=rs["pending"], written=rs["written"], dropped=rs["dropped"])

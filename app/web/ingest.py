@@ -9,13 +9,14 @@ import json
 import math
 import time
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
+from app.bounds import MAX_LAYERS, Finite, Fraction, JsonObject, LayerRef, Name, Norm, Step, Text, Time
 from app.live.errors import Conflict
 from app.live.state import Status
 from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
@@ -61,29 +62,14 @@ class StrictJsonRoute(APIRoute):
 
 router = APIRouter(prefix="/api/external/runs", tags=["external runs"], route_class=StrictJsonRoute)
 
-MAX_LAYERS = 1000  # a transformer with 48 blocks has ~600 parameter-owning modules
 MAX_RECORDS = 4096  # per POST: the client sends at most 256
 # Validating a body runs on the event loop: 4 MB of records is ~0.1-0.3 s of it. The client stays far below.
 MAX_BODY_BYTES = 4_000_000
-MAX_CONFIG_BYTES = 16_384  # the config is a description for people, not a payload
-
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Norms are >= 0 and finite; a non-finite one travels as null with "nonfinite": true (strict JSON).
-Norm = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
-class ExternalConfig(RootModel[dict[str, Any]]):
+class ExternalConfig(RootModel[JsonObject]):
     """Free-form description of the model (type, parameter count, optimizer...): shown, never interpreted."""
-
-    @field_validator("root")
-    @classmethod
-    def _small(cls, v: dict[str, Any]) -> dict[str, Any]:
-        size = len(json.dumps(v, allow_nan=False, default=str))
-        if size > MAX_CONFIG_BYTES:
-            raise ValueError(f"config is {size} bytes of JSON; at most {MAX_CONFIG_BYTES}")
-        return v
 
 
 class ExternalRunIn(BaseModel):
@@ -91,7 +77,7 @@ class ExternalRunIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: Name
     layer_names: list[Name] = Field(min_length=1, max_length=MAX_LAYERS, description="input -> output")
     config: ExternalConfig = Field(default_factory=lambda: ExternalConfig({}))
 
@@ -111,7 +97,7 @@ class LayerIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name
+    name: LayerRef
     weight_grad_norm: Norm | None  # null only when not finite (then "nonfinite": true)
     bias_grad_norm: Norm | None = None  # null: no bias (or not finite, with the flag)
     act_grad_norm: Norm | None = None
@@ -128,8 +114,8 @@ class StepIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    step: int = Field(ge=1, description="1-based count of optimizer steps; increasing")
-    t: Finite | None = Field(None, description="unix seconds when measured; the server's clock when absent")
+    step: Step = Field(description="1-based count of optimizer steps; increasing")
+    t: Time | None = Field(None, description="unix seconds when measured; the server's clock when absent")
     loss: Finite | None  # null only when not finite (then "nonfinite": true)
     layers: list[LayerIn] = Field(min_length=1, max_length=MAX_LAYERS)
     train_acc: Fraction | None = None
@@ -152,7 +138,7 @@ class FinishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["finished", "stopped", "diverged", "failed"] = "finished"
-    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+    reason: Text | None = None
 
 
 def _refuse(errors: list[dict]) -> None:

@@ -15,7 +15,9 @@ class PresetStart(BaseModel):
     """How to start a preset's runs."""
 
     model_config = ConfigDict(extra="forbid")
-    steps_per_second: float = Field(20.0, ge=0.0, le=10_000.0, description="0 = as fast as possible.")
+    steps_per_second: float = Field(
+        20.0, ge=0.0, le=10_000.0, allow_inf_nan=False, description="0 = as fast as possible."
+    )
     paused: bool = Field(False, description="Create without training (status 'created').")
 
 

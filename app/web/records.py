@@ -1,23 +1,27 @@
 """Routes: recorded runs - list, read, rename, pin, delete, export (CSV, JSON, HTML report), import, replay."""
 
 import asyncio
+import itertools
 import math
 import re
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Name, Speed
 from app.live import messages
 from app.live.state import ACTIVE
 from app.ml.config import RunConfig
 from app.ml.points import points_for
 from app.store import export, replay, report
-from app.store.schema import LIVE_STATUSES
+from app.store.runstore import RunStore
+from app.store.schema import LIVE_STATUSES, DamagedRecord
 from app.store.service import RecordService
+from app.web import imports, reportcsp
 from app.web.deps import ManagerDep, SettingsDep
 from app.web.storedeps import ServiceDep, StoreDep, StoreRoute, recorded_run, store_of
 
@@ -31,7 +35,7 @@ class RecordPatch(BaseModel):
     """PATCH body: rename and/or pin for a lecture."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Name | None = None
     pinned: bool | None = None
 
 
@@ -107,29 +111,36 @@ def get_comparison_report(store: StoreDep, ids: Annotated[str, Query(min_length=
             ],
         )
     runs = [(rid, recorded_run(store, rid)) for rid in wanted]
-    return HTMLResponse(
-        report.render(store, runs),
-        headers=_filename({"name": "comparison"}, "-".join(wanted)[:80], "html", "inline"),
+    return _report(
+        report.render(store, runs), _filename({"name": "comparison"}, "-".join(wanted)[:80], "html", "inline")
     )
 
 
-@router.post("/import", status_code=201)
-def import_record(store: StoreDep, doc: export.ImportDoc) -> dict:
-    """A JSON export back in as a new recorded run (external: true). 422 names the offending field."""
-    errors = export.check_import(doc)
-    if errors:
-        raise RequestValidationError(errors)
-    run = doc.run.model_dump()
-    events = [e.model_dump() for e in doc.events]
-    rid = store.add(run, export.imported_records(doc), events)
-    return recorded_run(store, rid)
+_EXPORT_BODY = {"description": "an export.json (docs/recording.md)", "type": "object"}
+
+
+@router.post(
+    "/import",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _EXPORT_BODY}}}
+    },
+)
+async def import_record(request: Request, settings: SettingsDep) -> dict:
+    """A JSON export (GET /api/records/{id}/export.json) back in as a new recorded run (external: true). 422
+    names the offending field and stores nothing. Capped at max_import_bytes and max_import_steps; parsed and
+    written in a worker thread."""
+    store = store_of(request)
+    body = await request.body()  # BodyLimitMiddleware stops reading past max_import_bytes (413)
+    rid = await asyncio.to_thread(imports.import_run, store, body, settings.max_import_steps)
+    return await asyncio.to_thread(recorded_run, store, rid)
 
 
 class ReplayControl(BaseModel):
     """PATCH body of a replay in progress."""
 
     model_config = ConfigDict(extra="forbid")
-    steps_per_second: float | None = Field(None, ge=0, le=100_000, description="0: as fast as possible")
+    steps_per_second: Speed | None = Field(None, description="0: as fast as possible")
     paused: bool | None = None
 
 
@@ -187,9 +198,11 @@ def patch_record(store: StoreDep, rid: str, body: RecordPatch) -> dict:
 @router.delete("/{rid}", status_code=204)
 def delete_record(store: StoreDep, rid: str, manager: ManagerDep) -> Response:
     """Delete a recorded run for good. 409 while its live run is still going (stop it first)."""
-    run = recorded_run(store, rid)
+    status = store.status_of(rid)  # not the whole record: a damaged one can be deleted too
+    if status is None:
+        raise HTTPException(404, detail=f"no recorded run {rid!r}")
     live = manager.runs.get(rid)
-    if run["status"] in LIVE_STATUSES and live is not None and live.status in ACTIVE:
+    if status in LIVE_STATUSES and live is not None and live.status in ACTIVE:
         raise HTTPException(
             409, detail=f"run {rid!r} is still {live.status.value}: stop it before deleting its record"
         )
@@ -202,7 +215,9 @@ def export_csv(store: StoreDep, rid: str) -> StreamingResponse:
     """One row per step: step, t, loss, accuracies, then metric.layer columns (empty where not measured)."""
     run = recorded_run(store, rid)
     return StreamingResponse(
-        export.iter_csv(store, rid, run), media_type="text/csv", headers=_filename(run, rid, "csv")
+        _checked(store, rid, run, export.iter_csv(store, rid, run)),
+        media_type="text/csv",
+        headers=_filename(run, rid, "csv"),
     )
 
 
@@ -211,8 +226,23 @@ def export_json(store: StoreDep, rid: str) -> StreamingResponse:
     """The run and every step record (docs/protocol.md shape); POST it to /api/records/import to load it back."""
     run = recorded_run(store, rid)
     return StreamingResponse(
-        export.iter_json(store, rid, run), media_type="application/json", headers=_filename(run, rid, "json")
+        _checked(store, rid, run, export.iter_json(store, rid, run)),
+        media_type="application/json",
+        headers=_filename(run, rid, "json"),
     )
+
+
+def _checked(store: RunStore, rid: str, run: dict, pieces: Iterator[str]) -> Iterator[str]:
+    """The export's pieces once every step has been read and the first piece made: a damaged record fails
+    here with 409 naming it, before the first byte, instead of cutting the download short."""
+    store.verify(rid, run["layer_names"])
+    try:
+        first = next(pieces)
+    except StopIteration:
+        return iter(())
+    except (ValueError, TypeError) as exc:
+        raise DamagedRecord(rid, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+    return itertools.chain([first], pieces)
 
 
 @router.post("/{rid}/replay", status_code=201)
@@ -220,7 +250,7 @@ async def replay_record(
     request: Request,
     rid: str,
     manager: ManagerDep,
-    steps_per_second: Annotated[float, Query(ge=0, le=100_000, description="0: as fast as possible")] = 20.0,
+    steps_per_second: Annotated[Speed, Query(description="0: as fast as possible")] = 20.0,
 ) -> dict:
     """A live run that re-plays the recorded steps: watch it on /ws/runs/{id} like any live run. 201 run."""
     service: RecordService = request.app.state.records
@@ -239,7 +269,7 @@ async def replay_comparison(
     request: Request,
     manager: ManagerDep,
     ids: Annotated[str, Query(min_length=1, description="2 to 4 recorded run ids, comma-separated")],
-    steps_per_second: Annotated[float, Query(ge=0, le=100_000, description="0: as fast as possible")] = 20.0,
+    steps_per_second: Annotated[Speed, Query(description="0: as fast as possible")] = 20.0,
 ) -> dict:
     """The recorded runs ?ids=a,b,c re-played together as a live comparison group, in lockstep: watch it on
     /ws/groups/{id} and /groups/{id}. 201 {"group": id, "runs": [run, ..]} as for a preset's comparison."""
@@ -260,4 +290,9 @@ async def replay_comparison(
 def get_report(store: StoreDep, rid: str) -> HTMLResponse:
     """A single-file HTML report of the run: Plotly inlined, opens offline."""
     run = recorded_run(store, rid)
-    return HTMLResponse(report.render(store, [(rid, run)]), headers=_filename(run, rid, "html", "inline"))
+    return _report(report.render(store, [(rid, run)]), _filename(run, rid, "html", "inline"))
+
+
+def _report(html: str, headers: dict) -> HTMLResponse:
+    """A report with its own CSP (its inline scripts by hash): it draws here as it does from disk."""
+    return HTMLResponse(html, headers={**headers, "Content-Security-Policy": reportcsp.report_csp(html)})

@@ -5,6 +5,7 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import Name, Text
 from app.live.state import Action
 from app.ml.config import RunConfig
 from app.web.control import add_controls
@@ -27,7 +28,7 @@ class RunCreate(RunConfig):
     paused: bool = Field(
         False, description="Create without training (status 'created'); resume or step later."
     )
-    name: str | None = Field(
+    name: Text | None = Field(
         None, max_length=80, description="Display name; by default activation-depthxwidth."
     )
 
@@ -39,8 +40,10 @@ class RunPatch(BaseModel):
     """What may change while a run trains."""
 
     model_config = ConfigDict(extra="forbid")
-    steps_per_second: float | None = Field(None, ge=0.0, le=10_000.0, description="0 = as fast as possible.")
-    name: str | None = Field(None, min_length=1, max_length=80, description="Display name.")
+    steps_per_second: float | None = Field(
+        None, ge=0.0, le=10_000.0, allow_inf_nan=False, description="0 = as fast as possible."
+    )
+    name: Name | None = Field(None, max_length=80, description="Display name.")
 
 
 @router.post("", status_code=201)
@@ -106,6 +109,8 @@ async def update_run(run_id: str, body: RunPatch, manager: ManagerDep) -> dict:
         manager.set_speed(manager.lockstep_of(run), body.steps_per_second)
     if body.name is not None:
         run.name = body.name
+        if manager.recorder is not None:
+            manager.recorder.on_rename(run.id, body.name)  # the record keeps the name the room saw
     return run.to_dict()
 
 

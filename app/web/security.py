@@ -13,6 +13,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.settings import Settings
+from app.web import bodylimit
 from app.web.deps import SettingsDep
 from app.web.netinfo import lan_addresses, own_host_names
 
@@ -101,6 +102,10 @@ class SecurityMiddleware:
             return
         headers = _headers(scope)
         method, path = scope["method"], scope["path"]
+        refusal = self.http_refusal(method, headers, scope.get("server"))
+        if refusal is not None:
+            await _json(send, 403, refusal, self._headers(path, headers))
+            return
         if path == "/" and method == "GET" and b"token=" in scope.get("query_string", b""):
             await self._presenter_link(scope, send)
             return
@@ -119,19 +124,23 @@ class SecurityMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + extra
+                own = list(message.get("headers", []))
+                given = {k.lower() for k, _ in own}
+                message["headers"] = own + [
+                    (k, v) for k, v in extra if k not in given
+                ]  # a route's own CSP wins
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
-    def websocket_refusal(self, headers: dict[str, str], server: tuple | None = None) -> str | None:
-        """Why a handshake is refused (Host not ours, or a cross-site Origin), or None.
+    def host_refusal(self, headers: dict[str, str], server: tuple | None = None) -> str | None:
+        """Why the Host header is not ours (DNS rebinding), or None.
 
         Ours: the allowlist, the very address this connection reached (`server` in the ASGI scope), which
         covers a LAN address that the machine's name does not resolve to (Debian maps it to 127.0.1.1), or any
-        IP address. The Host check is there against DNS rebinding, where a page of evil.example resolves its own
+        IP address. The check is there against DNS rebinding, where a page of evil.example resolves its own
         name to this machine: the browser then sends Host evil.example. An address typed as digits resolves
-        through no DNS: a browser that sends it connected to it, and the Origin check below still refuses other
+        through no DNS: a browser that sends it connected to it, and the Origin check still refuses other
         sites. That lets the host's LAN address through to a server in a container (where the connection reached
         the container's address) without configuration.
         """
@@ -140,9 +149,35 @@ class SecurityMiddleware:
         reached = str(server[0]).lower() if server else None
         if name not in self.hosts and name != reached and not _is_ip(name):
             return f"Host {host_name(host)!r} is not allowed (add it to GRADCAST_ALLOWED_HOSTS)"
+        return None
+
+    def websocket_refusal(self, headers: dict[str, str], server: tuple | None = None) -> str | None:
+        """Why a handshake is refused (Host not ours, or a cross-site Origin), or None."""
+        refusal = self.host_refusal(headers, server)
+        if refusal is not None:
+            return refusal
         origin = headers.get("origin")
-        if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+        if origin is not None and urlsplit(origin).netloc.lower() != headers.get("host", "").lower():
             return "cross-site Origin refused"
+        return None
+
+    def http_refusal(self, method: str, headers: dict[str, str], server: tuple | None = None) -> str | None:
+        """Why a request is refused, or None: Host not ours on any route; on a mutating one (POST, PUT, PATCH,
+        DELETE), an Origin other than the Host it was sent to, or Sec-Fetch-Site other than same-origin or none.
+
+        SameSite=Strict keeps the presenter cookie from other sites, but a page on another port of this host is
+        the same site: only Origin and Sec-Fetch-Site tell it apart. Clients that send neither (curl, the
+        watch() client) are not browsers acting for someone else; the presenter token still applies to them.
+        """
+        refusal = self.host_refusal(headers, server)
+        if refusal is not None or method not in MUTATING:
+            return refusal
+        fetch_site = headers.get("sec-fetch-site")
+        if fetch_site is not None and fetch_site.lower() not in ("same-origin", "none"):
+            return f"cross-site request refused (Sec-Fetch-Site: {fetch_site[:20]})"
+        origin = headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != headers.get("host", "").lower():
+            return f"cross-site request refused (Origin {origin[:100]!r} is not this server)"
         return None
 
     def _headers(self, path: str, headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
@@ -198,7 +233,9 @@ class RedactToken(logging.Filter):
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Add the security middleware to app, and the token filter to uvicorn's loggers (once per process)."""
+    """Add the body cap and, outside it, the security middleware (Host and Origin are checked before a body is
+    read); and the token filter to uvicorn's loggers (once per process)."""
+    bodylimit.install(app, settings)
     app.add_middleware(SecurityMiddleware, settings=settings)
     for name in ("uvicorn.access", "uvicorn.error"):  # uvicorn logs websocket paths on the error logger
         logger = logging.getLogger(name)

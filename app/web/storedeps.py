@@ -8,12 +8,13 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from app.store.runstore import RunStore
-from app.store.schema import StoreError
+from app.store.schema import DamagedRecord, StoreError
 from app.store.service import RecordService
 
 
 class StoreRoute(APIRoute):
-    """A route whose StoreError (the database became unusable) answers 503 with the reason, not 500."""
+    """A route whose StoreError (the database became unusable) answers 503 with the reason, not 500; a record
+    that cannot be read answers 409 naming it ({"detail", "damaged": id}): it can still be deleted."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -23,6 +24,8 @@ class StoreRoute(APIRoute):
                 return await handler(request)
             except StoreError as exc:
                 return JSONResponse({"detail": str(exc)}, status_code=503)
+            except DamagedRecord as exc:
+                return JSONResponse({"detail": str(exc), "damaged": exc.rid}, status_code=409)
 
         return guarded
 

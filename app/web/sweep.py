@@ -1,19 +1,39 @@
 """GET /api/sweep: gradient at the first layer against depth, per activation (computed in a thread, cached)."""
 
 import asyncio
+from collections import OrderedDict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
+
+from app.web.deps import SettingsDep
+from app.web.security import holds_token, presenter_token
 
 router = APIRouter(prefix="/api", tags=["sweep"])
 
+CACHED_SWEEPS = 32  # results kept (a few kB each); the least recently asked for goes first
+DEFAULT = (30, 3, 32)  # max_depth, seeds, width: what the /sweep page asks for first
+
+
+def cost(max_depth: int, seeds: int, width: int) -> int:
+    """Relative CPU of a sweep: networks of every depth up to max_depth (~max_depth^2 layers), width^2 weights each."""
+    return max_depth * max_depth * seeds * width * width
+
+
+CHEAP = cost(*DEFAULT)  # a lecture viewer may start a sweep up to this (about a second); the largest is ~850x
+
 
 class SweepCache:
-    """Results by their parameters; one computation at a time (they are CPU-bound)."""
+    """Results by their parameters, at most `size` of them; one computation at a time (they are CPU-bound).
+    Created in the app's lifespan."""
 
-    def __init__(self) -> None:
-        self.results: dict[tuple, dict] = {}
+    def __init__(self, size: int = CACHED_SWEEPS) -> None:
+        self.size = size
+        self.results: OrderedDict[tuple, dict] = OrderedDict()
         self.lock = asyncio.Lock()
+
+    def cached(self, key: tuple) -> bool:
+        return key in self.results
 
     async def get(self, max_depth: int, seeds: int, width: int) -> dict:
         key = (max_depth, seeds, width)
@@ -25,18 +45,34 @@ class SweepCache:
                 self.results[key] = await asyncio.to_thread(
                     depth_sweep, list(ACTIVATIONS), max_depth=max_depth, seeds=seeds, width=width
                 )
+                while len(self.results) > self.size:
+                    self.results.popitem(last=False)
+            self.results.move_to_end(key)
             return self.results[key]
 
 
 @router.get("/sweep")
 async def get_sweep(
     request: Request,
+    settings: SettingsDep,
     max_depth: Annotated[int, Query(ge=1, le=60, description="Deepest network measured.")] = 30,
     seeds: Annotated[int, Query(ge=1, le=10, description="Initialisations averaged per depth.")] = 3,
     width: Annotated[int, Query(ge=2, le=256, description="Units per hidden layer.")] = 32,
 ) -> dict:
-    """{"depths": [..], "series": [{"activation", "grad": [..], "bound": [..] or null}]} at initialisation."""
-    cache = getattr(request.app.state, "sweep_cache", None)
-    if cache is None:
-        cache = request.app.state.sweep_cache = SweepCache()
+    """{"depths": [..], "series": [{"activation", "grad": [..], "bound": [..] or null}]} at initialisation. In
+    lecture mode a viewer gets a cached sweep or a cheap one (at most the default's cost); the presenter any."""
+    cache: SweepCache = request.app.state.sweep_cache
+    token = presenter_token(settings)
+    if (
+        token is not None
+        and not cache.cached((max_depth, seeds, width))
+        and cost(max_depth, seeds, width) > CHEAP
+    ):
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if not holds_token(headers, token):
+            raise HTTPException(
+                403,
+                detail=f"only the presenter starts a sweep this large (max_depth x seeds x width = {max_depth} x "
+                f"{seeds} x {width}); viewers get the ones already computed or the default {DEFAULT}",
+            )
     return await cache.get(max_depth, seeds, width)

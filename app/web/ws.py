@@ -11,6 +11,7 @@ import contextlib
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from app.bounds import MAX_COUNT
 from app.live.errors import NotFound
 from app.live.hub import Viewer
 from app.live.manager import RunManager
@@ -48,11 +49,15 @@ async def stream_group(
 
 
 def _seq(since: str | None) -> int | None:
-    """?since=SEQ as a number; anything else (empty, not a number) counts as none: the client gets a snapshot."""
+    """?since=SEQ as a number; anything else (empty, not a number, past MAX_COUNT) counts as none: the client gets
+    a snapshot."""
+    if not since or len(since) > 20:
+        return None
     try:
-        return int(since) if since else None
+        seq = int(since)
     except ValueError:
         return None
+    return seq if 0 <= seq <= MAX_COUNT else None
 
 
 async def _serve(

@@ -118,7 +118,19 @@ function actions(r) {
   );
 }
 
+/** A record the server could not read: its id, why, and a way to delete it (the others are listed as usual). */
+function damagedRow(r) {
+  return h(
+    "li",
+    { class: "record-item damaged", "data-record": r.id, "data-record-damaged": "" },
+    h("span", { class: "record-name", text: r.id }),
+    h("span", { class: "record-badge", title: t("records.damaged_hint", { why: r.damaged }), text: t("records.damaged") }),
+    readonly ? null : h("span", { class: "record-actions" }, h("button", { type: "button", class: "btn btn-small", "data-record-action": "delete", text: t("records.delete"), onclick: (e) => remove({ ...r, name: r.id }, e.currentTarget) })),
+  );
+}
+
 function row(r) {
+  if (r.damaged) return damagedRow(r);
   const date = new Date(r.created * 1000).toLocaleString(getLang(), { dateStyle: "medium", timeStyle: "short" });
   return h(
     "li",

@@ -22,10 +22,24 @@ export function changed(chart, key) {
 /** Durations (ms) of the page's Plotly.react calls, until each one's promise settles (bench/render.py). */
 export const reactTimes = [];
 
+/** Plotly reads a subset of HTML in labels (<a href>, <b>, <br>): a name a user chose must stay text. */
+export const plotText = (s) => (typeof s === "string" ? s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") : s);
+const textArray = (a) => (Array.isArray(a) && typeof a[0] === "string" ? a.map(plotText) : a); // category labels
+const titled = (o) => (o && typeof o.title?.text === "string" ? { ...o, title: { ...o.title, text: plotText(o.title.text) } } : o);
+
+/** Traces and layout with every label as text: trace names, category axes, titles (numbers pass untouched). */
+function asText(traces, layout) {
+  const safe = traces.map((tr) => ({ ...tr, name: plotText(tr.name), x: textArray(tr.x), y: textArray(tr.y), text: textArray(tr.text) }));
+  const out = { ...titled(layout || {}) }; // a copy: a layout object reused across frames is never escaped twice
+  for (const key of Object.keys(out)) if (/^[xy]axis\d*$/.test(key)) out[key] = titled(out[key]);
+  return [safe, out];
+}
+
 /** Redraw el in place (Plotly.react diffs against the previous figure). */
 export function react(el, traces, layout) {
   const t0 = performance.now();
-  const done = window.Plotly.react(el, traces, layout, CONFIG);
+  const [safeTraces, safeLayout] = asText(traces, layout);
+  const done = window.Plotly.react(el, safeTraces, safeLayout, CONFIG);
   done.then(() => {
     reactTimes.push({ chart: el.dataset.plot, ms: performance.now() - t0 });
     if (reactTimes.length > 5000) reactTimes.shift();

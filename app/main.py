@@ -13,6 +13,7 @@ from app.live.manager import RunManager
 from app.settings import Settings
 from app.store.service import RecordService
 from app.web import assets, errors, groups, health, ingest, pages, presets, records, runs, security, sweep, ws
+from app.web.registry import router as registry_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -51,4 +52,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, ingest, records):
         app.include_router(module.router)
+    app.include_router(registry_router)
     return app

@@ -36,6 +36,7 @@ class Activation:
     # a'(z) written in the output a = a(z), where that is exact: the probe then needs no second pass over z
     # (no exp, no comparison: ~3x cheaper on the display step). None: the probe uses deriv(z).
     deriv_from_output: Callable[[Tensor, RunConfig], Tensor] | None = None
+    label_ko: str = ""  # the label in Korean ("" : the English label reads the same)
 
 
 def _sigmoid_deriv(z: Tensor, _: RunConfig) -> Tensor:
@@ -95,6 +96,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "sigmoid", "Sigmoid", lambda c: nn.Sigmoid(), _sigmoid_deriv, 0.25, "xavier_uniform",
             "saturating", "σ(z) = 1/(1+e^-z);  σ'(z) = σ(z)(1-σ(z)) ≤ 0.25", _sigmoid_deriv_from_output,
+            label_ko="시그모이드",
         ),
         Activation(
             "tanh", "Tanh", lambda c: nn.Tanh(), _tanh_deriv, 1.0, "xavier_normal",
@@ -127,6 +129,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation(
             "linear", "Linear (none)", lambda c: nn.Identity(), _linear_deriv, 1.0, "xavier_normal",
             "linear", "z;  a'(z) = 1 (the network collapses to one linear map)",
+            label_ko="선형 (활성화 없음)",
         ),
     ]
 }  # fmt: skip

@@ -169,7 +169,7 @@ CORE: dict[str, dict[str, str]] = {
     "chart.sweep": {"en": "First-layer gradient against depth", "ko": "깊이에 따른 첫 층 기울기"},
     "chart.sweep.bound": {"en": "{activation} bound", "ko": "{activation} 상한"},
     "chart.sweep.explain": {
-        "en": "Each point: a fresh network of that depth, one backward pass, the first layer's gradient norm (mean over seeds). Dashed: the bound the activation's a′ allows.",
+        "en": "Each point: a fresh network of that depth, one backward pass, the first layer's gradient norm (mean over seeds). Dotted: the bound the activation's a′ allows.",
         "ko": "각 점은 그 깊이의 새 신경망에서 역전파 한 번으로 잰 첫 층의 기울기 크기입니다(시드 평균). 점선: 활성화 함수의 a′가 허용하는 상한.",
     },
     "chart.ratio": {"en": "First ÷ last layer gradient over steps", "ko": "단계별 첫 층 ÷ 마지막 층 기울기"},

@@ -76,6 +76,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{share} of the {activation} units are dead (output 0 on the whole batch): no gradient passes them.",
         "ko": "{activation} 유닛의 {share}가 죽어(배치 전체에서 출력 0) 기울기를 전혀 전달하지 못합니다.",
     },
+    "verdict.cause.dead_during": {
+        "en": "The {activation} units died during training: {share} of them output 0 on the whole batch, "
+        "so no gradient passes them.",
+        "ko": "학습 중에 {activation} 유닛이 죽었습니다: {share}가 배치 전체에서 0을 출력해 "
+        "기울기를 전혀 전달하지 못합니다.",
+    },
+    "verdict.cause.deriv_fell": {
+        "en": "The {activation} units saturated during training: the measured a′ of the {layers} layers multiply "
+        "to {product}, against {then} at step {step}.",
+        "ko": "학습 중에 {activation} 유닛이 포화되었습니다: {layers}개 층에서 잰 a′의 곱이 "
+        "{step} 단계의 {then}에서 {product}로 줄었습니다.",
+    },
+    "verdict.cause.deriv_small": {
+        "en": "The {activation} units are saturated: the measured a′ of the {layers} layers multiply to {product}.",
+        "ko": "{activation} 유닛이 포화되어 있습니다: {layers}개 층에서 잰 a′의 곱은 {product}입니다.",
+    },
     "verdict.cause.bound": {
         "en": "{activation}'s a′ never exceeds {bound}: the measured a′ of the {layers} layers multiply to {product}.",
         "ko": "{activation}의 a′는 {bound}보다 커지지 않습니다: {layers}개 층에서 잰 a′를 모두 곱하면 {product}입니다.",
@@ -108,7 +124,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "sweep.init.both": {"en": "both, side by side", "ko": "둘 다 함께"},
     "sweep.line": {"en": "{activation} · {init}", "ko": "{activation} · {init}"},
     "sweep.shown": {
-        "en": "Shown: {inits}. Solid lines with circles: the recommended init; dashed with squares: PyTorch's default.",
-        "ko": "표시: {inits}. 원 표시 실선: 권장 초기화, 네모 표시 파선: PyTorch 기본값.",
+        "en": "Shown: {inits}. Solid lines, filled markers: the recommended init; dashed lines, open markers: "
+        "PyTorch's default. Each activation keeps its colour and marker shape.",
+        "ko": "표시: {inits}. 실선과 채운 표식: 권장 초기화, 파선과 빈 표식: PyTorch 기본값. "
+        "활성화 함수마다 색과 표식 모양이 같습니다.",
     },
 }

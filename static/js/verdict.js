@@ -26,32 +26,42 @@ function median(values) {
 
 const kindOf = (ratio) => (ratio < VANISHING_BELOW ? "vanishing" : ratio > EXPLODING_ABOVE ? "exploding" : "healthy");
 
-/** Mean of one metric over the hidden layers of the newest display-rate record (null if not measured). */
-function hiddenMean(state, metric) {
-  const layers = state.latestFull?.layers.filter((l) => l.name !== "output" && l[metric] !== null && l[metric] !== undefined) ?? [];
+/** Mean of one metric over the hidden layers of a display-rate record (null if not measured). */
+function hiddenMean(rec, metric) {
+  const layers = rec?.layers.filter((l) => l.name !== "output" && l[metric] !== null && l[metric] !== undefined) ?? [];
   return layers.length ? layers.reduce((a, l) => a + l[metric], 0) / layers.length : null;
 }
 
-/** Product of the measured mean a′(z_k) over the hidden layers: the activations' share of the chain rule. */
-function derivProduct(state) {
-  const layers = state.latestFull?.layers.filter((l) => l.name !== "output" && Number.isFinite(l.mean_act_deriv)) ?? [];
+/** Product of the measured mean a′(z_k) over the hidden layers of a record: the activations' share of the chain
+ * rule (null if not measured). */
+function derivProduct(rec) {
+  const layers = rec?.layers.filter((l) => l.name !== "output" && Number.isFinite(l.mean_act_deriv)) ?? [];
   return layers.length ? { product: layers.reduce((p, l) => p * l.mean_act_deriv, 1), layers: layers.length } : null;
 }
 
-/** What made the gradient vanish or explode, from the measurements (null when they name nothing). */
-function causeOf(state, kind, initKind) {
+/** What made the gradient vanish or explode, from the measurements (null when they name nothing).
+ *
+ * Vanishing: dead units (a rectifier's output 0 on the whole batch), else saturated units (a′ < 0.01 on the
+ * whole batch), else for a saturating activation the measured a′ themselves when their product accounts for at
+ * least half the decades lost (the sigmoid's bound 0.25; tanh pushed into its flat tails), else the weights. */
+function causeOf(state, kind, ratio, initKind) {
   const config = state.run.config ?? {};
   const act = activation(config.activation);
   if (!act) return null; // an external run: no registry activation, no probe of a′
   const base = { activation: config.activation, init: config.init, recommendedInit: act.recommended_init, bound: act.deriv_bound };
+  const during = initKind !== null && initKind !== kind; // it began otherwise: it happened during training
   if (kind === "vanishing") {
-    const dead = hiddenMean(state, "dead_frac");
-    if (dead !== null && dead >= CAUSE_SHARE) return { ...base, kind: "dead", share: dead };
-    const saturated = hiddenMean(state, "saturated_frac");
-    if (saturated !== null && saturated >= CAUSE_SHARE) return { ...base, kind: "saturated", share: saturated, during: initKind !== null && initKind !== "vanishing" };
-    if (act.deriv_bound < 1) {
-      const measured = derivProduct(state);
-      return measured ? { ...base, kind: "bound", ...measured } : null;
+    const rec = state.latestFull;
+    const dead = hiddenMean(rec, "dead_frac");
+    if (dead !== null && dead >= CAUSE_SHARE) return { ...base, kind: "dead", share: dead, during };
+    const saturated = hiddenMean(rec, "saturated_frac");
+    if (saturated !== null && saturated >= CAUSE_SHARE) return { ...base, kind: "saturated", share: saturated, during };
+    const measured = derivProduct(rec);
+    if (act.kind === "saturating" && measured && measured.product <= Math.sqrt(ratio)) {
+      if (act.deriv_bound < 1) return { ...base, kind: "bound", ...measured };
+      const first = state.firstFull && state.firstFull !== rec ? derivProduct(state.firstFull) : null;
+      const fell = during && first && first.product > measured.product;
+      return { ...base, kind: fell ? "deriv_fell" : "deriv_small", ...measured, then: first?.product ?? null, thenStep: state.firstFull?.step ?? null };
     }
     return { ...base, kind: "weights_small" };
   }
@@ -78,6 +88,6 @@ export function verdictOf(state) {
   if (ratio === null) return { kind: "waiting" };
   const kind = kindOf(ratio);
   const step = state.steps[n - 1];
-  const cause = causeOf(state, kind, init ? kindOf(init.ratio) : null);
+  const cause = causeOf(state, kind, ratio, init ? kindOf(init.ratio) : null);
   return { kind, ratio, step, init: init && init.step < step ? init : null, cause };
 }

@@ -92,7 +92,7 @@ function nonFiniteMarks(states, axis, x, range) {
   if (!range) return [];
   const marks = [];
   for (const s of states) {
-    if (!s.latest || s.latest === s.latestFinite) continue;
+    if (!s.latest) continue;
     const bad = s.latest.layers.map((l, i) => (l.weight_grad_norm === null ? i : -1)).filter((i) => i >= 0);
     if (!bad.length) continue;
     const xs = axis ? axis.x(s) : x;

@@ -124,9 +124,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "sweep.init.both": {"en": "both, side by side", "ko": "둘 다 함께"},
     "sweep.line": {"en": "{activation} · {init}", "ko": "{activation} · {init}"},
     "sweep.shown": {
-        "en": "Shown: {inits}. Solid lines, filled markers: the recommended init; dashed lines, open markers: "
-        "PyTorch's default. Each activation keeps its colour and marker shape.",
-        "ko": "표시: {inits}. 실선과 채운 표식: 권장 초기화, 파선과 빈 표식: PyTorch 기본값. "
-        "활성화 함수마다 색과 표식 모양이 같습니다.",
+        "en": "Shown: {inits}. Solid lines: the recommended init; dashed lines with open markers: PyTorch's default. "
+        "Each activation keeps its colour and marker shape; Leaky ReLU's large rings circle ReLU's markers, "
+        "which its line covers almost exactly.",
+        "ko": "표시: {inits}. 실선: 권장 초기화, 파선과 빈 표식: PyTorch 기본값. 활성화 함수마다 색과 표식 모양이 "
+        "같습니다. Leaky ReLU의 큰 고리가 거의 그대로 겹치는 ReLU의 표식을 둘러쌉니다.",
     },
 }

@@ -8,8 +8,10 @@ import { react } from "./plot.js";
 
 // A marker shape per activation, so lines that coincide (ReLU under Leaky ReLU) still show both.
 const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star", "hexagon"];
-// Leaky ReLU (slope 0.01) draws almost exactly over ReLU: dotted, its ReLU line shows through.
+// Leaky ReLU (slope 0.01) draws almost exactly over ReLU: dotted, with large open markers ringing ReLU's, so the
+// ReLU line and its markers show through.
 const DASH = { leaky_relu: "dot" };
+const RING = { leaky_relu: 1.8 }; // marker size factor; its markers are always open
 
 export function sweepChart(el, getSweeps) {
   return {
@@ -27,7 +29,8 @@ export function sweepChart(el, getSweeps) {
           const { color, dash } = activationStyle(s.activation, i);
           // The lecture's four are drawn; the others wait in the legend (a click shows them).
           const visible = LECTURE_ACTIVATIONS.includes(s.activation) ? true : "legendonly";
-          const symbol = SYMBOLS[i % SYMBOLS.length] + (isDefault ? "-open" : "");
+          const ring = RING[s.activation];
+          const symbol = SYMBOLS[i % SYMBOLS.length] + (isDefault || ring ? "-open" : "");
           traces.push({
             type: "scatter",
             mode: "lines+markers",
@@ -36,7 +39,7 @@ export function sweepChart(el, getSweeps) {
             name: t("sweep.line", { activation: activationName(s.activation), init: initName(s.init) }),
             visible,
             line: { color, dash: isDefault ? "dash" : (DASH[s.activation] ?? dash), width: lineWidth() * (isDefault ? 0.8 : 1) },
-            marker: { size: markerSize(), color, symbol, line: { width: 1.5, color } },
+            marker: { size: markerSize() * (ring ?? 1), color, symbol, line: { width: ring ? 2 : 1.5, color } },
             meta: { activation: s.activation, init: s.init, sweep: sweep.init, ratio: s.ratio },
           });
           if (s.bound && !bounded.has(s.activation)) {

@@ -174,7 +174,7 @@ def check_run_view(w: Watched, run: dict, registry: dict) -> None:
     note = w.page.locator(".bound-note")
     assert float(note.get_attribute("data-bound")) == bound_of(registry, run)
     text = note.inner_text()
-    assert label_of(registry, run) in text
+    assert label_of(registry, run).lower() in text.lower()  # named (a sentence may capitalise it)
     if bound_of(registry, run) >= 1:
         assert "does not shrink the product by itself" in text and "weights" in text
     else:

@@ -117,7 +117,7 @@ CASES = {
 ENGLISH = {
     "vanishing": [
         "4×10⁻⁶ of the last layer's gradient: vanishing",
-        "sigmoid's a′ never exceeds 0.25",
+        "Sigmoid's a′ never exceeds 0.25",
         "multiply to 2.7×10⁻⁷",
     ],
     "healthy": ["The first layer gets 3× the last layer's gradient: healthy."],

@@ -4,7 +4,7 @@
 
 import { $, EVENTS, h, SEL } from "../dom.js";
 import { on } from "../bus.js";
-import { t } from "../i18n.js";
+import { getLang, t } from "../i18n.js";
 import { sci } from "../format.js";
 import { activationName, derivBound } from "../registry.js";
 
@@ -41,7 +41,8 @@ export function boundNote(key) {
   const bound = derivBound(key);
   if (bound === null) return "";
   const vars = { activation: activationName(key), bound: String(Number(bound.toPrecision(3))) };
-  return t(bound < 1 ? "chain.bound_below_one" : "chain.bound_not_below_one", vars);
+  const text = t(bound < 1 ? "chain.bound_below_one" : "chain.bound_not_below_one", vars);
+  return getLang() === "en" ? text[0].toUpperCase() + text.slice(1) : text; // "Sigmoid's a′ never exceeds …"
 }
 
 export function chainRuleView(root, store) {

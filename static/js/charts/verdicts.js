@@ -1,7 +1,7 @@
 // The verdict in plain words per run, with status and step: what the room reads first.
 
 import { $, h, SEL } from "../dom.js";
-import { t } from "../i18n.js";
+import { getLang, t } from "../i18n.js";
 import { sci } from "../format.js";
 import { verdictOf } from "../verdict.js";
 import { activationName, initName } from "../registry.js";
@@ -35,6 +35,9 @@ export function causeText(c) {
   return "";
 }
 
+/** A sentence that opens with an activation's name ("sigmoid's a′ …") starts with a capital in English. */
+const sentenceCase = (text) => (getLang() === "en" ? text[0].toUpperCase() + text.slice(1) : text);
+
 /** The verdict in plain words: what it is now, what it was at the first step, and why. */
 export function sentence(v) {
   if (v.kind === "failed") return t("verdict.failed", { reason: v.reason });
@@ -49,7 +52,7 @@ export function sentence(v) {
   parts.push(t("verdict.main", { amount: amount(v.ratio), state: t(`verdict.short.${v.kind}`) }));
   if (v.init) parts.push(t("verdict.since", { step: v.init.step, then: sci(v.init.ratio, 2), now: sci(v.ratio, 2) }));
   const cause = causeText(v.cause);
-  if (cause) parts.push(cause);
+  if (cause) parts.push(sentenceCase(cause));
   return parts.join(" ");
 }
 

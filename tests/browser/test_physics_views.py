@@ -303,6 +303,9 @@ def test_the_exploding_run_shows_the_explosion_and_marks_what_is_not_finite(serv
         r["step"] for r in run["history"] if any(lay["weight_grad_norm"] is None for lay in r["layers"])
     ]
     assert bad_steps and marks and marks[0]["x"] == bad_steps  # the non-finite step is marked, not dropped
+    heat = w.page.evaluate(CHART, "heatmap")
+    crosses = [tr for tr in heat["traces"] if (tr["meta"] or {}).get("nonfinite")]
+    assert crosses and set(crosses[0]["x"]) == set(bad_steps)  # the heat map's gap is crossed too
     flow = w.page.evaluate(CHART, "gradflow")
     assert any((tr["meta"] or {}).get("nonfinite") for tr in flow["traces"])
     assert_inside(flow, "gradflow")

@@ -7,6 +7,8 @@ import { layout, lineWidth, markerSize, runColors } from "../theme.js";
 import { changed, guide, noData, react, runLabel } from "./plot.js";
 import { layerAxis } from "./layeraxis.js";
 
+const DASHES = ["solid", "dash", "dot", "dashdot"];
+
 /** One guide per distinct bound, named by the activations that share it ("ReLU, Leaky ReLU: a′ ≤ 1"). */
 export function boundGuides(states, colors) {
   const byBound = new Map(); // bound -> {names, color}
@@ -32,14 +34,16 @@ export function derivChart(el, store) {
       if (!changed(this, states.map((s) => s.latestFull.step).join())) return null;
       const colors = runColors(states);
       const axis = layerAxis(states);
-      const traces = states.map((s) => ({
+      // Runs of one activation draw their a′ on top of each other (3 vs 10 vs 30 sigmoid layers all near 0.24):
+      // a dash per run and shrinking lines keep every one in sight.
+      const traces = states.map((s, i) => ({
         type: "scatter",
         mode: "lines+markers",
         x: axis.x(s), // this run's own layers (the output layer has no a′: its point is empty)
         y: s.latestFull.layers.map((l) => l.mean_act_deriv ?? null),
         name: runLabel(s),
-        line: { color: colors.get(s.run.id), width: lineWidth() },
-        marker: { size: markerSize() * 0.8, color: colors.get(s.run.id) },
+        line: { color: colors.get(s.run.id), width: lineWidth() * (1.6 - 0.3 * i), dash: DASHES[i % DASHES.length] },
+        marker: { size: markerSize() * (1.2 - 0.2 * i), color: colors.get(s.run.id) },
         meta: { run: s.run.id, step: s.latestFull.step },
       }));
       const xs = traces.flatMap((tr) => tr.x);

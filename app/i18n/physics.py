@@ -35,6 +35,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "steps with a gradient that is not finite (NaN/∞)",
         "ko": "기울기가 유한하지 않은 단계 (NaN/∞)",
     },
+    "chart.nonfinite_loss": {
+        "en": "{run}: loss not finite (NaN/∞)",
+        "ko": "{run}: 유한하지 않은 손실 (NaN/∞)",
+    },
     "chart.nonfinite_run": {"en": "{run}: not finite (NaN/∞)", "ko": "{run}: 유한하지 않은 값 (NaN/∞)"},
     # Loss card of a comparison: accuracy beside the loss
     "chart.loss.run_acc": {"en": "{run} test accuracy", "ko": "{run} 테스트 정확도"},

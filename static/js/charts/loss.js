@@ -3,6 +3,7 @@
 import { t } from "../i18n.js";
 import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
 import { changed, noData, react, runLabel, tail, windowed } from "./plot.js";
+import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 export function lossChart(el, store) {
   return {
@@ -58,7 +59,14 @@ export function lossChart(el, store) {
       const single = store.runs.size === 1;
       const accuracy = states.some((s) => s.evals.length > 0);
       const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
-      lay.yaxis.rangemode = "tozero";
+      // 0 … the largest plotted loss (every value inside); a step whose loss is not finite is crossed at the top.
+      const losses = traces.filter((tr) => tr.yaxis !== "y2").flatMap((tr) => tr.y).filter((v) => v !== null && Number.isFinite(v));
+      const top = Math.max(1e-9, ...losses) * 1.06;
+      lay.yaxis.range = [0, top];
+      for (const s of states) {
+        const bad = nonFiniteAt(windowed(s.steps), windowed(s.loss), top * 0.97);
+        if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_loss", { run: runLabel(s) })), ...bad, meta: { nonfinite: true, run: s.run.id } });
+      }
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

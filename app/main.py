@@ -15,6 +15,7 @@ from app.settings import Settings
 from app.store.service import RecordService
 from app.web import assets, errors, groups, health, ingest, pages, presets, records, runs, security, sweep, ws
 from app.web import lessons as lesson_routes
+from app.web.registry import router as registry_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,4 +59,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(lesson_routes.router)
     app.include_router(lesson_routes.pages)
+    app.include_router(registry_router)
     return app

@@ -3,6 +3,8 @@
 import threading
 import time
 
+import httpx
+
 from tests.support.live import strict_loads
 
 
@@ -40,3 +42,21 @@ def test_sweep_answers_per_activation_off_the_loop_and_is_cached(server):
         assert len(server.app.state.sweep_cache.results) == 1  # the second answer came from the cache
         r = c.get("/api/sweep", params={"max_depth": 500})
         assert r.status_code == 422 and "max_depth" in r.json()["detail"][0]["loc"]
+
+
+def test_the_sweep_says_which_init_and_offers_each_activations_recommended_one(server):
+    with httpx.Client(base_url=server.url, timeout=120) as c:  # two sweeps of 30 depths
+        rec = c.get("/api/sweep", params={"init": "recommended", "max_depth": 30, "seeds": 2}).json()
+        default = c.get("/api/sweep", params={"init": "default", "max_depth": 30, "seeds": 2}).json()
+        bad = c.get("/api/sweep", params={"init": "he", "max_depth": 2})
+    assert rec["init"] == "recommended" and default["init"] == "default"
+    used = {s["activation"]: s["init"] for s in rec["series"]}
+    assert used["relu"] == used["leaky_relu"] == "kaiming_normal"
+    assert used["tanh"].startswith("xavier") and used["sigmoid"].startswith("xavier")
+    assert {s["init"] for s in default["series"]} == {"default"}
+    relu = {s["init"]: s for s in rec["series"] + default["series"] if s["activation"] == "relu"}
+    # He et al. 2015: with Kaiming init ReLU's first/last ratio stays of order 1 at depth 30; PyTorch's default
+    # shrinks it ~0.4x per layer.
+    assert 1e-1 <= relu["kaiming_normal"]["ratio"][29] <= 1e1
+    assert relu["default"]["ratio"][29] < 1e-6
+    assert bad.status_code == 422 and "init" in bad.json()["detail"][0]["loc"]

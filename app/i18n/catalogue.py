@@ -114,18 +114,6 @@ CORE: dict[str, dict[str, str]] = {
     "export.json": {"en": "History JSON", "ko": "기록 JSON"},
     # Verdicts
     "verdict.waiting": {"en": "Waiting for the first step…", "ko": "첫 단계를 기다리는 중…"},
-    "verdict.vanishing": {
-        "en": "The first layer gets {ratio} of the last layer's gradient: vanishing.",
-        "ko": "첫 층이 받는 기울기는 마지막 층의 {ratio}배뿐입니다: 기울기 사라짐.",
-    },
-    "verdict.healthy": {
-        "en": "The first layer gets {ratio} of the last layer's gradient: healthy.",
-        "ko": "첫 층이 받는 기울기는 마지막 층의 {ratio}배입니다: 건강함.",
-    },
-    "verdict.exploding": {
-        "en": "The first layer gets {ratio} times the last layer's gradient: exploding.",
-        "ko": "첫 층이 받는 기울기는 마지막 층의 {ratio}배입니다: 기울기 폭발.",
-    },
     "verdict.diverged": {
         "en": "Diverged at step {step}: the loss or a gradient is no longer a finite number.",
         "ko": "{step} 단계에서 발산: 손실이나 기울기가 더 이상 유한한 수가 아닙니다.",
@@ -181,7 +169,7 @@ CORE: dict[str, dict[str, str]] = {
     "chart.sweep": {"en": "First-layer gradient against depth", "ko": "깊이에 따른 첫 층 기울기"},
     "chart.sweep.bound": {"en": "{activation} bound", "ko": "{activation} 상한"},
     "chart.sweep.explain": {
-        "en": "Each point: a fresh network of that depth, one backward pass, the first layer's gradient norm (mean over seeds). Dashed: the bound the activation's a′ allows.",
+        "en": "Each point: a fresh network of that depth, one backward pass, the first layer's gradient norm (mean over seeds). Dotted: the bound the activation's a′ allows.",
         "ko": "각 점은 그 깊이의 새 신경망에서 역전파 한 번으로 잰 첫 층의 기울기 크기입니다(시드 평균). 점선: 활성화 함수의 a′가 허용하는 상한.",
     },
     "chart.ratio": {"en": "First ÷ last layer gradient over steps", "ko": "단계별 첫 층 ÷ 마지막 층 기울기"},
@@ -190,16 +178,11 @@ CORE: dict[str, dict[str, str]] = {
         "en": "Mean a′(z) per layer: the chain rule's factors",
         "ko": "층별 평균 a′(z): 연쇄 법칙의 인수",
     },
-    "chart.deriv.bound": {"en": "sigmoid bound 0.25", "ko": "시그모이드 상한 0.25"},
     # The chain rule panel
     "chain.title": {"en": "The chain rule, live", "ko": "연쇄 법칙, 실시간"},
     "chain.explain": {
         "en": "Backpropagation multiplies one factor a′ and one weight matrix per layer on the way down to W₁.",
         "ko": "역전파는 W₁까지 내려가며 층마다 인수 a′ 하나와 가중치 행렬 하나를 곱합니다.",
-    },
-    "chain.bound": {
-        "en": "the sigmoid's a′ never exceeds 0.25",
-        "ko": "시그모이드의 a′는 0.25를 넘지 않습니다",
     },
     "chain.product": {"en": "product of the mean a′ so far", "ko": "지금까지 평균 a′의 곱"},
     "chain.walk": {"en": "Walk through backprop", "ko": "역전파 따라가기"},
@@ -261,17 +244,6 @@ CORE: dict[str, dict[str, str]] = {
     "field.grad_clip": {"en": "gradient clipping (max norm)", "ko": "기울기 자르기 (최대 크기)"},
     "field.max_steps": {"en": "training steps", "ko": "학습 단계 수"},
     "run.depth_label": {"en": "depth {n}", "ko": "깊이 {n}"},
-    # Activation display names (the registry key stays the value)
-    "act.sigmoid": {"en": "sigmoid", "ko": "시그모이드"},
-    "act.tanh": {"en": "tanh", "ko": "tanh"},
-    "act.relu": {"en": "ReLU", "ko": "ReLU"},
-    "act.leaky_relu": {"en": "Leaky ReLU", "ko": "Leaky ReLU"},
-    "act.gelu": {"en": "GELU", "ko": "GELU"},
-    "act.elu": {"en": "ELU", "ko": "ELU"},
-    "act.selu": {"en": "SELU", "ko": "SELU"},
-    "act.silu": {"en": "SiLU", "ko": "SiLU"},
-    "act.linear": {"en": "linear", "ko": "선형"},
-    "act.identity": {"en": "identity", "ko": "항등"},
     # Recorded runs panel (home)
     "records.title": {"en": "Recorded runs", "ko": "기록된 실행"},
     "records.hint": {

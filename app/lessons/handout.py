@@ -49,7 +49,7 @@ def _measured(session: LessonSession, n: int, view: FunctionView) -> dict | None
 def render_handout(
     session: LessonSession, store: RunStore | None, lang: str, sweeps: dict | None = None
 ) -> str:
-    """The whole HTML page. `sweeps`: computed sweeps by (max_depth, seeds, width), to reuse the page's."""
+    """The whole HTML page. `sweeps`: computed sweeps by (max_depth, seeds, width, init), to reuse the page's."""
     lesson = session.lesson
     runs: dict[
         str, dict
@@ -79,7 +79,7 @@ def render_handout(
                 if rid in runs:
                     item["runs"].append(rid)
         if isinstance(view, SweepView):
-            item["sweep"] = _sweep(view, (sweeps or {}).get((view.max_depth, view.seeds, 32)))
+            item["sweep"] = _sweep(view, (sweeps or {}).get((view.max_depth, view.seeds, 32, "default")))
         if isinstance(view, FunctionView):
             item["curves"] = curves(list(view.activations), view.z_range)
             if view.measure is not None:

@@ -26,7 +26,7 @@ class Activation:
     """One activation: module factory, derivative formula and what the dashboard says about a'(z)."""
 
     key: str  # registry key = form value = JSON value = legend key
-    label: str
+    label: str  # as written in a sentence: "sigmoid", "tanh" (the lecture's spelling), "ReLU"
     module: Callable[[RunConfig], nn.Module]  # a fresh module for one hidden layer
     deriv: Callable[[Tensor, RunConfig], Tensor]  # a'(z), elementwise, same shape as z
     deriv_bound: float  # sup_z |a'(z)|: the chain rule's per-layer ceiling (0.25 for the sigmoid)
@@ -36,6 +36,7 @@ class Activation:
     # a'(z) written in the output a = a(z), where that is exact: the probe then needs no second pass over z
     # (no exp, no comparison: ~3x cheaper on the display step). None: the probe uses deriv(z).
     deriv_from_output: Callable[[Tensor, RunConfig], Tensor] | None = None
+    label_ko: str = ""  # the label in Korean ("" : the English label reads the same)
 
 
 def _sigmoid_deriv(z: Tensor, _: RunConfig) -> Tensor:
@@ -93,11 +94,12 @@ ACTIVATIONS: dict[str, Activation] = {
     a.key: a
     for a in [
         Activation(
-            "sigmoid", "Sigmoid", lambda c: nn.Sigmoid(), _sigmoid_deriv, 0.25, "xavier_uniform",
+            "sigmoid", "sigmoid", lambda c: nn.Sigmoid(), _sigmoid_deriv, 0.25, "xavier_uniform",
             "saturating", "σ(z) = 1/(1+e^-z);  σ'(z) = σ(z)(1-σ(z)) ≤ 0.25", _sigmoid_deriv_from_output,
+            label_ko="시그모이드",
         ),
         Activation(
-            "tanh", "Tanh", lambda c: nn.Tanh(), _tanh_deriv, 1.0, "xavier_normal",
+            "tanh", "tanh", lambda c: nn.Tanh(), _tanh_deriv, 1.0, "xavier_normal",
             "saturating", "tanh(z);  tanh'(z) = 1 - tanh²(z) ≤ 1", _tanh_deriv_from_output,
         ),
         Activation(
@@ -125,8 +127,9 @@ ACTIVATIONS: dict[str, Activation] = {
             "smooth", "λz if z > 0 else λα(e^z - 1);  a'(z) = λ or λα e^z ≤ 1.758",
         ),
         Activation(
-            "linear", "Linear (none)", lambda c: nn.Identity(), _linear_deriv, 1.0, "xavier_normal",
+            "linear", "linear (none)", lambda c: nn.Identity(), _linear_deriv, 1.0, "xavier_normal",
             "linear", "z;  a'(z) = 1 (the network collapses to one linear map)",
+            label_ko="선형 (활성화 없음)",
         ),
     ]
 }  # fmt: skip

@@ -152,7 +152,7 @@ _PRESETS: list[Preset] = [
     ),
     _comparison(
         "sigmoid-vs-relu-vs-leaky-relu",
-        ("sigmoid vs relu vs leaky_relu, 10 layers", "sigmoid vs relu vs leaky_relu, 10층"),
+        ("Sigmoid vs ReLU vs Leaky ReLU, 10 layers", "10층 비교: 시그모이드 · ReLU · Leaky ReLU"),
         (
             "Same data, seed and Kaiming init; only the activation differs: sigmoid's first layers fade "
             "(σ' ≤ 0.25 per layer) while ReLU and Leaky ReLU hold up.",
@@ -165,7 +165,10 @@ _PRESETS: list[Preset] = [
     ),
     _comparison(
         "init-default-vs-xavier-vs-kaiming",
-        ("ReLU init: default vs xavier vs kaiming", "ReLU 초기화: default vs xavier vs kaiming"),
+        (
+            "ReLU init: PyTorch default vs Xavier vs Kaiming",
+            "ReLU 초기화 비교: PyTorch 기본값 · Xavier · Kaiming",
+        ),
         (
             "10 ReLU layers; only the init differs: PyTorch's default shrinks the signal ~0.4x per layer "
             "and the loss stays at ln 2; Xavier learns, Kaiming's Var(w) = 2/fan_in learns fastest.",
@@ -178,7 +181,7 @@ _PRESETS: list[Preset] = [
     ),
     _comparison(
         "depth-3-vs-10-vs-30",
-        ("Sigmoid depth: 3 vs 10 vs 30 layers", "시그모이드 깊이: 3층 vs 10층 vs 30층"),
+        ("Sigmoid depth: 3 vs 10 vs 30 layers", "시그모이드 깊이 비교: 3층 · 10층 · 30층"),
         (
             "Only the depth differs: the chain rule's bound 0.25^L makes layer1's gradient ~1e-2, ~1e-6 "
             "and ~1e-20 of the output's; only the 3-layer net learns.",

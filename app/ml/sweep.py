@@ -12,6 +12,14 @@ from app.ml.inits import INITS
 from app.ml.model import MLP
 
 SWEEP_BATCH = 64  # rows per gradient: small, the sweep answers an API call in a few seconds
+RECOMMENDED = (
+    "recommended"  # as `init`: each activation's own recommended init (Kaiming for ReLU, Xavier for tanh)
+)
+
+
+def init_for(activation: str, init: str) -> str:
+    """The init key a sweep uses for one activation: `init` itself, or the activation's recommended one."""
+    return ACTIVATIONS[activation].recommended_init if init == RECOMMENDED else init
 
 
 def depth_sweep(
@@ -22,7 +30,10 @@ def depth_sweep(
     dataset: str = "spiral",
     init: str = "default",
 ) -> dict:
-    """{"depths": [1..N], "series": [{"activation", "grad", "ratio", "bound"}]}.
+    """{"depths": [1..N], "init", "series": [{"activation", "init", "grad", "ratio", "bound"}]}.
+
+    init: an INITS key for every activation, or "recommended" for each activation's own (series[i]["init"] says
+    which was used).
 
     grad[i]: ||dL/dW_1|| at initialisation for depth i+1, mean over `seeds`; ratio[i]: the mean of
     ||dL/dW_1|| / ||dL/dW_output||; bound[i]: deriv_bound ** depth when the bound is below 1 (the chain
@@ -31,6 +42,8 @@ def depth_sweep(
     for key in activations:
         if key not in ACTIVATIONS:
             raise ValueError(f"unknown activation {key!r}; expected one of {sorted(ACTIVATIONS)}")
+    if init != RECOMMENDED and init not in INITS:
+        raise ValueError(f"unknown init {init!r}; expected {RECOMMENDED!r} or one of {sorted(INITS)}")
     depths = list(range(1, max_depth + 1))
     batches = {}
     for seed in range(seeds):
@@ -38,15 +51,16 @@ def depth_sweep(
         batches[seed] = (data.x_train[:SWEEP_BATCH], data.y_train[:SWEEP_BATCH])
     series = []
     for key in activations:
+        used = init_for(key, init)
         per_seed = [
-            _one_seed(key, max_depth, width, dataset, init, seed, *batches[seed]) for seed in range(seeds)
+            _one_seed(key, max_depth, width, dataset, used, seed, *batches[seed]) for seed in range(seeds)
         ]
         grads = [sum(run[0][i] for run in per_seed) / seeds for i in range(max_depth)]
         ratios = [sum(run[1][i] for run in per_seed) / seeds for i in range(max_depth)]
         bound_per_layer = ACTIVATIONS[key].deriv_bound
         bound = [bound_per_layer**d for d in depths] if bound_per_layer < 1 else None
-        series.append({"activation": key, "grad": grads, "ratio": ratios, "bound": bound})
-    return {"depths": depths, "series": series}
+        series.append({"activation": key, "init": used, "grad": grads, "ratio": ratios, "bound": bound})
+    return {"depths": depths, "init": init, "series": series}
 
 
 def _one_seed(

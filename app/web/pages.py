@@ -14,6 +14,7 @@ from app.i18n import bundle, pick_lang, translate
 from app.paths import TEMPLATES_DIR
 from app.web.deps import SettingsDep
 from app.web.netinfo import own_host_names
+from app.web.registry import registry
 from app.web.security import host_name
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +33,7 @@ def _page(request: Request, template: str, page: str, **ids: str) -> HTMLRespons
         "lang": lang,
         "t": lambda key, **values: translate(lang, key, **values),
         "i18n": bundle(),
+        "registry": registry().model_dump(),  # the registries' vocabulary (GET /api/registry's answer)
         "readonly": query.get("view") == "1",  # ?view=1: the read-only viewer link, no controls at all
         "projector": query.get("projector") == "1",
         **ids,

@@ -2,12 +2,17 @@
 
 import asyncio
 from collections import OrderedDict
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from app.ml.inits import INITS
+from app.ml.sweep import RECOMMENDED
 from app.web.deps import SettingsDep
 from app.web.security import holds_token, presenter_token
+
+# "recommended" (each activation's own) or one init key for every activation: the allowed values, 422 otherwise.
+SweepInit = Literal[(RECOMMENDED, *INITS)]  # type: ignore[valid-type]
 
 router = APIRouter(prefix="/api", tags=["sweep"])
 
@@ -35,15 +40,15 @@ class SweepCache:
     def cached(self, key: tuple) -> bool:
         return key in self.results
 
-    async def get(self, max_depth: int, seeds: int, width: int) -> dict:
-        key = (max_depth, seeds, width)
+    async def get(self, max_depth: int, seeds: int, width: int, init: str = "default") -> dict:
+        key = (max_depth, seeds, width, init)
         async with self.lock:
             if key not in self.results:
                 from app.ml.activations import ACTIVATIONS
                 from app.ml.sweep import depth_sweep
 
                 self.results[key] = await asyncio.to_thread(
-                    depth_sweep, list(ACTIVATIONS), max_depth=max_depth, seeds=seeds, width=width
+                    depth_sweep, list(ACTIVATIONS), max_depth=max_depth, seeds=seeds, width=width, init=init
                 )
                 while len(self.results) > self.size:
                     self.results.popitem(last=False)
@@ -58,14 +63,20 @@ async def get_sweep(
     max_depth: Annotated[int, Query(ge=1, le=60, description="Deepest network measured.")] = 30,
     seeds: Annotated[int, Query(ge=1, le=10, description="Initialisations averaged per depth.")] = 3,
     width: Annotated[int, Query(ge=2, le=256, description="Units per hidden layer.")] = 32,
+    init: Annotated[
+        SweepInit,
+        Query(
+            description="'recommended': each activation's own init (Kaiming for ReLU); else one init for all."
+        ),
+    ] = "default",
 ) -> dict:
-    """{"depths": [..], "series": [{"activation", "grad": [..], "bound": [..] or null}]} at initialisation. In
+    """{"depths", "init", "series": [{"activation", "init", "grad", "ratio", "bound"}]} at initialisation. In
     lecture mode a viewer gets a cached sweep or a cheap one (at most the default's cost); the presenter any."""
     cache: SweepCache = request.app.state.sweep_cache
     token = presenter_token(settings)
     if (
         token is not None
-        and not cache.cached((max_depth, seeds, width))
+        and not cache.cached((max_depth, seeds, width, init))
         and cost(max_depth, seeds, width) > CHEAP
     ):
         headers = {k.lower(): v for k, v in request.headers.items()}
@@ -75,4 +86,4 @@ async def get_sweep(
                 detail=f"only the presenter starts a sweep this large (max_depth x seeds x width = {max_depth} x "
                 f"{seeds} x {width}); viewers get the ones already computed or the default {DEFAULT}",
             )
-    return await cache.get(max_depth, seeds, width)
+    return await cache.get(max_depth, seeds, width, init)

@@ -2,7 +2,8 @@
 
 import { $, h, SEL } from "./dom.js";
 import { api } from "./api.js";
-import { activationName, has, t } from "./i18n.js";
+import { has, t } from "./i18n.js";
+import { activation, activationName, initExplain, initName } from "./registry.js";
 
 let fields = []; // {name, kind: "enum" | "bool" | "int" | "number" | "string", spec, optional, input}
 
@@ -32,8 +33,26 @@ function resolve(prop, schema) {
 const fieldLabel = (name, spec) => (has(`field.${name}`) ? t(`field.${name}`) : spec.title ?? name);
 
 function optionLabel(name, value) {
-  if (has(`act.${value}`)) return activationName(value);
+  if (name === "activation") return activationName(value);
+  if (name === "init") return initName(value);
   return has(`option.${value}`) ? t(`option.${value}`) : String(value);
+}
+
+/** The line under a field: the chosen init's purpose, the chosen activation's formula and partner init (from the
+ * registry); the schema's description otherwise. */
+function helpText(f) {
+  const value = f.input?.value;
+  if (f.name === "init" && initExplain(value)) return initExplain(value);
+  const act = f.name === "activation" ? activation(value) : null;
+  if (act) return `${act.formula} · ${t("builder.recommended_init", { init: initName(act.recommended_init) })}`;
+  return f.spec.description ?? "";
+}
+
+function refreshHelp() {
+  for (const f of fields) {
+    const el = f.input?.closest(".field")?.querySelector(".field-help");
+    if (el) el.textContent = helpText(f);
+  }
 }
 
 function makeInput(f) {
@@ -103,17 +122,20 @@ export async function initBuilder() {
   box.replaceChildren(
     ...fields.map((f) => {
       f.input = makeInput(f);
-      const help = f.spec.description ? h("small", { class: "field-help", text: f.spec.description }) : null;
+      const help = f.spec.description || f.kind === "enum" ? h("small", { class: "field-help", text: "" }) : null;
       return h("div", { class: `field field-${f.kind}`, "data-field": f.name }, h("label", { for: f.input.id, text: fieldLabel(f.name, f.spec) }), f.input, help);
     }),
   );
   fillFromHash();
+  refreshHelp();
   form.addEventListener("input", syncHash);
   form.addEventListener("change", syncHash);
-  window.addEventListener("hashchange", fillFromHash);
+  form.addEventListener("change", refreshHelp);
+  window.addEventListener("hashchange", () => (fillFromHash(), refreshHelp()));
   $(SEL.builderDefaults).addEventListener("click", () => {
     history.replaceState(history.state, "", `${location.pathname}${location.search}`);
     fillFromHash();
+    refreshHelp();
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -142,4 +164,5 @@ export function relabelBuilder() {
     if (label) label.textContent = fieldLabel(f.name, f.spec);
     if (f.kind === "enum") for (const o of f.input.options) o.textContent = optionLabel(f.name, o.value);
   }
+  refreshHelp();
 }

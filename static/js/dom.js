@@ -2,6 +2,7 @@
 
 export const SEL = {
   catalogue: "#i18n-catalogue",
+  registry: "#registry",
   view: "#view",
   i18n: "[data-i18n]",
   i18nTitle: "[data-i18n-title]",
@@ -23,6 +24,8 @@ export const SEL = {
   status: '[data-role="status"]',
   step: '[data-role="step"]',
   notice: '[data-role="notice"]',
+  sweepInit: '[data-role="sweep-init"]',
+  sweepShown: '[data-role="sweep-shown"]',
   controls: '[data-role="controls"]',
   playToggle: '[data-role="play-toggle"]',
   stepButton: '[data-role="step-once"]',

@@ -16,9 +16,6 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
-/** Display name of an activation (the registry key stays the value everywhere else). */
-export const activationName = (key) => (has(`act.${key}`) ? t(`act.${key}`) : key);
-
 /** Re-render every element that names its catalogue key. */
 export function apply(root = document) {
   for (const el of $$(SEL.i18n, root)) el.textContent = t(el.dataset.i18n);

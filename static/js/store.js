@@ -26,6 +26,7 @@ export class RunState {
     this.latest = null; // newest step record (any kind)
     this.latestFinite = null; // newest record with a finite gradient (what a diverged run last showed)
     this.latestFull = null; // newest display-rate record
+    this.firstFull = null; // oldest display-rate record seen (the run's first step: the verdict's "at step 1")
     this.latestT = 0; // server time (s) of the newest record
     this.divergedStep = null;
     this.boundary = null;
@@ -66,6 +67,7 @@ export class RunState {
       if (this.evals.length > EVAL_CAP) this.evals.splice(0, this.evals.length - EVAL_CAP);
     }
     if (isFull(rec)) {
+      this.firstFull ??= rec;
       this.latestFull = rec;
       this.full.push(rec);
       if (this.full.length > FULL_CAP) this.full.splice(0, this.full.length - FULL_CAP);

@@ -43,7 +43,9 @@ def test_gallery_starts_the_init_comparison_in_one_click(srv, context, tmp_path)
         timeout=30_000,
     )
     labels = [t["name"] for t in w.plot("gradflow")]
-    assert labels == ["default", "xavier_normal", "kaiming_normal"]
+    inits = httpx.get(f"{srv.url}/api/registry").json()["inits"]
+    assert labels == [inits[k]["label"]["en"] for k in ("default", "xavier_normal", "kaiming_normal")]
+    assert labels[0] == "PyTorch default"  # the registry's label, not the key
     page.click('[data-role="play-toggle"]')  # stop spending CPU on it
     page.wait_for_selector('[data-role="status"][data-status="paused"]')
     w.assert_clean()

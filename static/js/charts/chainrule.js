@@ -1,11 +1,12 @@
 // e. The chain rule, live, in native MathML: dL/dW1 = dL/dy · a'_n W_n ⋯ a'_1 x, each factor's measured
-// mean a'(z_k) and ||W_k|| beneath it, the sigmoid's 0.25 bound drawn; paused, a walk from the output down.
+// mean a'(z_k) and ||W_k|| beneath it, the run's own bound sup|a'(z)| drawn and named (the registry's: 0.25 for
+// the sigmoid, 1 for tanh and ReLU); paused, a walk from the output down.
 
 import { $, EVENTS, h, SEL } from "../dom.js";
 import { on } from "../bus.js";
-import { t } from "../i18n.js";
+import { getLang, t } from "../i18n.js";
 import { sci } from "../format.js";
-import { SIGMOID_DERIV_BOUND } from "./deriv.js";
+import { activationName, derivBound } from "../registry.js";
 
 const MATHML = "http://www.w3.org/1998/Math/MathML";
 const WALK_MS = 900; // one factor per beat when the walk plays by itself
@@ -34,6 +35,16 @@ function factor(k, layer, current) {
   return el;
 }
 
+/** What the run's bound means for the product: below 1 every layer shrinks it; at 1 or above the activation does
+ * not by itself, and the weights decide. "" for a run without a registry activation (an external one). */
+export function boundNote(key) {
+  const bound = derivBound(key);
+  if (bound === null) return "";
+  const vars = { activation: activationName(key), bound: String(Number(bound.toPrecision(3))) };
+  const text = t(bound < 1 ? "chain.bound_below_one" : "chain.bound_not_below_one", vars);
+  return getLang() === "en" ? text[0].toUpperCase() + text.slice(1) : text; // "Sigmoid's a′ never exceeds …"
+}
+
 export function chainRuleView(root, store) {
   const formula = $(SEL.chainFormula, root);
   const factors = $(SEL.chainFactors, root);
@@ -53,6 +64,7 @@ export function chainRuleView(root, store) {
     const paused = s.run.status === "paused";
     const lhs = frac([mo("∂"), mi("L")], [mo("∂"), sub("W", "1")]);
     const parts = [lhs, mo("="), frac([mo("∂"), mi("L")], [mo("∂"), mi("ŷ")]), mo("·")];
+    const note = boundNote(s.run.config?.activation);
     const current = paused && walk > 0 ? n - walk : -1; // index into layers of the walk's newest factor
     const ks = Array.from({ length: n }, (_, i) => n - 1 - i); // output side first
     const shown = n <= 2 * SHOWN_EDGE ? ks : [...ks.slice(0, SHOWN_EDGE), null, ...ks.slice(n - SHOWN_EDGE)];
@@ -65,24 +77,30 @@ export function chainRuleView(root, store) {
     math.setAttribute("display", "block");
     formula.replaceChildren(math);
 
-    // One card per layer, output side first: a', its bar against the 0.25 bound, ||W||, the running product.
+    // One card per layer, output side first: a', its bar against the run's bound, ||W||, the running product.
+    // The bar's scale is 0 … max(1, bound): the bound's tick sits at 25 % for the sigmoid, at the end for ReLU.
+    const key = s.run.config?.activation;
+    const bound = derivBound(key);
+    const scale = Math.max(1, bound ?? 1);
+    const boundAt = bound === null ? null : (bound / scale) * 100;
     let product = 1;
     const cards = ks.map((k, i) => {
       const l = layers[k];
       product *= l.mean_act_deriv;
-      const width = Math.min(100, Math.max(0, l.mean_act_deriv * 100));
+      const width = Math.min(100, Math.max(0, (l.mean_act_deriv / scale) * 100));
       const state = !paused || walk === 0 ? "" : i < walk - 1 ? " done" : i === walk - 1 ? " current" : " todo";
       return h(
         "div",
         { class: `factor-card${state}`, "data-layer": String(k + 1) },
         h("span", { class: "factor-name", text: `a′${toSub(k + 1)}` }),
         h("span", { class: "factor-deriv", text: sci(l.mean_act_deriv) }),
-        h("span", { class: "deriv-bar" }, h("span", { class: "deriv-fill", style: `width:${width}%` }), h("span", { class: "deriv-bound", title: t("chain.bound") })),
+        h("span", { class: "deriv-bar" }, h("span", { class: "deriv-fill", style: `width:${width}%` }), boundAt === null ? null : h("span", { class: "deriv-bound", style: `left:calc(${boundAt}% - 3px)`, title: note })),
         h("span", { class: "factor-weight", text: `‖W${toSub(k + 1)}‖ ${sci(l.weight_norm)}` }),
         h("span", { class: "factor-product", title: t("chain.product"), text: `∏ ${sci(product)}` }),
       );
     });
-    factors.replaceChildren(h("p", { class: "bound-note", text: `▏0.25: ${t("chain.bound")}` }), ...cards);
+    factors.dataset.bound = bound ?? "";
+    factors.replaceChildren(note ? h("p", { class: "bound-note", "data-bound": String(bound), text: `▏${note}` }) : null, ...cards);
 
     walkHint.textContent = paused ? t("chain.walk_hint") : t("chain.walk_only_paused");
     if (paused && walk > 0) {

@@ -3,6 +3,8 @@
 import { t } from "../i18n.js";
 import { layout, lineWidth, markerSize, OKABE_ITO, runColors } from "../theme.js";
 import { changed, decadeStep, isBuiltIn, layerLabels, noData, react, runLabel, StickyLogRange } from "./plot.js";
+import { layerAxis } from "./layeraxis.js";
+import { NONFINITE_MARKER } from "./nonfinite.js";
 
 const MARKERS_UP_TO = 16; // layers
 
@@ -21,6 +23,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
       const longest = states.reduce((a, s) => (s.run.layer_names.length > a.length ? s.run.layer_names : a), []);
       const x = layerLabels(longest);
       const traces = [];
+      let axis = null; // a comparison's layer axis (layeraxis.js); a single run's bars sit on its own categories
       if (states.length === 1) {
         const s = states[0];
         traces.push({
@@ -29,7 +32,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
           y: (s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm),
           name: t("chart.gradflow.weight"),
           marker: { color: colors.get(s.run.id) },
-          meta: { run: s.run.id, step: s.latest.step },
+          meta: { run: s.run.id, step: (s.latestFinite ?? s.latest).step },
         });
         if (overlay() && s.latestFull) {
           traces.push({
@@ -43,33 +46,62 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
           });
         }
       } else {
-        // A marker per layer helps up to ~16 layers; past that they crowd the line and cost a redraw dearly.
-        const mode = longest.length <= MARKERS_UP_TO ? "lines+markers" : "lines";
+        // A marker per layer helps up to ~16 layers; past that they crowd the line and cost a redraw dearly (the
+        // output layers of runs of different depths are always marked).
+        axis = layerAxis(states);
+        const mode = longest.length <= MARKERS_UP_TO || !axis.shared ? "lines+markers" : "lines";
         for (const s of states) {
+          const color = colors.get(s.run.id);
+          const shown = s.latestFinite ?? s.latest;
           traces.push({
             type: "scatter",
             mode,
-            x: layerLabels(s.run.layer_names), // a shallower run's output sits at "out" too
-            y: (s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm),
+            x: axis.x(s), // this run's own layers only
+            y: shown.layers.map((l) => l.weight_grad_norm),
             name: runLabel(s),
-            line: { color: colors.get(s.run.id), width: lineWidth() },
-            marker: { size: markerSize(), color: colors.get(s.run.id) },
-            meta: { run: s.run.id, step: s.latest.step, activation: s.run.config?.activation },
+            line: { color, width: lineWidth() },
+            marker: axis.marker(s, { size: markerSize(), color }),
+            meta: { run: s.run.id, step: shown.step, activation: s.run.config?.activation },
           });
         }
       }
-      const lay = layout({ x: t("axis.layer"), y: t("axis.grad_norm"), ylog: true, legend: states.length === 1 });
-      lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
+      const lay = layout({ x: axis ? axis.title : t("axis.layer"), y: t("axis.grad_norm"), ylog: true, legend: states.length === 1 });
+      const finite = traces.flatMap((tr) => tr.y);
+      lay.yaxis.range = range.fit(finite);
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
-      lay.xaxis.type = "category";
-      // Long module names (encoder.layers.3.linear1) tilt and need room; measuring it costs every redraw, and
-      // a built-in run's 1 … N, out never need it.
-      lay.xaxis.automargin = !isBuiltIn(longest);
-      lay.xaxis.categoryorder = "array";
-      lay.xaxis.categoryarray = x; // the deepest run's layers, input -> output
+      traces.push(...nonFiniteMarks(states, axis, x, lay.yaxis.range));
+      if (axis) axis.layout(lay);
+      else {
+        lay.xaxis.type = "category";
+        // Long module names (encoder.layers.3.linear1) tilt and need room; measuring it costs every redraw, and
+        // a built-in run's 1 … N, out never need it.
+        lay.xaxis.automargin = !isBuiltIn(longest);
+        lay.xaxis.categoryorder = "array";
+        lay.xaxis.categoryarray = x; // the run's layers, input -> output
+      }
       lay.bargap = 0.15;
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },
   };
+}
+
+/** A cross at the top of the axis over each layer whose newest gradient is not a finite number (the bars and
+ * lines show the last finite step: a diverged run's NaN is marked, not dropped). */
+function nonFiniteMarks(states, axis, x, range) {
+  if (!range) return [];
+  const marks = [];
+  for (const s of states) {
+    if (!s.latest) continue;
+    const bad = s.latest.layers.map((l, i) => (l.weight_grad_norm === null ? i : -1)).filter((i) => i >= 0);
+    if (!bad.length) continue;
+    const xs = axis ? axis.x(s) : x;
+    marks.push({
+      ...NONFINITE_MARKER(t("chart.nonfinite", { step: s.latest.step })),
+      x: bad.map((i) => xs[i]),
+      y: bad.map(() => 10 ** (range[1] - 0.15)),
+      meta: { nonfinite: true, run: s.run.id, step: s.latest.step },
+    });
+  }
+  return marks;
 }

@@ -3,6 +3,7 @@
 import { t } from "../i18n.js";
 import { layout } from "../theme.js";
 import { HEAT_WINDOW, changed, layerLabels, noData, react } from "./plot.js";
+import { NONFINITE_MARKER } from "./nonfinite.js";
 
 export function heatmapChart(el, store) {
   let zmin = Infinity;
@@ -36,10 +37,18 @@ export function heatmapChart(el, store) {
         }
         z.push(row);
       }
+      const labels = layerLabels(s.run.layer_names);
+      // A cell whose gradient is not finite (null on the wire) is crossed, not left as a silent gap.
+      const bad = { x: [], y: [] };
+      for (let i = from; i < n; i++) {
+        s.weightGradNorm[i].forEach((g, k) => {
+          if (g === null) bad.x.push(s.steps[i]), bad.y.push(labels[k]);
+        });
+      }
       const trace = {
         type: "heatmap",
         x,
-        y: layerLabels(s.run.layer_names),
+        y: labels,
         z,
         zmin,
         zmax: Math.max(zmax, zmin + 1),
@@ -50,7 +59,9 @@ export function heatmapChart(el, store) {
       const lay = layout({ x: t("axis.step"), y: t("axis.layer"), legend: false });
       lay.yaxis.type = "category";
       lay.yaxis.automargin = true; // an external run's module names (features.0) are wider than 1..N
-      react(el, [trace], lay);
+      const traces = [trace];
+      if (bad.x.length) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_steps")), ...bad, marker: { ...NONFINITE_MARKER("").marker, size: 9 }, showlegend: false, meta: { nonfinite: true } });
+      react(el, traces, lay);
       return s.latestT;
     },
   };

@@ -3,6 +3,7 @@
 import { t } from "../i18n.js";
 import { colorAt, layout, lineWidth } from "../theme.js";
 import { changed, decadeStep, layerLabels, noData, react, StickyLogRange, windowed } from "./plot.js";
+import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 const MAX_LINES = 5;
 
@@ -37,8 +38,11 @@ export function linesChart(el, store) {
         line: { color: colorAt(j), width: lineWidth() },
       }));
       const lay = layout({ x: t("axis.step"), y: t("axis.grad_norm"), ylog: true });
-      lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y.filter((_, i) => i % 4 === 0)));
+      // Every plotted value, not a sample: an explosion that lasts a few steps must not run off the top.
+      lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
+      const bad = lay.yaxis.range && nonFiniteAt(x, grads.map((g) => (g.some((v) => v === null) ? null : 0)), 10 ** (lay.yaxis.range[1] - 0.15));
+      if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_steps")), ...bad, meta: { nonfinite: true } });
       react(el, traces, lay);
       return s.latestT;
     },

@@ -1,8 +1,9 @@
-// d. Loss and accuracy, train and test (one run); train loss per run in a comparison.
+// d. Loss and accuracy, train and test (one run); train loss and test accuracy per run in a comparison.
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
 import { changed, noData, react, runLabel, tail, windowed } from "./plot.js";
+import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 export function lossChart(el, store) {
   return {
@@ -27,6 +28,7 @@ export function lossChart(el, store) {
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_acc ?? null), name: t("chart.acc.test"), yaxis: "y2", line: { color: OKABE_ITO.orange, width: w, dash: "dash" } },
         );
       } else {
+        // Each run's train loss (solid, left axis) and test accuracy (dotted, right axis) in the run's colour.
         const colors = runColors(states);
         for (const s of states) {
           traces.push({
@@ -36,13 +38,35 @@ export function lossChart(el, store) {
             y: windowed(s.loss),
             name: runLabel(s),
             line: { color: colors.get(s.run.id), width: w },
+            meta: { run: s.run.id, series: "loss" },
+          });
+        }
+        for (const s of states) {
+          const full = tail(s.evals, 300);
+          if (!full.length) continue;
+          traces.push({
+            type: "scatter",
+            mode: "lines",
+            x: full.map((r) => r.step),
+            y: full.map((r) => r.test_acc ?? null),
+            name: t("chart.loss.run_acc", { run: runLabel(s) }),
+            yaxis: "y2",
+            line: { color: colors.get(s.run.id), width: w * 0.8, dash: "dot" },
+            meta: { run: s.run.id, series: "test_acc" },
           });
         }
       }
       const single = store.runs.size === 1;
-      const accuracy = single && states[0].evals.length > 0;
+      const accuracy = states.some((s) => s.evals.length > 0);
       const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
-      lay.yaxis.rangemode = "tozero";
+      // 0 … the largest plotted loss (every value inside); a step whose loss is not finite is crossed at the top.
+      const losses = traces.filter((tr) => tr.yaxis !== "y2").flatMap((tr) => tr.y).filter((v) => v !== null && Number.isFinite(v));
+      const top = Math.max(1e-9, ...losses) * 1.06;
+      lay.yaxis.range = [0, top];
+      for (const s of states) {
+        const bad = nonFiniteAt(windowed(s.steps), windowed(s.loss), top * 0.97);
+        if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_loss", { run: runLabel(s) })), ...bad, meta: { nonfinite: true, run: s.run.id } });
+      }
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

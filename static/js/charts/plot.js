@@ -1,7 +1,8 @@
 // What every chart shares: Plotly.react with the theme, sticky log ranges, windows, run labels.
 
 import { CONFIG } from "../theme.js";
-import { activationName, has, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { activationName, initName, isActivation, isInit } from "../registry.js";
 
 export const STEP_WINDOW = 600; // the newest every-step points a line covers (the store keeps 1200, thinned)
 export const LINE_POINTS = 240; // points drawn per line at most (a 600-step window thinned)
@@ -85,10 +86,11 @@ export function layerLabels(names) {
   return names.map((name, i) => (name === "output" ? t("axis.output_layer") : String(i + 1)));
 }
 
-/** A run's legend label: the preset's label (an activation key is shown by its display name). */
+/** A run's legend label: the preset's label (an activation or init key is shown by its registry label). */
 export function runLabel(state) {
   const name = state.run.name || state.run.id;
-  if (has(`act.${name}`)) return activationName(name);
+  if (isActivation(name)) return activationName(name);
+  if (isInit(name)) return initName(name);
   return /^\d+$/.test(name) ? t("run.depth_label", { n: name }) : name;
 }
 

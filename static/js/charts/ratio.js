@@ -4,6 +4,7 @@ import { t } from "../i18n.js";
 import { VANISHING_BELOW, gradRatio } from "../verdict.js";
 import { layout, lineWidth, runColors } from "../theme.js";
 import { changed, decadeStep, guide, noData, react, runLabel, StickyLogRange, windowed } from "./plot.js";
+import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 export function ratioChart(el, store) {
   const range = new StickyLogRange(0.25, 4);
@@ -30,8 +31,13 @@ export function ratioChart(el, store) {
       const x1 = Math.max(...traces.map((tr) => tr.x[tr.x.length - 1]));
       traces.push(guide(x0, x1, VANISHING_BELOW, t("chart.ratio.zone")));
       const lay = layout({ x: t("axis.step"), y: t("axis.ratio"), ylog: true, legend: false }); // legend: the page's
-      lay.yaxis.range = range.fit([1, VANISHING_BELOW, ...traces.flatMap((tr) => tr.y.filter((_, i) => i % 4 === 0))]);
+      lay.yaxis.range = range.fit([1, VANISHING_BELOW, ...traces.flatMap((tr) => tr.y)]); // every plotted value
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
+      for (const s of states) {
+        const ys = windowed(s.weightGradNorm).map((g) => (g.some((v) => v === null) ? null : 0));
+        const bad = nonFiniteAt(windowed(s.steps), ys, 10 ** (lay.yaxis.range[1] - 0.15));
+        if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_run", { run: runLabel(s) })), ...bad, marker: { ...NONFINITE_MARKER("").marker, color: colors.get(s.run.id) }, meta: { nonfinite: true, run: s.run.id } });
+      }
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

@@ -1,28 +1,54 @@
-// i. Depth sweep: first-layer gradient against depth per activation, log y, with each activation's bound.
+// i. Depth sweep: first-layer gradient against depth per activation, log y, with each activation's bound; one
+// set of lines per init (the recommended: solid, filled markers; PyTorch's default: dashed, open markers).
 
-import { activationName, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { activationName, initName } from "../registry.js";
 import { activationStyle, layout, LECTURE_ACTIVATIONS, lineWidth, markerSize } from "../theme.js";
 import { react } from "./plot.js";
 
-export function sweepChart(el, getSweep) {
+// A marker shape per activation, so lines that coincide (ReLU under Leaky ReLU) still show both.
+const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star", "hexagon"];
+// Leaky ReLU (slope 0.01) draws almost exactly over ReLU: dotted, with large open markers ringing ReLU's, so the
+// ReLU line and its markers show through.
+const DASH = { leaky_relu: "dot" };
+const RING = { leaky_relu: 1.8 }; // marker size factor; its markers are always open
+
+export function sweepChart(el, getSweeps) {
   return {
     name: "sweep",
     cost: "plotly",
     el,
     draw() {
-      const sweep = getSweep();
-      if (!sweep) return 0;
+      const sweeps = getSweeps();
+      if (!sweeps?.length) return 0;
       const traces = [];
-      sweep.series.forEach((s, i) => {
-        const { color, dash } = activationStyle(s.activation, i);
-        // The lecture's four are drawn; the others wait in the legend (a click shows them).
-        const visible = LECTURE_ACTIVATIONS.includes(s.activation) ? true : "legendonly";
-        traces.push({ type: "scatter", mode: "lines+markers", x: sweep.depths, y: s.grad, name: activationName(s.activation), visible, line: { color, dash, width: lineWidth() }, marker: { size: markerSize(), color }, meta: { activation: s.activation } });
-        if (s.bound) {
-          const name = t("chart.sweep.bound", { activation: activationName(s.activation) });
-          traces.push({ type: "scatter", mode: "lines", x: sweep.depths, y: s.bound, name, visible, line: { color, width: 2, dash: "dash" } });
-        }
-      });
+      const bounded = new Set();
+      for (const sweep of sweeps) {
+        const isDefault = sweep.init === "default";
+        sweep.series.forEach((s, i) => {
+          const { color, dash } = activationStyle(s.activation, i);
+          // The lecture's four are drawn; the others wait in the legend (a click shows them).
+          const visible = LECTURE_ACTIVATIONS.includes(s.activation) ? true : "legendonly";
+          const ring = RING[s.activation];
+          const symbol = SYMBOLS[i % SYMBOLS.length] + (isDefault || ring ? "-open" : "");
+          traces.push({
+            type: "scatter",
+            mode: "lines+markers",
+            x: sweep.depths,
+            y: s.grad,
+            name: t("sweep.line", { activation: activationName(s.activation), init: initName(s.init) }),
+            visible,
+            line: { color, dash: isDefault ? "dash" : (DASH[s.activation] ?? dash), width: lineWidth() * (isDefault ? 0.8 : 1) },
+            marker: { size: markerSize() * (ring ?? 1), color, symbol, line: { width: ring ? 2 : 1.5, color } },
+            meta: { activation: s.activation, init: s.init, sweep: sweep.init, ratio: s.ratio },
+          });
+          if (s.bound && !bounded.has(s.activation)) {
+            bounded.add(s.activation); // the bound does not depend on the init: drawn once
+            const name = t("chart.sweep.bound", { activation: activationName(s.activation) });
+            traces.push({ type: "scatter", mode: "lines", x: sweep.depths, y: s.bound, name, visible, line: { color, width: 3, dash: "dot" }, meta: { bound: s.activation } });
+          }
+        });
+      }
       const lay = layout({ x: t("axis.depth"), y: t("axis.first_grad"), ylog: true });
       delete lay.yaxis.dtick; // tens of decades: Plotly picks the spacing
       react(el, traces, lay);

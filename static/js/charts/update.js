@@ -3,6 +3,7 @@
 import { t } from "../i18n.js";
 import { layout, OKABE_ITO } from "../theme.js";
 import { changed, decadeStep, guide, layerLabels, noData, react, StickyLogRange } from "./plot.js";
+import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 export const UPDATE_RATIO_GUIDE = 1e-3;
 
@@ -27,6 +28,9 @@ export function updateChart(el, store) {
       const lay = layout({ x: t("axis.layer"), y: t("axis.update_ratio"), ylog: true });
       lay.yaxis.range = range.fit([...y, UPDATE_RATIO_GUIDE]);
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
+      // null on the wire is a value that was not finite (absent: not measured, which stays blank).
+      const bad = nonFiniteAt(x, rec.layers.map((l) => (l.update_ratio === null ? null : 0)), 10 ** (lay.yaxis.range[1] - 0.15));
+      if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite", { step: rec.step })), ...bad, meta: { nonfinite: true } });
       lay.xaxis.type = "category";
       react(el, traces, lay);
       return rec.t || 0;

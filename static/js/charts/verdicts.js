@@ -1,20 +1,59 @@
 // The verdict in plain words per run, with status and step: what the room reads first.
 
 import { $, h, SEL } from "../dom.js";
-import { t } from "../i18n.js";
+import { getLang, t } from "../i18n.js";
 import { sci } from "../format.js";
 import { verdictOf } from "../verdict.js";
+import { activationName, initName } from "../registry.js";
 import { runColors } from "../theme.js";
 import { runLabel } from "./plot.js";
 
-function sentence(v) {
-  if (v.kind === "vanishing" || v.kind === "healthy" || v.kind === "exploding") {
-    const ratio = v.kind === "exploding" ? sci(v.ratio, 2) : sci(v.ratio, 1);
-    return t(`verdict.${v.kind}`, { ratio });
-  }
-  if (v.kind === "diverged") return t("verdict.diverged", { step: v.step });
+const pct = (share) => `${Math.round(share * 100)}%`;
+const boundText = (bound) => String(Number(bound.toPrecision(3)));
+
+/** "3× the last layer's gradient" for a multiple, "4×10⁻⁶ of the last layer's gradient" for a fraction. */
+export function amount(ratio) {
+  return ratio >= 1 ? t("verdict.amount_times", { ratio: sci(ratio, 2) }) : t("verdict.amount_of", { ratio: sci(ratio, 2) });
+}
+
+/** The cause in one sentence ("" when the data names none). */
+export function causeText(c) {
+  if (!c) return "";
+  const vars = {
+    activation: activationName(c.activation),
+    init: initName(c.init),
+    recommended: initName(c.recommendedInit),
+    bound: boundText(c.bound),
+  };
+  if (c.kind === "dead") return t(c.during ? "verdict.cause.dead_during" : "verdict.cause.dead", { ...vars, share: pct(c.share) });
+  if (c.kind === "saturated") return t(c.during ? "verdict.cause.saturated_during" : "verdict.cause.saturated", { ...vars, share: pct(c.share) });
+  if (c.kind === "bound") return t("verdict.cause.bound", { ...vars, layers: c.layers, product: sci(c.product, 2) });
+  if (c.kind === "deriv_fell") return t("verdict.cause.deriv_fell", { ...vars, layers: c.layers, product: sci(c.product, 2), then: sci(c.then, 2), step: c.thenStep });
+  if (c.kind === "deriv_small") return t("verdict.cause.deriv_small", { ...vars, layers: c.layers, product: sci(c.product, 2) });
+  if (c.kind === "weights_small") return t(c.init === c.recommendedInit ? "verdict.cause.weights_small" : "verdict.cause.weights_small_init", vars);
+  if (c.kind === "weights_large") return t("verdict.cause.weights_large", vars);
+  return "";
+}
+
+/** A sentence that opens with an activation's name ("sigmoid's a′ …") starts with a capital in English. */
+const sentenceCase = (text) => (getLang() === "en" ? text[0].toUpperCase() + text.slice(1) : text);
+
+/** The verdict in plain words: what it is now, what it was at the first step, and why. */
+export function sentence(v) {
   if (v.kind === "failed") return t("verdict.failed", { reason: v.reason });
-  return t("verdict.waiting");
+  if (v.kind === "waiting") return t("verdict.waiting");
+  const parts = [];
+  if (v.kind === "diverged") {
+    parts.push(t("verdict.diverged", { step: v.step }));
+    if (v.exploded) parts.push(t("verdict.cause.exploded_first", { max: sci(v.maxNorm, 2) }));
+    if (v.init) parts.push(t("verdict.at_first", { step: v.init.step, then: sci(v.init.ratio, 2) }));
+    return parts.join(" ");
+  }
+  parts.push(t("verdict.main", { amount: amount(v.ratio), state: t(`verdict.short.${v.kind}`) }));
+  if (v.init) parts.push(t("verdict.since", { step: v.init.step, then: sci(v.init.ratio, 2), now: sci(v.ratio, 2) }));
+  const cause = causeText(v.cause);
+  if (cause) parts.push(sentenceCase(cause));
+  return parts.join(" ");
 }
 
 /** The verdict sentences, rewritten at most 4 times a second: readable from the back row, and a rewrite costs
@@ -33,7 +72,7 @@ export function verdictsView(root, store) {
       const colors = runColors(states);
       const many = states.length > 1;
       const rows = states.map((s) => ({ s, v: verdictOf(s) }));
-      const key = JSON.stringify(rows.map(({ s, v }) => [s.run.id, v.kind, v.kind === "waiting" ? 0 : sci(v.ratio ?? 0, 1), v.step, document.documentElement.lang, runLabel(s)]));
+      const key = JSON.stringify(rows.map(({ s, v }) => [s.run.id, document.documentElement.lang, runLabel(s), sentence(v)]));
       if (key === shown) return 0;
       shown = key;
       box.classList.toggle("many", many);
@@ -41,7 +80,7 @@ export function verdictsView(root, store) {
         ...rows.map(({ s, v }) =>
           h(
             "p",
-            { class: "verdict", "data-kind": v.kind, "data-run": s.run.id, "data-ratio": v.ratio ?? "", style: `--run-color:${colors.get(s.run.id)}` },
+            { class: "verdict", "data-kind": v.kind, "data-cause": v.cause?.kind ?? "", "data-run": s.run.id, "data-ratio": v.ratio ?? "", "data-init-ratio": v.init?.ratio ?? "", style: `--run-color:${colors.get(s.run.id)}` },
             many ? h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }) : null,
             many ? h("strong", { class: "run-label", text: runLabel(s) }) : null,
             h("span", { class: "verdict-short", text: t(`verdict.short.${v.kind}`) }),

@@ -12,7 +12,21 @@ from app.live import priority
 from app.live.manager import RunManager
 from app.settings import Settings
 from app.store.service import RecordService
-from app.web import assets, errors, groups, health, ingest, pages, presets, records, runs, security, sweep, ws
+from app.web import (
+    assets,
+    errors,
+    groups,
+    health,
+    ingest,
+    pages,
+    presets,
+    records,
+    replays,
+    runs,
+    security,
+    sweep,
+    ws,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +63,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     security.install(app, settings)
     errors.install(app)
-    for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, ingest, records):
+    # replays before records: /api/records/replays is not a record id
+    for module in (
+        health,
+        assets,
+        pages,
+        runs,
+        groups,
+        presets,
+        sweep,
+        security,
+        ws,
+        ingest,
+        replays,
+        records,
+    ):
         app.include_router(module.router)
     return app

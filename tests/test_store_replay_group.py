@@ -55,7 +55,8 @@ def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
         body = r.json()
         gid, live = body["group"], body["runs"]
         assert [x["name"] for x in live] == [f"{recs[i]['name']} (replay)" for i in ids]
-        assert all(x["group"] == gid and x["external"] for x in live)
+        assert all(x["group"] == gid and x["kind"] == "replay" and not x["external"] for x in live)
+        assert [x["replay"]["record"] for x in live] == ids
         assert [x["layer_names"] for x in live] == [recs[i]["layer_names"] for i in ids]
         record_of = {x["id"]: rid for x, rid in zip(live, ids, strict=True)}
 
@@ -151,7 +152,7 @@ def test_a_replayed_comparison_pauses_together_and_changes_speed(tmp_path):
         held = c.get(f"/api/groups/{gid}").json()
         assert held["status"] == "paused" and [x["status"] for x in held["runs"]] == ["paused", "paused"]
         assert len({x["step"] for x in held["runs"]}) == 1  # paused at one step
-        assert c.post(f"/api/groups/{gid}/resume").status_code == 409  # its replay controls it
+        assert c.post(f"/api/groups/{gid}/pause").status_code == 409  # already paused, as for a trained group
         time.sleep(0.5)  # 5 steps at 10 steps/s, were it still playing
         assert c.get(f"/api/groups/{gid}").json()["step"] == held["step"] < SHORT_STEPS  # really paused
         assert [p["group"]["id"] for p in c.get("/api/records/replays").json()] == [gid]

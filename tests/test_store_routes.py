@@ -60,7 +60,12 @@ def test_replay_yields_the_recorded_numbers(tmp_path):
         r = c.post(f"/api/records/{rid}/replay", params={"steps_per_second": 120})
         assert r.status_code == 201, r.text
         live = r.json()
-        assert live["external"] is True and live["layer_names"] == rec["layer_names"] and live["id"] != rid
+        assert live["kind"] == "replay" and live["external"] is False and live["replay"]["record"] == rid
+        assert (
+            live["replay"]["last"] == STEPS
+            and live["layer_names"] == rec["layer_names"]
+            and live["id"] != rid
+        )
         with connect(f"{srv.ws_url}/ws/runs/{live['id']}", open_timeout=5) as ws:
             msgs = recv_until(ws, lambda m: m["type"] == "status" and m["status"] == "finished", timeout=20)
         elapsed = time.monotonic() - t0

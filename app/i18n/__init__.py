@@ -3,9 +3,7 @@
 from app.i18n import catalogue
 
 # One table per topic, each a module beside this one ({key: {"en", "ko"}}); a key may be defined once only.
-_PARTS: tuple[dict[str, dict[str, str]], ...] = (
-    catalogue.CORE,
-)
+_PARTS: tuple[dict[str, dict[str, str]], ...] = (catalogue.CORE,)
 
 
 def _merge(parts: tuple[dict[str, dict[str, str]], ...]) -> dict[str, dict[str, str]]:

@@ -14,6 +14,10 @@ from app.store import codec
 from app.store.schema import INSERT_EVENT, INSERT_RUN, INSERT_STEP, StoreError, connect, explain
 
 HISTORY_CHUNK = 2000  # rows fetched at a time when streaming a run's history
+# Steps a seek looks back for the newest display-rate step or boundary: a run evaluates every few hundred steps
+# at most, and the bound keeps a record without either (an external loop's) from being read whole.
+LOOK_BACK = 20_000
+_STEP_COLUMNS = "step, t, loss, weight_grad_norm, bias_grad_norm, metrics"
 SEARCHED = ("preset", "name", "activation", "dataset", "init", "optimizer")  # what ?q= matches
 _SUMMARY = (
     'id, name, preset, "group", status, reason, steps, created, updated, pinned, external,'
@@ -125,6 +129,71 @@ class RunStore:
             if len(rows) < HISTORY_CHUNK:
                 return
             last = rows[-1][0]
+
+    # ---- reads by the primary key (run_id, step), for replays and seeking (app/store/tape.py) -------------
+
+    def step_range(self, rid: str) -> tuple[int, int]:
+        """(first, last) recorded step; (0, 0) when the run has none."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT min(step), max(step) FROM steps WHERE run_id = ?", (rid,)).fetchone()
+        return (row[0] or 0, row[1] or 0)
+
+    def steps_after(
+        self, rid: str, layer_names: list[str], after: int, limit: int, boundary: dict | None = None
+    ) -> list[StepRecord]:
+        """At most `limit` steps after step `after`, in order; `boundary` is the one in effect at `after`."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?",
+                (rid, after, limit),
+            ).fetchall()
+        out = []
+        for row in rows:
+            rec = codec.from_row(row, layer_names, boundary)
+            boundary = rec.boundary if rec.boundary is not None else boundary
+            out.append(rec)
+        return out
+
+    def steps_before(self, rid: str, layer_names: list[str], step: int, limit: int) -> list[StepRecord]:
+        """The newest `limit` steps at or before `step`, in order (without boundaries)."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? AND step <= ? ORDER BY step DESC LIMIT ?",
+                (rid, step, limit),
+            ).fetchall()
+        return [codec.from_row(row, layer_names) for row in reversed(rows)]
+
+    def steps_at(self, rid: str, layer_names: list[str], steps: list[int]) -> list[StepRecord]:
+        """The recorded ones of `steps` (one key lookup each), in order (without boundaries)."""
+        if not steps:
+            return []
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ?"
+                " AND step IN (SELECT value FROM json_each(?)) ORDER BY step",
+                (rid, json.dumps(steps)),
+            ).fetchall()
+        return [codec.from_row(row, layer_names) for row in rows]
+
+    def last_full(self, rid: str, layer_names: list[str], step: int) -> StepRecord | None:
+        """The newest display-rate step at or before `step`, looking back at most LOOK_BACK steps."""
+        with self._conn() as conn:
+            row = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? AND step <= ? AND step > ?"
+                " AND metrics LIKE '{\"full\":true%' ORDER BY step DESC LIMIT 1",
+                (rid, step, step - LOOK_BACK),
+            ).fetchone()
+        return None if row is None else codec.from_row(row, layer_names)
+
+    def boundary_at(self, rid: str, step: int) -> dict | None:
+        """The decision boundary in effect at `step` (the newest stored at or before it, at most LOOK_BACK back)."""
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT metrics FROM steps WHERE run_id = ? AND step <= ? AND step > ?"
+                " AND metrics LIKE '%\"boundary\":%' ORDER BY step DESC LIMIT 1",
+                (rid, step, step - LOOK_BACK),
+            ).fetchone()
+        return None if row is None else json.loads(row[0])["boundary"]
 
     def last_boundary(self, rid: str) -> tuple[int, dict] | None:
         """(step, boundary) of the newest decision boundary recorded, or None."""

@@ -18,47 +18,52 @@ HISTORY_CHUNK = 2000  # rows fetched at a time when streaming a run's history
 # at most, and the bound keeps a record without either (an external loop's) from being read whole.
 LOOK_BACK = 20_000
 _STEP_COLUMNS = "step, t, loss, weight_grad_norm, bias_grad_norm, metrics"
-SEARCHED = ("preset", "name", "activation", "dataset", "init", "optimizer")  # what ?q= matches
-_SUMMARY = (
-    'id, name, preset, "group", status, reason, steps, created, updated, pinned, external,'
-    " json_extract(config, '$.activation'), json_extract(config, '$.dataset'), json_extract(config, '$.depth')"
+# What a recorded run's row in the list says it is (from its config; "lesson" from the rest of its run dict, set by
+# a lesson that replayed or trained it), and what ?q= matches.
+CONFIG_SHOWN = ("activation", "init", "depth", "width", "norm", "optimizer", "lr", "dataset")
+SEARCHED = ("preset", "name", "lesson", "activation", "init", "norm", "optimizer", "dataset", "lr", "shape")
+_BASE = (
+    "id",
+    "name",
+    "preset",
+    "group",
+    "status",
+    "reason",
+    "steps",
+    "created",
+    "updated",
+    "pinned",
+    "external",
 )
+_SUMMARY = ", ".join(
+    [*(f'"{c}"' for c in _BASE), *(f"json_extract(config, '$.{k}')" for k in CONFIG_SHOWN)]
+    + ["json_extract(info, '$.lesson')"]
+)
+_SEARCH_SQL = {  # lower-case text of each searched field
+    "preset": "lower(coalesce(preset, ''))",
+    "name": "lower(name)",
+    "lesson": "lower(coalesce(json_extract(info, '$.lesson'), ''))",
+    "lr": "coalesce(json_extract(config, '$.lr'), '')",
+    # depth x width as a person types it: "10x32" or "10×32"
+    "shape": "coalesce(json_extract(config, '$.depth') || 'x' || json_extract(config, '$.width'), '')",
+}
 
 
 def _summary(row: tuple) -> dict:
-    (
-        rid,
-        name,
-        preset,
-        group,
-        status,
-        reason,
-        steps,
-        created,
-        updated,
-        pinned,
-        external,
-        act,
-        data,
-        depth,
-    ) = row
+    base = dict(zip(_BASE, row[: len(_BASE)], strict=True))
+    shown = dict(zip(CONFIG_SHOWN, row[len(_BASE) : len(_BASE) + len(CONFIG_SHOWN)], strict=True))
+    created = base["created"]
     return {
-        "id": rid,
-        "name": name,
-        "preset": preset,
-        "group": group,
-        "status": status,
-        "reason": reason,
-        "steps": steps,
-        "created": created,
+        **base,
         "date": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds"),
-        "updated": updated,
-        "pinned": bool(pinned),
-        "external": bool(external),
-        "activation": act,
-        "dataset": data,
-        "depth": depth,
+        "pinned": bool(base["pinned"]),
+        "external": bool(base["external"]),
+        **shown,
+        "lesson": row[len(_BASE) + len(CONFIG_SHOWN)],
     }
+
+
+_SUMMARY_LEN = len(_BASE) + len(CONFIG_SHOWN) + 1
 
 
 class RunStore:
@@ -80,15 +85,16 @@ class RunStore:
             conn.close()
 
     def list_runs(self, q: str | None = None, limit: int = 1000) -> list[dict]:
-        """Summaries, pinned first then newest first; q matches preset, name, activation, dataset, init, optimizer."""
+        """Summaries, pinned first then newest first; q matches any of SEARCHED (every word of it, in any field)."""
         sql, args = f"SELECT {_SUMMARY} FROM runs", []
-        if q:
-            like = f"%{q.strip().lower()}%"
-            cols = ["lower(coalesce(preset, ''))", "lower(name)"] + [
-                f"lower(coalesce(json_extract(config, '$.{k}'), ''))" for k in SEARCHED[2:]
+        words = (q or "").strip().lower().replace("×", "x").split()
+        if words:
+            cols = [
+                _SEARCH_SQL.get(k, f"lower(coalesce(json_extract(config, '$.{k}'), ''))") for k in SEARCHED
             ]
-            sql += " WHERE " + " OR ".join(f"{c} LIKE ?" for c in cols)
-            args = [like] * len(cols)
+            any_field = "(" + " OR ".join(f"{c} LIKE ?" for c in cols) + ")"
+            sql += " WHERE " + " AND ".join([any_field] * len(words))
+            args = [f"%{w}%" for w in words for _ in cols]
         sql += " ORDER BY pinned DESC, created DESC LIMIT ?"
         with self._conn() as conn:
             return [_summary(r) for r in conn.execute(sql, [*args, limit])]
@@ -101,10 +107,11 @@ class RunStore:
             ).fetchone()
         if row is None:
             return None
-        out = json.loads(row[16])
-        out.update(_summary(row[:14]))
-        out["config"] = json.loads(row[14])
-        out["layer_names"] = json.loads(row[15])
+        config, layer_names, info = row[_SUMMARY_LEN:]
+        out = json.loads(info)
+        out.update(_summary(row[:_SUMMARY_LEN]))
+        out["config"] = json.loads(config)
+        out["layer_names"] = json.loads(layer_names)
         return out
 
     def history(self, rid: str, layer_names: list[str], stride: int = 1) -> Iterator[StepRecord]:

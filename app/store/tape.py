@@ -8,6 +8,8 @@ nothing of live runs).
 from app.ml.records import StepRecord
 from app.store.runstore import RunStore
 
+BOUNDARY_FROM = 1000  # steps from the first in which a run on 2-D data has stored a boundary
+
 
 class RecordTape:
     """The steps of recorded run `rid`, first..last."""
@@ -15,13 +17,16 @@ class RecordTape:
     def __init__(self, store: RunStore, rid: str, layer_names: list[str]) -> None:
         self.store, self.rid, self.layer_names = store, rid, list(layer_names)
         self.first, self.last = store.step_range(rid)  # (0, 0) for a record without steps
+        # A run on 2-D data evaluates its boundary from its first steps on: one that has none there has none at all
+        # (so a seek into a long run on other data never looks back for one).
+        self.has_boundary = store.boundary_at(rid, self.first + BOUNDARY_FROM) is not None
         self._at = 0  # the step the next read continues after ...
         self._boundary: dict | None = None  # ... and the decision boundary in effect there
 
     def read(self, after: int, limit: int) -> list[StepRecord]:
         """The recorded steps after step `after`, in order, at most `limit` of them."""
         if after != self._at:
-            self._boundary = self.store.boundary_at(self.rid, after)
+            self._boundary = self._boundary_at(after)
         recs = self.store.steps_after(self.rid, self.layer_names, after, limit, self._boundary)
         for rec in recs:
             self._boundary = rec.boundary if rec.boundary is not None else self._boundary
@@ -51,8 +56,11 @@ class RecordTape:
                 recs.sort(key=lambda r: r.step)
         for rec in recs:
             rec.boundary = None
-        self._boundary = self.store.boundary_at(self.rid, step)
+        self._boundary = self._boundary_at(step)
         if recs and self._boundary is not None:
             recs[-1].boundary = self._boundary  # the current boundary rides on the newest record, as live
         self._at = step
         return recs
+
+    def _boundary_at(self, step: int) -> dict | None:
+        return self.store.boundary_at(self.rid, step) if self.has_boundary and step > 0 else None

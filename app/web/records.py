@@ -3,10 +3,12 @@ app/web/replays.py."""
 
 import math
 import re
+import zlib
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -99,15 +101,35 @@ def get_comparison_report(store: StoreDep, ids: Annotated[str, Query(min_length=
 
 
 @router.post("/import", status_code=201)
-def import_record(store: StoreDep, doc: export.ImportDoc) -> dict:
-    """A JSON export back in as a new recorded run (external: true). 422 names the offending field."""
-    errors = export.check_import(doc)
-    if errors:
-        raise RequestValidationError(errors)
-    run = doc.run.model_dump()
-    events = [e.model_dump() for e in doc.events]
-    rid = store.add(run, export.imported_records(doc), events)
+def import_record(
+    store: StoreDep, doc: Annotated[dict, Body(description="an export.json, any version")]
+) -> dict:
+    """A JSON export (any version) back in as a new recorded run (external: true). 422 names the offending field."""
+    try:
+        run, records, events = export.parse(doc)
+    except export.ImportProblem as exc:
+        raise RequestValidationError(exc.errors) from exc
+    rid = store.add(run, records, events)
     return recorded_run(store, rid)
+
+
+def _maybe_gzip(request: Request, chunks: Iterator, media_type: str, headers: dict) -> StreamingResponse:
+    """The export as it is, or gzip-compressed when the client accepts it (Accept-Encoding: gzip)."""
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    if "gzip" not in request.headers.get("accept-encoding", "").lower():
+        return StreamingResponse(chunks, media_type=media_type, headers=headers)
+
+    def gzipped() -> Iterator[bytes]:
+        z = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+        for chunk in chunks:
+            out = z.compress(chunk.encode() if isinstance(chunk, str) else chunk)
+            if out:
+                yield out
+        yield z.flush()
+
+    return StreamingResponse(
+        gzipped(), media_type=media_type, headers={**headers, "Content-Encoding": "gzip"}
+    )
 
 
 @router.get("/{rid}")
@@ -158,20 +180,20 @@ def delete_record(store: StoreDep, rid: str, manager: ManagerDep) -> Response:
 
 
 @router.get("/{rid}/export.csv")
-def export_csv(store: StoreDep, rid: str) -> StreamingResponse:
-    """One row per step: step, t, loss, accuracies, then metric.layer columns (empty where not measured)."""
+def export_csv(request: Request, store: StoreDep, rid: str) -> StreamingResponse:
+    """One row per step: step, t, loss, accuracies, metric.layer columns (float32; empty where not measured),
+    grad_hist.layer columns; gzip when accepted."""
     run = recorded_run(store, rid)
-    return StreamingResponse(
-        export.iter_csv(store, rid, run), media_type="text/csv", headers=_filename(run, rid, "csv")
-    )
+    return _maybe_gzip(request, export.iter_csv(store, rid, run), "text/csv", _filename(run, rid, "csv"))
 
 
 @router.get("/{rid}/export.json")
-def export_json(store: StoreDep, rid: str) -> StreamingResponse:
-    """The run and every step record (docs/protocol.md shape); POST it to /api/records/import to load it back."""
+def export_json(request: Request, store: StoreDep, rid: str) -> StreamingResponse:
+    """The run and every recorded number in columns (docs/recording.md#the-json-export); POST it to
+    /api/records/import to load it back; gzip when accepted."""
     run = recorded_run(store, rid)
-    return StreamingResponse(
-        export.iter_json(store, rid, run), media_type="application/json", headers=_filename(run, rid, "json")
+    return _maybe_gzip(
+        request, export.iter_json(store, rid, run), "application/json", _filename(run, rid, "json")
     )
 
 

@@ -41,11 +41,32 @@ def step_record(step: int, names: list[str], full: bool, rng: random.Random) -> 
     return rec
 
 
-def synthetic_records(steps: int, layers: int, full_every: int = 1, seed: int = 0) -> list[StepRecord]:
-    """`steps` step records of a `layers`-layer network, every `full_every`-th (and the first) display-rate."""
+GRID = 40  # boundary cells per axis (app/ml/evaluate.py)
+
+
+def boundary(step: int) -> dict:
+    """A 2-D decision boundary: two classes split by a line that turns as training goes on."""
+    axis = [-1.5 + 3 * i / (GRID - 1) for i in range(GRID)]
+    slope = 1 + step / 500
+    return {"x": axis, "y": axis, "z": [[int(y > slope * x) for x in axis] for y in axis]}
+
+
+def synthetic_records(
+    steps: int, layers: int, full_every: int = 1, seed: int = 0, boundary_every: int = 0
+) -> list[StepRecord]:
+    """`steps` step records of a `layers`-layer network, every `full_every`-th (and the first) display-rate;
+    with a decision boundary on every `boundary_every`-th display step (0: none: not 2-D data)."""
     rng = random.Random(seed)
     names = layer_names(layers)
-    return [step_record(s, names, s == 1 or s % full_every == 0, rng) for s in range(1, steps + 1)]
+    out = []
+    for s in range(1, steps + 1):
+        full = s == 1 or s % full_every == 0
+        rec = step_record(s, names, full, rng)
+        if full and boundary_every and s % boundary_every == 0:
+            rec.train_acc, rec.test_acc, rec.test_loss = rng.random(), rng.random(), rng.random()
+            rec.boundary = boundary(s - s % 25)  # the same grid for 25 steps: stored once
+        out.append(rec)
+    return out
 
 
 def write_long_run(path: Path, rid: str, steps: int, layers: int = 10, full_every: int = 10) -> dict:

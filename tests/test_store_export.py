@@ -11,7 +11,7 @@ import pytest
 
 from app.ml.instrument import HIST_EDGES
 from app.ml.records import StepRecord
-from app.store import export, report
+from app.store import export, importer, report
 from app.store.columns import to_f32
 from app.store.runstore import RunStore
 from tests.support.records import layer_names, synthetic_records
@@ -83,7 +83,7 @@ def as_f32(rec: StepRecord) -> tuple:
 def test_a_json_export_imports_back_exactly(tmp_path):
     store, rid, run = stored(tmp_path, 3)
     first = b"".join(export.iter_json(store, rid, run))
-    new_run, records, events = export.parse(json.loads(first))
+    new_run, records, events = importer.parse(json.loads(first))
     back = store.add(new_run, records, events)
     # What was stored, at the export's float32 precision, step by step: every metric, histogram, boundary.
     names = run["layer_names"]

@@ -8,6 +8,7 @@ import time
 
 from websockets.sync.client import connect
 
+from app.store import importer
 from app.store.columns import to_f32
 from tests.support.live import SMALL, recv_until, strict_loads, wait_until
 from tests.support.live import recorded as recorded_run
@@ -330,8 +331,11 @@ def test_a_long_history_is_thinned_like_a_live_one(tmp_path):
             250,
         ]  # evenly, with the first and the last
         assert [s for s in rec["history"] if "boundary" in s] == [rec["history"][-1]]  # the newest boundary
-        full = strict_loads(c.get(f"/api/records/{r['id']}/export.json").content)["history"]
-        assert len(full) == 250 and rec["history"][-1]["boundary"] == full[-1]["boundary"]
-        assert {s["step"]: s["loss"] for s in full if s["step"] in steps} == {
-            s["step"]: s["loss"] for s in rec["history"]
+        _, full, _ = importer.parse(strict_loads(c.get(f"/api/records/{r['id']}/export.json").content))
+        assert (
+            len(full) == 250
+            and rec["history"][-1]["boundary"] == [x.boundary for x in full if x.boundary][-1]
+        )
+        assert {x.step: x.loss for x in full if x.step in steps} == {
+            s["step"]: to_f32(s["loss"]) for s in rec["history"]
         }

@@ -17,7 +17,7 @@ from app.live import messages
 from app.live.state import ACTIVE
 from app.ml.config import RunConfig
 from app.ml.points import points_for
-from app.store import export, report
+from app.store import export, importer, report
 from app.store.schema import LIVE_STATUSES
 from app.web.deps import ManagerDep, SettingsDep
 from app.web.storedeps import ServiceDep, StoreDep, StoreRoute, recorded_run
@@ -106,8 +106,8 @@ def import_record(
 ) -> dict:
     """A JSON export (any version) back in as a new recorded run (external: true). 422 names the offending field."""
     try:
-        run, records, events = export.parse(doc)
-    except export.ImportProblem as exc:
+        run, records, events = importer.parse(doc)
+    except importer.ImportProblem as exc:
         raise RequestValidationError(exc.errors) from exc
     rid = store.add(run, records, events)
     return recorded_run(store, rid)

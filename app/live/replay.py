@@ -64,10 +64,6 @@ class Feed:
         return not self.buffer and self.at >= self.tape.last
 
 
-def _is_full(rec: StepRecord) -> bool:
-    return rec.full
-
-
 class Replay:
     """The clock of one replay: status, pace and position of the runs it feeds (see the module docstring)."""
 
@@ -89,9 +85,8 @@ class Replay:
         self.steps_per_second = steps_per_second  # 0 = as fast as possible
         self.frame_period = 1.0 / display_fps  # s between frames at most
         self.view_points = view_points  # records of history a seek loads per run
-        self.stopped_group = (
-            stopped_group  # ends "stopped" rather than "finished" (as the recorded group did)
-        )
+        # Ends "stopped" rather than "finished" (as the recorded group did, when one of its runs was stopped)
+        self.stopped_group = stopped_group
         self.mode = Status.RUNNING if start_running else Status.CREATED
         self.step_budget = 0  # single steps asked for while paused
         self.step_acks: list[asyncio.Future] = []
@@ -213,7 +208,9 @@ class Replay:
         self._ack_steps()
 
     def _set_mode(self, mode: Status) -> None:
-        """The replay's status, told to viewers of each run still going."""
+        """The replay's status, told to viewers of each run still going (when it changes)."""
+        if mode is self.mode:
+            return
         self.mode = mode
         self.outlet.apply_items([("status", f.run.id, mode, f.at, None) for f in self.feeds if not f.done])
 
@@ -253,7 +250,7 @@ class Replay:
         then show it); each run gets one frame, all at one step; runs whose record ran out end as recorded."""
         going = [f for f in self.feeds if not f.done]
         if not single:  # end the batch on the latest display-rate step any run has in it
-            cuts = [i + 1 for f in going for i, r in enumerate(f.buffer[:n]) if _is_full(r)]
+            cuts = [i + 1 for f in going for i, r in enumerate(f.buffer[:n]) if r.full]
             n = max(cuts, default=n)
         items: list[tuple] = []
         for feed in going:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.ml.records import DISPLAY_LAYER_METRICS, StepRecord
 from app.store import codec, columns
-from app.store.columns import to_f32, trim_hist
+from app.store.columns import Builder, to_f32, trim_hist
 from app.store.runstore import RunStore
 
 FORMAT = "gradcast-run"
@@ -132,9 +132,10 @@ def document(store: RunStore, rid: str, run: dict) -> dict:
     """The version-2 export of a recorded run (docs/recording.md#the-json-export)."""
     names = run["layer_names"]
     n_layers = len(names)
-    step, t, loss, wgn, bgn = [], [], [], [], []
+    step: list[int] = []
+    t, loss, wgn, bgn = Builder("f8"), Builder(), Builder(), Builder()
     shown: list[int] = []
-    metrics: dict[str, list] = {k: [] for k in DISPLAY_LAYER_METRICS}
+    metrics = {k: Builder() for k in DISPLAY_LAYER_METRICS}
     hists: list[list] = []
     evals: dict[str, list] = {"step": [], **{k: [] for k in EVALS}}
     grids: dict[str, list] = {"step": [], "grid": []}
@@ -142,14 +143,14 @@ def document(store: RunStore, rid: str, run: dict) -> dict:
     prev, axes = None, None
     for rec in store.history(rid, names):
         step.append(rec.step)
-        t.append(rec.t)
-        loss.append(rec.loss)
-        wgn += [lr.weight_grad_norm for lr in rec.layers]
-        bgn += [lr.bias_grad_norm for lr in rec.layers]
+        t.add([rec.t])
+        loss.add([rec.loss])
+        wgn.add([lr.weight_grad_norm for lr in rec.layers])
+        bgn.add([lr.bias_grad_norm for lr in rec.layers])
         if rec.full:
             shown.append(rec.step)
             for k, col in metrics.items():
-                col += [getattr(lr, k) for lr in rec.layers]
+                col.add([getattr(lr, k) for lr in rec.layers])
             hists.append([trim_hist(lr.grad_hist) for lr in rec.layers])
         if any(getattr(rec, k) is not None for k in EVALS):
             evals["step"].append(rec.step)
@@ -180,14 +181,14 @@ def document(store: RunStore, rid: str, run: dict) -> dict:
         "events": _strict(store.events(rid)),
         "steps": {
             "step": step,
-            "t": columns.encode(t, [n], "f8"),
-            "loss": columns.encode(loss, [n]),
-            "weight_grad_norm": columns.encode(wgn, [n, n_layers]),
-            "bias_grad_norm": columns.encode(bgn, [n, n_layers]),
+            "t": t.column([n]),
+            "loss": loss.column([n]),
+            "weight_grad_norm": wgn.column([n, n_layers]),
+            "bias_grad_norm": bgn.column([n, n_layers]),
         },
         "display": {
             "step": shown,
-            **{k: columns.encode(col, [m, n_layers]) for k, col in metrics.items()},
+            **{k: col.column([m, n_layers]) for k, col in metrics.items()},
             "grad_hist": hists,
         },
         "evals": {

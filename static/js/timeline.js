@@ -34,7 +34,15 @@ export function initTimeline(kind, id, getState, send) {
     dragging = false;
     sync();
   });
-  on(EVENTS.storeChange, sync);
+  let queued = false; // frames of a group come several per animation frame: move the thumb once per frame
+  on(EVENTS.storeChange, () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      sync();
+    });
+  });
   on(EVENTS.storeStatus, sync);
   on(EVENTS.storeSnapshot, sync);
   on(EVENTS.lang, sync);

@@ -8,6 +8,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Drag to any recorded step; paused, the walkthrough shows that step",
         "ko": "기록된 어느 단계로든 옮겨 보세요. 멈춘 상태에서는 그 단계를 따라가며 보여 줍니다",
     },
+    "replay.help_left": {
+        "en": "One recorded step back (a replay)",
+        "ko": "기록된 단계 하나 뒤로 (다시 보기)",
+    },
     "records.what": {"en": "{act} · {init} · {depth}×{width}", "ko": "{act} · {init} · {depth}×{width}"},
     "records.norm": {"en": "norm: {norm}", "ko": "정규화: {norm}"},
     "records.optim": {"en": "{optimizer}, lr {lr}", "ko": "{optimizer}, 학습률 {lr}"},

@@ -5,6 +5,7 @@ import { $, EVENTS, SEL } from "./dom.js";
 import { on } from "./bus.js";
 import { api } from "./api.js";
 import { t } from "./i18n.js";
+import { bind } from "./keys.js";
 
 /** kind "run" | "group"; getState() -> {replay: {first, last} | null, step}; send(request) shows errors. */
 export function initTimeline(kind, id, getState, send) {
@@ -42,6 +43,11 @@ export function initTimeline(kind, id, getState, send) {
       queued = false;
       sync();
     });
+  });
+  // ← one recorded step back (→ is one step on, as for every run): a walk through the record, step by step.
+  bind("ArrowLeft", () => {
+    const { replay, step } = getState();
+    if (replay && step > 0) send(() => api.seek(kind, id, step - 1));
   });
   on(EVENTS.storeStatus, sync);
   on(EVENTS.storeSnapshot, sync);

@@ -93,6 +93,8 @@ def test_a_recorded_preset_replays_with_every_panel_controls_timeline_and_walkth
             assert page.evaluate(STORE_STEP) == held
             page.locator('[data-role="step-once"]').click()
             w.wait(f"{STORE_STEP} === {held + 1}")
+            page.keyboard.press("ArrowLeft")  # and one recorded step back
+            w.wait(f"{STORE_STEP} === {held}")
 
             # Seek back with the timeline: the history is as it was at that step, and the replay waits there.
             back = 30

@@ -50,10 +50,14 @@ def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
         short = record_short_run(c)
         ids = [x["id"] for x in comparison] + [short["id"]]
         recs = {rid: c.get(f"/api/records/{rid}").json() for rid in ids}
-        r = c.post("/api/records/replay", params={"ids": ",".join(ids), "steps_per_second": 60})
+        # Created paused (waiting at step 0), so the viewer below sees it from its first step on.
+        r = c.post(
+            "/api/records/replay", params={"ids": ",".join(ids), "steps_per_second": 60, "paused": True}
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         gid, live = body["group"], body["runs"]
+        assert {x["status"] for x in live} == {"created"}
         assert [x["name"] for x in live] == [f"{recs[i]['name']} (replay)" for i in ids]
         assert all(x["group"] == gid and x["kind"] == "replay" and not x["external"] for x in live)
         assert [x["replay"]["record"] for x in live] == ids
@@ -61,6 +65,8 @@ def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
         record_of = {x["id"]: rid for x, rid in zip(live, ids, strict=True)}
 
         with connect(f"{srv.ws_url}/ws/groups/{gid}", open_timeout=5) as ws:
+            first = recv_until(ws, lambda m: m["type"] == "snapshot")
+            assert c.post(f"/api/groups/{gid}/resume").status_code == 200
             ended: dict[str, dict] = {}
 
             def all_ended(m: dict) -> bool:
@@ -68,7 +74,7 @@ def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
                     ended[m["run"]] = m
                 return len(ended) == len(ids)
 
-            msgs = recv_until(ws, all_ended, timeout=15)
+            msgs = first + recv_until(ws, all_ended, timeout=15)
 
         snapshot, rest = msgs[0], msgs[1:]
         assert snapshot["type"] == "snapshot" and snapshot["group"]["id"] == gid

@@ -158,7 +158,12 @@ class RunManager(ExternalRuns, WorkerOutput):
         return group, runs
 
     def create_replay(
-        self, recorded: list[tuple[dict, Tape]], *, steps_per_second: float, grouped: bool
+        self,
+        recorded: list[tuple[dict, Tape]],
+        *,
+        steps_per_second: float,
+        grouped: bool,
+        paused: bool = False,
     ) -> tuple[Group | None, list[Run], Replay]:
         """Runs fed by recorded runs [(recorded run dict, its Tape)] instead of trainers, under one Replay that
         stands where a Lockstep stands (same controls, plus seek); a group of them when `grouped`. Not recorded
@@ -173,7 +178,7 @@ class RunManager(ExternalRuns, WorkerOutput):
                 rec["layer_names"],
                 group=group_id,
                 preset=rec.get("preset"),
-                status=Status.RUNNING,
+                status=Status.CREATED if paused else Status.RUNNING,
             )
             run.replay = {"record": rec["id"], "first": tape.first, "last": tape.last}
             if rec.get("hist_edges"):
@@ -185,6 +190,7 @@ class RunManager(ExternalRuns, WorkerOutput):
             steps_per_second=steps_per_second,
             display_fps=self.settings.display_fps,
             view_points=2 * self.settings.snapshot_points,
+            start_running=not paused,
             stopped_group=any(rec.get("status") == Status.STOPPED.value for rec, _ in recorded),
         )
         runs = [f.run for f in feeds]

@@ -22,6 +22,7 @@ router = APIRouter(tags=["replays"], route_class=StoreRoute)
 
 MAX_REPLAYED = 4  # runs replayed as one live comparison: as many as the comparison view lays out side by side
 PACE = Query(ge=0, le=100_000, description="Steps per second; 0: as fast as possible")
+PAUSED = Query(description="Create it waiting at step 0 (status 'created'): resume or step later")
 
 
 class Seek(BaseModel):
@@ -52,7 +53,9 @@ def _ids(ids: str, least: int, most: int) -> list[str]:
     return wanted
 
 
-async def _start(request: Request, manager: RunManager, rids: list[str], pace: float, grouped: bool):
+async def _start(
+    request: Request, manager: RunManager, rids: list[str], pace: float, grouped: bool, paused: bool
+):
     """Read the records (404 for an unknown id), then start one replay feeding a run per record."""
     store = store_of(request)
 
@@ -62,7 +65,7 @@ async def _start(request: Request, manager: RunManager, rids: list[str], pace: f
 
     loaded = await asyncio.to_thread(load)
     group, runs, replay = manager.create_replay(
-        [(run, tape) for run, tape, _ in loaded], steps_per_second=pace, grouped=grouped
+        [(run, tape) for run, tape, _ in loaded], steps_per_second=pace, grouped=grouped, paused=paused
     )
     for run, (_, _, points) in zip(runs, loaded, strict=True):
         run.points = points  # a replay's points come from its recording (drawn again from its config)
@@ -71,11 +74,15 @@ async def _start(request: Request, manager: RunManager, rids: list[str], pace: f
 
 @router.post("/api/records/{rid}/replay", status_code=201)
 async def replay_record(
-    request: Request, rid: str, manager: ManagerDep, steps_per_second: Annotated[float, PACE] = 20.0
+    request: Request,
+    rid: str,
+    manager: ManagerDep,
+    steps_per_second: Annotated[float, PACE] = 20.0,
+    paused: Annotated[bool, PAUSED] = False,
 ) -> dict:
     """A live run that replays the recorded steps (kind "replay"): watch it on /runs/{id} and /ws/runs/{id},
     control it as any run, seek with POST /api/runs/{id}/seek. 201 run."""
-    _, runs, _ = await _start(request, manager, [rid], steps_per_second, grouped=False)
+    _, runs, _ = await _start(request, manager, [rid], steps_per_second, grouped=False, paused=paused)
     return runs[0].to_dict()
 
 
@@ -85,12 +92,12 @@ async def replay_comparison(
     manager: ManagerDep,
     ids: Annotated[str, Query(min_length=1, description="2 to 4 recorded run ids, comma-separated")],
     steps_per_second: Annotated[float, PACE] = 20.0,
+    paused: Annotated[bool, PAUSED] = False,
 ) -> dict:
     """The recorded runs ?ids=a,b,c replayed together as a comparison group, in lockstep: watch it on /groups/{id}
     and /ws/groups/{id}, control it as any group. 201 {"group": id, "runs": [run, ..]}."""
-    group, runs, _ = await _start(
-        request, manager, _ids(ids, 2, MAX_REPLAYED), steps_per_second, grouped=True
-    )
+    wanted = _ids(ids, 2, MAX_REPLAYED)
+    group, runs, _ = await _start(request, manager, wanted, steps_per_second, grouped=True, paused=paused)
     return {"group": group.id, "runs": [r.to_dict() for r in runs]}
 
 
@@ -125,8 +132,10 @@ async def control_replay(run_id: str, body: ReplayControl, manager: ManagerDep) 
     replay, _ = found
     if body.steps_per_second is not None:
         replay.set_speed(body.steps_per_second)
-    if body.paused is not None and body.paused != (replay.mode is Status.PAUSED):
-        await manager.act(replay, Action.PAUSE if body.paused else Action.RESUME)
+    if body.paused and replay.mode is Status.RUNNING:
+        await manager.act(replay, Action.PAUSE)
+    elif body.paused is False and replay.mode in (Status.PAUSED, Status.CREATED):
+        await manager.act(replay, Action.RESUME)
     return {**_replays(manager)[run_id][1], **replay.to_dict()}
 
 

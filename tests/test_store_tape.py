@@ -10,7 +10,7 @@ from app.store.tape import RecordTape
 from tests.support.records import write_long_run
 
 LONG = 100_000
-POINTS = 1000  # records a seek loads per run (2 x snapshot_points)
+POINTS = 500  # records a seek loads per run (snapshot_points)
 
 
 @pytest.fixture(scope="module")

@@ -189,7 +189,7 @@ class RunManager(ExternalRuns, WorkerOutput):
             feeds,
             steps_per_second=steps_per_second,
             display_fps=self.settings.display_fps,
-            view_points=2 * self.settings.snapshot_points,
+            view_points=self.settings.snapshot_points,  # what a snapshot sends: no more is read
             start_running=not paused,
             stopped_group=any(rec.get("status") == Status.STOPPED.value for rec, _ in recorded),
         )

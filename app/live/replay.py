@@ -94,6 +94,7 @@ class Replay:
         self.sent = 0  # steps handed to each run since the pace was last set
         self._anchor = 0.0  # loop time the pace counts from
         self.task: asyncio.Task | None = None
+        self._wake = asyncio.Event()  # set by every command, seek and speed: an idle feeder waits on it
 
     # ---- what a Lockstep offers the manager and the routes -------------------------------------------------
 
@@ -114,6 +115,7 @@ class Replay:
             self._set_mode(Status.PAUSED)
             self.step_budget += 1
             self.step_acks.append(ack)
+            self._wake.set()
             return  # the feeder sets ack after the step
         else:
             self._set_mode(target)
@@ -220,6 +222,7 @@ class Replay:
     def _repace(self) -> None:
         self._anchor = asyncio.get_running_loop().time()
         self.sent = 0
+        self._wake.set()
 
     def _owed(self, now: float) -> int:
         """Steps whose time has come at the set pace (at 0: FAST_CHUNK a tick)."""
@@ -279,8 +282,10 @@ class Replay:
                 n, single = self._owed(loop.time()), False
             elif self.mode is Status.PAUSED and self.step_budget > 0:
                 n, single = 1, True
-            else:
-                n, single = 0, False
+            else:  # paused, created or ended: nothing to do until a command, seek or speed change
+                self._wake.clear()
+                await self._wake.wait()
+                continue
             if n > 0:
                 generation, mode = self.generation, self.mode
                 await self._fill(n, generation)

@@ -5,6 +5,8 @@ few hundred rows, never the whole run. Implements app.live.replay.Tape (without 
 nothing of live runs).
 """
 
+import threading
+
 from app.ml.records import StepRecord
 from app.store.runstore import RunStore
 
@@ -22,9 +24,20 @@ class RecordTape:
         self.has_boundary = store.boundary_at(rid, self.first + BOUNDARY_FROM) is not None
         self._at = 0  # the step the next read continues after ...
         self._boundary: dict | None = None  # ... and the decision boundary in effect there
+        self._lock = threading.Lock()  # a replay reads ahead and seeks from worker threads, maybe at once
 
     def read(self, after: int, limit: int) -> list[StepRecord]:
         """The recorded steps after step `after`, in order, at most `limit` of them."""
+        with self._lock:
+            return self._read(after, limit)
+
+    def view(self, step: int, points: int) -> list[StepRecord]:
+        """The history as a viewer sees it at `step`: its newest points // 2 steps, the older ones evenly thinned
+        to the rest, the newest display-rate step at or before it (the panels draw it) and the boundary then."""
+        with self._lock:
+            return self._view(step, points)
+
+    def _read(self, after: int, limit: int) -> list[StepRecord]:
         if after != self._at:
             self._boundary = self._boundary_at(after)
         recs = self.store.steps_after(self.rid, self.layer_names, after, limit, self._boundary)
@@ -33,9 +46,7 @@ class RecordTape:
         self._at = recs[-1].step if recs else after
         return recs
 
-    def view(self, step: int, points: int) -> list[StepRecord]:
-        """The history as a viewer sees it at `step`: its newest points // 2 steps, the older ones evenly thinned
-        to the rest, the newest display-rate step at or before it (the panels draw it) and the boundary then."""
+    def _view(self, step: int, points: int) -> list[StepRecord]:
         if step < self.first:
             self._at, self._boundary = step, None
             return []

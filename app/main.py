@@ -13,7 +13,21 @@ from app.live import priority
 from app.live.manager import RunManager
 from app.settings import Settings
 from app.store.service import RecordService
-from app.web import assets, errors, groups, health, ingest, pages, presets, records, runs, security, sweep, ws
+from app.web import (
+    assets,
+    errors,
+    groups,
+    health,
+    ingest,
+    pages,
+    presets,
+    records,
+    replays,
+    runs,
+    security,
+    sweep,
+    ws,
+)
 from app.web import lessons as lesson_routes
 from app.web.registry import router as registry_router
 
@@ -55,7 +69,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     security.install(app, settings)
     errors.install(app)
-    for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, ingest, records):
+    # replays before records: /api/records/replays is not a record id
+    for module in (
+        health,
+        assets,
+        pages,
+        runs,
+        groups,
+        presets,
+        sweep,
+        security,
+        ws,
+        ingest,
+        replays,
+        records,
+    ):
         app.include_router(module.router)
     app.include_router(lesson_routes.router)
     app.include_router(lesson_routes.pages)

@@ -57,7 +57,7 @@ def test_a_recorded_run_and_its_replays_carry_the_points_again(tmp_path):
         assert rec["points"] == live_points and len(live_points["x"]) == 300
 
         replay = c.post(f"/api/records/{rid}/replay", params={"steps_per_second": 0}).json()
-        assert replay["external"] is True
+        assert replay["kind"] == "replay"
         with connect(f"{srv.ws_url}/ws/runs/{replay['id']}", open_timeout=5) as ws:
             msgs = recv_until(ws, lambda m: m["type"] == "snapshot")
         assert msgs[0]["runs"][0]["points"] == live_points

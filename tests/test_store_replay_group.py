@@ -50,16 +50,23 @@ def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
         short = record_short_run(c)
         ids = [x["id"] for x in comparison] + [short["id"]]
         recs = {rid: c.get(f"/api/records/{rid}").json() for rid in ids}
-        r = c.post("/api/records/replay", params={"ids": ",".join(ids), "steps_per_second": 60})
+        # Created paused (waiting at step 0), so the viewer below sees it from its first step on.
+        r = c.post(
+            "/api/records/replay", params={"ids": ",".join(ids), "steps_per_second": 60, "paused": True}
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         gid, live = body["group"], body["runs"]
+        assert {x["status"] for x in live} == {"created"}
         assert [x["name"] for x in live] == [f"{recs[i]['name']} (replay)" for i in ids]
-        assert all(x["group"] == gid and x["external"] for x in live)
+        assert all(x["group"] == gid and x["kind"] == "replay" and not x["external"] for x in live)
+        assert [x["replay"]["record"] for x in live] == ids
         assert [x["layer_names"] for x in live] == [recs[i]["layer_names"] for i in ids]
         record_of = {x["id"]: rid for x, rid in zip(live, ids, strict=True)}
 
         with connect(f"{srv.ws_url}/ws/groups/{gid}", open_timeout=5) as ws:
+            first = recv_until(ws, lambda m: m["type"] == "snapshot")
+            assert c.post(f"/api/groups/{gid}/resume").status_code == 200
             ended: dict[str, dict] = {}
 
             def all_ended(m: dict) -> bool:
@@ -67,7 +74,7 @@ def test_a_recorded_comparison_replays_as_a_live_group_in_lockstep(tmp_path):
                     ended[m["run"]] = m
                 return len(ended) == len(ids)
 
-            msgs = recv_until(ws, all_ended, timeout=15)
+            msgs = first + recv_until(ws, all_ended, timeout=15)
 
         snapshot, rest = msgs[0], msgs[1:]
         assert snapshot["type"] == "snapshot" and snapshot["group"]["id"] == gid
@@ -151,7 +158,7 @@ def test_a_replayed_comparison_pauses_together_and_changes_speed(tmp_path):
         held = c.get(f"/api/groups/{gid}").json()
         assert held["status"] == "paused" and [x["status"] for x in held["runs"]] == ["paused", "paused"]
         assert len({x["step"] for x in held["runs"]}) == 1  # paused at one step
-        assert c.post(f"/api/groups/{gid}/resume").status_code == 409  # its replay controls it
+        assert c.post(f"/api/groups/{gid}/pause").status_code == 409  # already paused, as for a trained group
         time.sleep(0.5)  # 5 steps at 10 steps/s, were it still playing
         assert c.get(f"/api/groups/{gid}").json()["step"] == held["step"] < SHORT_STEPS  # really paused
         assert [p["group"]["id"] for p in c.get("/api/records/replays").json()] == [gid]
@@ -161,3 +168,52 @@ def test_a_replayed_comparison_pauses_together_and_changes_speed(tmp_path):
         )
         assert [(x["status"], x["step"]) for x in done["runs"]] == [("finished", SHORT_STEPS)] * 2
         assert c.patch(f"/api/records/replays/{gid}", json={"paused": True}).status_code == 404  # it ended
+
+
+def test_a_replayed_comparison_seeks_in_lockstep_for_every_viewer(tmp_path):
+    with live_server(tmp_path, record=True) as srv, srv.client() as c:
+        short = record_short_run(c)  # SHORT_STEPS steps
+        r = c.post("/api/runs", json={**SMALL, "max_steps": 40, "steps_per_second": 0})
+        longer = recorded(c, r.json()["id"], 40, timeout=30)
+        body = c.post(
+            "/api/records/replay", params={"ids": f"{short['id']},{longer['id']}", "steps_per_second": 10}
+        ).json()
+        gid, (a, b) = body["group"], [x["id"] for x in body["runs"]]
+        assert [x["replay"]["last"] for x in body["runs"]] == [SHORT_STEPS, 40]
+        assert c.post(f"/api/groups/{gid}/pause").status_code == 200
+        with (
+            connect(f"{srv.ws_url}/ws/groups/{gid}", open_timeout=5) as one,
+            connect(f"{srv.ws_url}/ws/groups/{gid}", open_timeout=5) as two,
+        ):
+            for ws in (one, two):
+                recv_until(ws, lambda m: m["type"] == "snapshot")
+            r = c.post(f"/api/groups/{gid}/seek", json={"step": 7})
+            assert r.status_code == 200, r.text
+            assert [(x["step"], x["status"]) for x in r.json()["runs"]] == [(7, "paused")] * 2
+            for ws in (one, two):  # every viewer starts over from step 7, both runs at it
+                snap = recv_until(ws, lambda m: m["type"] == "snapshot")[-1]
+                assert [x["history"][-1]["step"] for x in snap["runs"]] == [7, 7]
+                assert [x["run"]["status"] for x in snap["runs"]] == ["paused", "paused"]
+            assert c.post(f"/api/groups/{gid}/step").status_code == 200  # one recorded step, both runs
+            frames = recv_until(one, lambda m: m["type"] == "frame" and m["run"] == b)
+            assert {(m["run"], m["step"]) for m in frames if m["type"] == "frame"} == {(a, 8), (b, 8)}
+            # Past the shorter record's end: it shows its recorded ending, the other waits at the step.
+            r = c.post(f"/api/groups/{gid}/seek", json={"step": 30}).json()
+            assert [(x["step"], x["status"]) for x in r["runs"]] == [
+                (SHORT_STEPS, "finished"),
+                (30, "paused"),
+            ]
+            # And back: both resumable again, in lockstep.
+            r = c.post(f"/api/groups/{gid}/seek", json={"step": 3}).json()
+            assert [(x["step"], x["status"]) for x in r["runs"]] == [(3, "paused"), (3, "paused")]
+        for bad in ({"step": 41}, {"step": -1}, {"step": "x"}, {}):
+            r = c.post(f"/api/groups/{gid}/seek", json=bad)
+            assert r.status_code == 422 and r.json()["detail"][0]["loc"][:2] == ["body", "step"], (
+                bad,
+                r.text,
+            )
+        assert c.post(f"/api/runs/{a}/seek", json={"step": 5}).json()["step"] == 5  # a run seeks its group
+        assert c.get(f"/api/runs/{b}").json()["step"] == 5
+        trained = c.post("/api/runs", json={**SMALL, "max_steps": 5, "paused": True}).json()
+        r = c.post(f"/api/runs/{trained['id']}/seek", json={"step": 1})
+        assert r.status_code == 409 and "not a replay" in r.json()["detail"]

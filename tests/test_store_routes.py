@@ -8,6 +8,8 @@ import time
 
 from websockets.sync.client import connect
 
+from app.store import importer
+from app.store.columns import to_f32
 from tests.support.live import SMALL, recv_until, strict_loads, wait_until
 from tests.support.live import recorded as recorded_run
 from tests.support.server import live_server
@@ -60,7 +62,12 @@ def test_replay_yields_the_recorded_numbers(tmp_path):
         r = c.post(f"/api/records/{rid}/replay", params={"steps_per_second": 120})
         assert r.status_code == 201, r.text
         live = r.json()
-        assert live["external"] is True and live["layer_names"] == rec["layer_names"] and live["id"] != rid
+        assert live["kind"] == "replay" and live["external"] is False and live["replay"]["record"] == rid
+        assert (
+            live["replay"]["last"] == STEPS
+            and live["layer_names"] == rec["layer_names"]
+            and live["id"] != rid
+        )
         with connect(f"{srv.ws_url}/ws/runs/{live['id']}", open_timeout=5) as ws:
             msgs = recv_until(ws, lambda m: m["type"] == "status" and m["status"] == "finished", timeout=20)
         elapsed = time.monotonic() - t0
@@ -87,21 +94,56 @@ def test_replay_yields_the_recorded_numbers(tmp_path):
         assert [x["id"] for x in c.get("/api/records").json()] == [rid]  # a replay is not recorded again
 
 
+def f32(tree):
+    """Every float of a step record as an f4 column gives it back (an export keeps float32 precision)."""
+    if isinstance(tree, float):
+        return to_f32(tree)
+    if isinstance(tree, dict):
+        return {k: v if k == "t" else f32(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [f32(v) for v in tree]
+    return tree
+
+
+def v1_export(c, rid: str) -> dict:
+    """An export as version 1 wrote it (users keep such files): the run and its protocol step records."""
+    rec = c.get(f"/api/records/{rid}").json()
+    run = {
+        k: rec[k] for k in ("name", "preset", "status", "reason", "steps", "created", "config", "layer_names")
+    }
+    run["info"] = {"hist_edges": rec["hist_edges"]}
+    return {
+        "format": "gradcast-run",
+        "version": 1,
+        "run": run,
+        "events": rec["events"],
+        "history": rec["history"],
+    }
+
+
 def test_export_json_imports_back_identical_and_csv_has_a_row_per_step(tmp_path):
     with live_server(tmp_path, record=True) as srv, srv.client() as c:
         rid = train(c, activation="sigmoid")["id"]
         rec = recorded(c, rid)
         doc = strict_loads(c.get(f"/api/records/{rid}/export.json").content)
-        assert doc["format"] == "gradcast-run" and len(doc["history"]) == STEPS
+        assert doc["format"] == "gradcast-run" and doc["version"] == 2
+        assert doc["steps"]["step"] == list(range(1, STEPS + 1))
         r = c.post("/api/records/import", json=doc)
         assert r.status_code == 201, r.text
         new = r.json()
         assert new["id"] != rid and new["external"] is True and new["steps"] == STEPS
         back = c.get(f"/api/records/{new['id']}").json()
-        assert back["history"] == rec["history"] and back["config"] == rec["config"]
+        assert back["history"] == f32(rec["history"]) and back["config"] == rec["config"]
         assert [e["status"] for e in back["events"]] == [e["status"] for e in rec["events"]]
         again = strict_loads(c.get(f"/api/records/{new['id']}/export.json").content)
-        assert again["history"] == doc["history"]  # all of it: every boundary and histogram too
+        assert again == doc  # all of it, exactly: every boundary and histogram too
+        zipped = c.get(f"/api/records/{rid}/export.json", headers={"Accept-Encoding": "gzip"})
+        assert zipped.headers["content-encoding"] == "gzip" and strict_loads(zipped.content) == doc
+
+        # A version-1 file (every step a protocol record, float64) still imports, exactly.
+        old = c.post("/api/records/import", json=v1_export(c, rid))
+        assert old.status_code == 201, old.text
+        assert c.get(f"/api/records/{old.json()['id']}").json()["history"] == rec["history"]
 
         r = c.get(f"/api/records/{rid}/export.csv")
         assert (
@@ -113,9 +155,17 @@ def test_export_json_imports_back_identical_and_csv_has_a_row_per_step(tmp_path)
         for name in rec["layer_names"]:
             assert f"weight_grad_norm.{name}" in rows[0] and f"mean_act_deriv.{name}" in rows[0]
         for row, want in zip(rows, rec["history"], strict=True):
-            assert float(row["loss"]) == want["loss"]
+            assert to_f32(float(row["loss"])) == to_f32(want["loss"])
             for layer in want["layers"]:
-                assert float(row[f"weight_grad_norm.{layer['name']}"]) == layer["weight_grad_norm"]
+                assert to_f32(float(row[f"weight_grad_norm.{layer['name']}"])) == to_f32(
+                    layer["weight_grad_norm"]
+                )
+                if (
+                    "grad_hist" in layer
+                ):  # "first:count ..": the bins before first and after the last count are 0
+                    first, counts = row[f"grad_hist.{layer['name']}"].split(":")
+                    hist = [0] * int(first) + [int(x) for x in counts.split()]
+                    assert hist + [0] * (len(layer["grad_hist"]) - len(hist)) == layer["grad_hist"]
         assert rows[1]["mean_act_deriv.layer1"] == ""  # not measured between display steps
         assert 0 < float(rows[0]["mean_act_deriv.layer1"]) <= 0.25  # the sigmoid's bound
 
@@ -124,7 +174,7 @@ def test_import_names_the_bad_field(tmp_path):
     with live_server(tmp_path, record=True) as srv, srv.client() as c:
         rid = train(c)["id"]
         recorded(c, rid)
-        good = c.get(f"/api/records/{rid}/export.json").json()
+        good = v1_export(c, rid)
 
         def refused(doc: dict) -> list:
             r = c.post("/api/records/import", json=doc)
@@ -132,20 +182,31 @@ def test_import_names_the_bad_field(tmp_path):
             return r.json()["detail"][0]["loc"]
 
         assert refused({**good, "format": "csv"}) == ["body", "format"]
+        assert refused({**good, "version": 3}) == ["body", "version"]
         assert refused({**good, "run": {**good["run"], "layer_names": "layer1"}}) == [
             "body",
             "run",
             "layer_names",
         ]
-        bad = strict_loads(c.get(f"/api/records/{rid}/export.json").content)
+        bad = v1_export(c, rid)
         bad["history"][5]["layers"][0]["weight_grad_norm"] = "big"
         assert refused(bad) == ["body", "history", 5, "layers", 0, "weight_grad_norm"]
-        bad = strict_loads(c.get(f"/api/records/{rid}/export.json").content)
+        bad = v1_export(c, rid)
         bad["history"][7]["step"] = 3
         assert refused(bad) == ["body", "history", 7, "step"]
-        bad = strict_loads(c.get(f"/api/records/{rid}/export.json").content)
+        bad = v1_export(c, rid)
         bad["history"][2]["layers"] = bad["history"][2]["layers"][:-1]
         assert refused(bad) == ["body", "history", 2, "layers"]
+        # Version 2: a column that does not hold what its shape says, a step out of order.
+        bad = c.get(f"/api/records/{rid}/export.json").json()
+        bad["steps"]["weight_grad_norm"]["bdata"] = bad["steps"]["weight_grad_norm"]["bdata"][:-8]
+        assert refused(bad) == ["body", "steps", "weight_grad_norm"]
+        bad = c.get(f"/api/records/{rid}/export.json").json()
+        bad["steps"]["step"][3] = 1
+        assert refused(bad) == ["body", "steps"]
+        bad = c.get(f"/api/records/{rid}/export.json").json()
+        bad["display"]["grad_hist"][0][0] = [40, 1, 2]
+        assert refused(bad) == ["body", "display", "grad_hist", 0, 0]
         assert len(c.get("/api/records").json()) == 1  # nothing half-imported
 
 
@@ -270,8 +331,11 @@ def test_a_long_history_is_thinned_like_a_live_one(tmp_path):
             250,
         ]  # evenly, with the first and the last
         assert [s for s in rec["history"] if "boundary" in s] == [rec["history"][-1]]  # the newest boundary
-        full = strict_loads(c.get(f"/api/records/{r['id']}/export.json").content)["history"]
-        assert len(full) == 250 and rec["history"][-1]["boundary"] == full[-1]["boundary"]
-        assert {s["step"]: s["loss"] for s in full if s["step"] in steps} == {
-            s["step"]: s["loss"] for s in rec["history"]
+        _, full, _ = importer.parse(strict_loads(c.get(f"/api/records/{r['id']}/export.json").content))
+        assert (
+            len(full) == 250
+            and rec["history"][-1]["boundary"] == [x.boundary for x in full if x.boundary][-1]
+        )
+        assert {x.step: x.loss for x in full if x.step in steps} == {
+            s["step"]: to_f32(s["loss"]) for s in rec["history"]
         }

@@ -1,4 +1,4 @@
-"""External runs: fed step records from outside (ingest, replays) instead of by a trainer here.
+"""External runs: fed step records from outside (a sender's ingest) instead of by a trainer here.
 
 A part of RunManager (mixed in): creating such runs and groups, taking their records, ending them.
 """
@@ -7,13 +7,12 @@ from typing import Any
 
 from app.live.errors import Conflict, Gone
 from app.live.hub import Hub
-from app.live.ids import new_id
 from app.live.run import Group, Run
 from app.live.state import Status
 
 
 class ExternalRuns:
-    """create_external(_group), ingest(_lockstep), finish_external.
+    """create_external, ingest, finish_external.
 
     Uses the manager's state below and its get_run, _check_room, _new_run, _register and apply_items.
     """
@@ -39,45 +38,6 @@ class ExternalRuns:
         run = self._new_run(name, config, layer_names, external=True, status=Status.RUNNING)
         self._register(run, record)
         return run
-
-    def create_external_group(
-        self, runs: list[tuple[str, list[str], Any]], preset: str | None, clock: Any
-    ) -> tuple[Group, list[Run]]:
-        """A comparison group of external runs [(name, layer_names, config)], fed by ingest_lockstep; not recorded.
-        clock stands in for the lockstep in the group object (status, steps_per_second): a group.Relayed."""
-        self._check_room(len(runs), 0)
-        group_id = new_id()
-        made = [
-            self._new_run(
-                name, config, layer_names, external=True, status=Status.RUNNING, group=group_id, preset=preset
-            )
-            for name, layer_names, config in runs
-        ]
-        group = Group(group_id, preset, clock, [r.id for r in made])
-        self.groups[group.id] = group
-        self.hub.open(f"group:{group.id}")
-        for run in made:
-            self._register(run, record=False)
-        return group, made
-
-    def ingest_lockstep(self, batches: list[tuple[str, list]]) -> None:
-        """Step records of several external runs [(run_id, records)], shown together: each run's frame is its
-        batch's newest step, all published at once, so a group's runs are at the same step whenever seen."""
-        runs = []
-        for run_id, _ in batches:
-            run = self.get_run(run_id)
-            if not run.external or run.status is not Status.RUNNING:
-                raise Conflict(f"run {run_id} is {run.status.value} or trained here; it takes no records")
-            runs.append(run)
-        for run, (_, records) in zip(runs, batches, strict=True):
-            for record in records:
-                if self.recorder is not None:
-                    self.recorder.on_record(run.id, record)
-                run.apply_record(record, may_frame=False)  # however long the batch takes: frames come below
-        for run in runs:
-            msg = run.flush_frame()
-            if msg is not None:
-                self.hub.publish(run.streams, msg)
 
     def ingest(self, run_id: str, records: list) -> None:
         """Step records of an external run, as if its trainer were here (call on the loop)."""

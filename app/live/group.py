@@ -289,25 +289,3 @@ class Lockstep:
         items = [it for it in items if it[0] != "ack" or it[1]]
         if items:
             self.post(items)
-
-
-class Relayed:
-    """The group-level state of a comparison fed from outside (a replayed one): no workers; its feeder reads
-    steps_per_second and sets mode. Presenter commands go to the feeder (PATCH /api/records/replays/{group})."""
-
-    def __init__(self, steps_per_second: float) -> None:
-        self.members: list = []  # no worker threads
-        self.mode = Status.RUNNING
-        self.steps_per_second = steps_per_second  # 0 = as fast as possible; PATCH /api/groups/{id} changes it
-
-    def command(self, action: Action, ack: Any) -> None:
-        raise Conflict(f"cannot {action.value}: a replayed comparison is paused through its replay")
-
-    def set_speed(self, steps_per_second: float) -> None:
-        self.steps_per_second = steps_per_second
-
-    def request_exit(self) -> None:
-        """Nothing to stop here: the feeder ends when its runs are deleted."""
-
-    def running_count(self) -> int:
-        return 0

@@ -2,7 +2,8 @@
 
 Lives on the event loop (created in the app's lifespan). Worker threads reach it only through its Handoff,
 whose items `apply_items` (app/live/output.py) turns into history, frames and status messages; runs fed from
-outside are app/live/external.py. Both are parts of RunManager, mixed in, sharing its state.
+outside are app/live/external.py. Both are parts of RunManager, mixed in, sharing its state. Replays of recorded
+runs (app/live/replay.py) stand where a Lockstep stands and feed their runs through the same output.
 """
 
 import asyncio
@@ -24,6 +25,7 @@ from app.live.hub import Hub
 from app.live.ids import new_id
 from app.live.limits import check_config, check_room
 from app.live.output import WorkerOutput
+from app.live.replay import Feed, Replay, Tape, config_of, recorded_ending
 from app.live.run import Group, Run
 from app.live.state import ACTIVE, Action, Status
 from app.settings import Settings
@@ -155,6 +157,57 @@ class RunManager(ExternalRuns, WorkerOutput):
         await self._wait(ack)
         return group, runs
 
+    def create_replay(
+        self,
+        recorded: list[tuple[dict, Tape]],
+        *,
+        steps_per_second: float,
+        grouped: bool,
+        paused: bool = False,
+    ) -> tuple[Group | None, list[Run], Replay]:
+        """Runs fed by recorded runs [(recorded run dict, its Tape)] instead of trainers, under one Replay that
+        stands where a Lockstep stands (same controls, plus seek); a group of them when `grouped`. Not recorded
+        again."""
+        self._check_room(len(recorded), 0)
+        group_id = new_id() if grouped else None
+        feeds = []
+        for rec, tape in recorded:
+            run = self._new_run(
+                f"{rec['name']} (replay)",
+                config_of(rec["config"]),
+                rec["layer_names"],
+                group=group_id,
+                preset=rec.get("preset"),
+                status=Status.CREATED if paused else Status.RUNNING,
+            )
+            run.replay = {"record": rec["id"], "first": tape.first, "last": tape.last}
+            if rec.get("hist_edges"):
+                run.hist_edges = rec["hist_edges"]
+            feeds.append(Feed(run, tape, *recorded_ending(rec)))
+        replay = Replay(
+            self,
+            feeds,
+            steps_per_second=steps_per_second,
+            display_fps=self.settings.display_fps,
+            view_points=self.settings.snapshot_points,  # what a snapshot sends: no more is read
+            start_running=not paused,
+            stopped_group=any(rec.get("status") == Status.STOPPED.value for rec, _ in recorded),
+        )
+        runs = [f.run for f in feeds]
+        for run in runs:
+            run.lockstep = replay
+            self._register(run, record=False)
+        group = None
+        if group_id is not None:
+            presets = {rec.get("preset") for rec, _ in recorded}
+            group = Group(
+                group_id, presets.pop() if len(presets) == 1 else None, replay, [r.id for r in runs]
+            )
+            self.groups[group.id] = group
+            self.hub.open(f"group:{group.id}")
+        replay.start()
+        return group, runs, replay
+
     def _new_run(self, name: str, config: Any, layer_names: list[str], **fields: Any) -> Run:
         from app.ml.instrument import HIST_EDGES
 
@@ -205,6 +258,13 @@ class RunManager(ExternalRuns, WorkerOutput):
         if run.lockstep is None:
             raise Conflict(f"run {run.id} is external: its sender controls it")
         return run.lockstep
+
+    def replay_of(self, run_or_group: Run | Group) -> Replay:
+        """The Replay feeding a run or group; Conflict when it is trained here or fed by a sender."""
+        if not isinstance(run_or_group.lockstep, Replay):
+            what = "group" if isinstance(run_or_group, Group) else "run"
+            raise Conflict(f"{what} {run_or_group.id} is not a replay: only a replay can seek")
+        return run_or_group.lockstep
 
     async def act(self, lockstep: Lockstep, action: Action) -> None:
         """Pause, resume, step, stop or reset a run or group; returns once the workers acted on it."""

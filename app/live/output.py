@@ -55,9 +55,14 @@ class WorkerOutput:
                         fut.set_result(None)
 
     def _apply_reset(self, runs: list[Run]) -> None:
-        keys: list[str] = []
         for run in runs:
             run.reset()
+        self.publish_snapshots(runs)
+
+    def publish_snapshots(self, runs: list[Run]) -> None:
+        """A fresh snapshot on every stream of these runs: each viewer starts over from what they hold now."""
+        keys: list[str] = []
+        for run in runs:
             keys += [k for k in run.streams if k not in keys]
         for key in keys:  # a fresh snapshot tells every viewer to start over
             if self.hub.get(key) is not None:

@@ -33,10 +33,17 @@ class Run:
     status: Status = Status.CREATED
     reason: str | None = None
     step: int = 0
-    lockstep: Any = None  # the Lockstep driving it (None for an external run)
+    lockstep: Any = None  # the Lockstep training it, the Replay feeding it, or None (an external run)
     between: list[dict] = field(default_factory=list)  # compact steps since the last frame
     last_frame: float = 0.0  # time.monotonic() of the last frame sent
     points: dict | None = None  # the 2-D training points under the boundary: see data_points
+    # A replay's {"record": recorded run id, "first", "last": its recorded steps} (app/live/replay.py), else None
+    replay: dict | None = None
+
+    @property
+    def kind(self) -> str:
+        """ "trained" here, "external" (fed by a sender: app/live/external.py) or "replay" (of a record)."""
+        return "replay" if self.replay is not None else "external" if self.external else "trained"
 
     @property
     def streams(self) -> list[str]:
@@ -49,8 +56,8 @@ class Run:
 
     def data_points(self) -> dict | None:
         """The dataset points drawn under the decision boundary: a run trained here draws them again from its config
-        (once, ~2 ms for 1,000 points); an external run has only what its creator set (a replay: its recording's)."""
-        if self.points is None and not self.external:
+        (once, ~2 ms for 1,000 points); an external run or a replay has only what its creator set (a replay: its recording's)."""
+        if self.points is None and self.kind == "trained":
             self.points = points_for(self.config)
         return self.points
 
@@ -68,6 +75,8 @@ class Run:
             "max_steps": self.max_steps,
             "steps_per_second": lockstep.steps_per_second if lockstep is not None else None,
             "external": self.external,
+            "kind": self.kind,
+            "replay": self.replay,
             "created": self.created,
             "config": self.config.model_dump(mode="json") if self.config is not None else None,
             "layer_names": self.layer_names,

@@ -7,8 +7,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import __version__
-from app.paths import PLOTLY_JS
+from app.store.columns import to_f32
 from app.store.runstore import RunStore
+
+# plotly.js's basic bundle (scatter traces are all the report draws): a quarter of the full one (vendor/README.md)
+PLOTLY_BASIC_JS = Path(__file__).parent / "vendor" / "plotly-basic.min.js"
 
 MAX_POINTS = 1500  # steps per run drawn in the report: evenly thinned, always with the first and the last
 FLOW_SNAPSHOTS = 4  # gradient-flow curves of a single run: steps at 0, 1/3, 2/3 and the end of training
@@ -31,8 +34,17 @@ _env = Environment(
 
 
 def _num(v: float | None) -> float | None:
-    """Strict JSON: a non-finite value becomes null (a gap in the chart)."""
-    return None if v is None or not math.isfinite(v) else v
+    """Strict JSON at float32 precision (what a chart can show, in half the digits); not finite: null (a gap)."""
+    return None if v is None or not math.isfinite(v) else _short(to_f32(v))
+
+
+def _short(f: float) -> float:
+    """The float with the fewest digits that is still the same float32 (json writes it that short)."""
+    for digits in range(6, 10):
+        g = float(f"{f:.{digits}g}")
+        if to_f32(g) == f:
+            return g
+    return f
 
 
 def run_series(store: RunStore, rid: str, run: dict) -> dict:
@@ -69,5 +81,5 @@ def render(store: RunStore, runs: list[tuple[str, dict]]) -> str:
         version=__version__,
         # Inside <script>, "</" would end the element early: escape it (and "<!--") as JSON allows.
         data_json=data.replace("<", "\\u003c"),
-        plotly_js=PLOTLY_JS.read_text(encoding="utf-8").replace("</script", "<\\/script"),
+        plotly_js=PLOTLY_BASIC_JS.read_text(encoding="utf-8").replace("</script", "<\\/script"),
     )

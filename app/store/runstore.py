@@ -23,11 +23,39 @@ from app.store.schema import (
 )
 
 HISTORY_CHUNK = 2000  # rows fetched at a time when streaming a run's history
-SEARCHED = ("preset", "name", "activation", "dataset", "init", "optimizer")  # what ?q= matches
-_SUMMARY = (
-    'id, name, preset, "group", status, reason, steps, created, updated, pinned, external,'
-    " json_extract(config, '$.activation'), json_extract(config, '$.dataset'), json_extract(config, '$.depth')"
+# Steps a seek looks back for the newest display-rate step or boundary: a run evaluates every few hundred steps
+# at most, and the bound keeps a record without either (an external loop's) from being read whole.
+LOOK_BACK = 20_000
+_STEP_COLUMNS = "step, t, loss, weight_grad_norm, bias_grad_norm, metrics"
+# What a recorded run's row in the list says it is (from its config; "lesson" from the rest of its run dict, set by
+# a lesson that replayed or trained it), and what ?q= matches.
+CONFIG_SHOWN = ("activation", "init", "depth", "width", "norm", "optimizer", "lr", "dataset")
+SEARCHED = ("preset", "name", "lesson", "activation", "init", "norm", "optimizer", "dataset", "lr", "shape")
+_BASE = (
+    "id",
+    "name",
+    "preset",
+    "group",
+    "status",
+    "reason",
+    "steps",
+    "created",
+    "updated",
+    "pinned",
+    "external",
 )
+_SUMMARY = ", ".join(
+    [*(f'"{c}"' for c in _BASE), *(f"json_extract(config, '$.{k}')" for k in CONFIG_SHOWN)]
+    + ["json_extract(info, '$.lesson')"]
+)
+_SEARCH_SQL = {  # lower-case text of each searched field
+    "preset": "lower(coalesce(preset, ''))",
+    "name": "lower(name)",
+    "lesson": "lower(coalesce(json_extract(info, '$.lesson'), ''))",
+    "lr": "coalesce(json_extract(config, '$.lr'), '')",
+    # depth x width as a person types it: "10x32" or "10×32"
+    "shape": "coalesce(json_extract(config, '$.depth') || 'x' || json_extract(config, '$.width'), '')",
+}
 
 
 # What reading a damaged value raises: a page that fails its checks, JSON nested past the parser, a float no
@@ -46,42 +74,23 @@ _UNREADABLE = (
 
 def _summary(row: tuple) -> dict:
     """A runs row as the list shows it; ValueError when a stored value cannot be shown (non-finite, no date)."""
-    (
-        rid,
-        name,
-        preset,
-        group,
-        status,
-        reason,
-        steps,
-        created,
-        updated,
-        pinned,
-        external,
-        act,
-        data,
-        depth,
-    ) = row
-    for v in (created, updated):
+    base = dict(zip(_BASE, row[: len(_BASE)], strict=True))
+    shown = dict(zip(CONFIG_SHOWN, row[len(_BASE) : len(_BASE) + len(CONFIG_SHOWN)], strict=True))
+    created = base["created"]
+    for v in (created, base["updated"]):
         if not isinstance(v, int | float) or not math.isfinite(v):
             raise ValueError(f"stored time {v!r} is not a finite number")
     return {
-        "id": rid,
-        "name": name,
-        "preset": preset,
-        "group": group,
-        "status": status,
-        "reason": reason,
-        "steps": steps,
-        "created": created,
+        **base,
         "date": datetime.fromtimestamp(created, UTC).isoformat(timespec="seconds"),
-        "updated": updated,
-        "pinned": bool(pinned),
-        "external": bool(external),
-        "activation": act,
-        "dataset": data,
-        "depth": depth,
+        "pinned": bool(base["pinned"]),
+        "external": bool(base["external"]),
+        **shown,
+        "lesson": row[len(_BASE) + len(CONFIG_SHOWN)],
     }
+
+
+_SUMMARY_LEN = len(_BASE) + len(CONFIG_SHOWN) + 1
 
 
 class RunStore:
@@ -112,15 +121,16 @@ class RunStore:
         return DamagedRecord(rid, why)
 
     def list_runs(self, q: str | None = None, limit: int = 1000) -> list[dict]:
-        """Summaries, pinned first then newest first; q matches preset, name, activation, dataset, init, optimizer."""
+        """Summaries, pinned first then newest first; q matches any of SEARCHED (every word of it, in any field)."""
         sql, args = f"SELECT {_SUMMARY} FROM runs", []
-        if q:
-            like = f"%{q.strip().lower()}%"
-            cols = ["lower(coalesce(preset, ''))", "lower(name)"] + [
-                f"lower(coalesce(json_extract(config, '$.{k}'), ''))" for k in SEARCHED[2:]
+        words = (q or "").strip().lower().replace("×", "x").split()
+        if words:
+            cols = [
+                _SEARCH_SQL.get(k, f"lower(coalesce(json_extract(config, '$.{k}'), ''))") for k in SEARCHED
             ]
-            sql += " WHERE " + " OR ".join(f"{c} LIKE ?" for c in cols)
-            args = [like] * len(cols)
+            any_field = "(" + " OR ".join(f"{c} LIKE ?" for c in cols) + ")"
+            sql += " WHERE " + " AND ".join([any_field] * len(words))
+            args = [f"%{w}%" for w in words for _ in cols]
         sql += " ORDER BY pinned DESC, created DESC LIMIT ?"
         try:
             with self._conn() as conn:
@@ -163,10 +173,11 @@ class RunStore:
         if row is None:
             return None
         try:
-            out = json.loads(row[16])
-            out.update(_summary(row[:14]))
-            out["config"] = json.loads(row[14])
-            out["layer_names"] = json.loads(row[15])
+            config, layer_names, info = row[_SUMMARY_LEN:]
+            out = json.loads(info)
+            out.update(_summary(row[:_SUMMARY_LEN]))
+            out["config"] = json.loads(config)
+            out["layer_names"] = json.loads(layer_names)
             json.dumps(out, allow_nan=False)  # every answer that carries it must be strict JSON
             if not all(isinstance(n, str) for n in out["layer_names"]):
                 raise TypeError("layer_names are not all text")
@@ -220,6 +231,71 @@ class RunStore:
             if len(rows) < HISTORY_CHUNK:
                 return
             last = rows[-1][0]
+
+    # ---- reads by the primary key (run_id, step), for replays and seeking (app/store/tape.py) -------------
+
+    def step_range(self, rid: str) -> tuple[int, int]:
+        """(first, last) recorded step; (0, 0) when the run has none."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT min(step), max(step) FROM steps WHERE run_id = ?", (rid,)).fetchone()
+        return (row[0] or 0, row[1] or 0)
+
+    def steps_after(
+        self, rid: str, layer_names: list[str], after: int, limit: int, boundary: dict | None = None
+    ) -> list[StepRecord]:
+        """At most `limit` steps after step `after`, in order; `boundary` is the one in effect at `after`."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?",
+                (rid, after, limit),
+            ).fetchall()
+        out = []
+        for row in rows:
+            rec = codec.from_row(row, layer_names, boundary)
+            boundary = rec.boundary if rec.boundary is not None else boundary
+            out.append(rec)
+        return out
+
+    def steps_before(self, rid: str, layer_names: list[str], step: int, limit: int) -> list[StepRecord]:
+        """The newest `limit` steps at or before `step`, in order (without boundaries)."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? AND step <= ? ORDER BY step DESC LIMIT ?",
+                (rid, step, limit),
+            ).fetchall()
+        return [codec.from_row(row, layer_names) for row in reversed(rows)]
+
+    def steps_at(self, rid: str, layer_names: list[str], steps: list[int]) -> list[StepRecord]:
+        """The recorded ones of `steps` (one key lookup each), in order (without boundaries)."""
+        if not steps:
+            return []
+        with self._conn() as conn:
+            rows = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ?"
+                " AND step IN (SELECT value FROM json_each(?)) ORDER BY step",
+                (rid, json.dumps(steps)),
+            ).fetchall()
+        return [codec.from_row(row, layer_names) for row in rows]
+
+    def last_full(self, rid: str, layer_names: list[str], step: int) -> StepRecord | None:
+        """The newest display-rate step at or before `step`, looking back at most LOOK_BACK steps."""
+        with self._conn() as conn:
+            row = conn.execute(
+                f"SELECT {_STEP_COLUMNS} FROM steps WHERE run_id = ? AND step <= ? AND step > ?"
+                " AND metrics LIKE '{\"full\":true%' ORDER BY step DESC LIMIT 1",
+                (rid, step, step - LOOK_BACK),
+            ).fetchone()
+        return None if row is None else codec.from_row(row, layer_names)
+
+    def boundary_at(self, rid: str, step: int) -> dict | None:
+        """The decision boundary in effect at `step` (the newest stored at or before it, at most LOOK_BACK back)."""
+        with self._conn() as conn:
+            row = conn.execute(
+                "SELECT metrics FROM steps WHERE run_id = ? AND step <= ? AND step > ?"
+                " AND metrics LIKE '%\"boundary\":%' ORDER BY step DESC LIMIT 1",
+                (rid, step, step - LOOK_BACK),
+            ).fetchone()
+        return None if row is None else json.loads(row[0])["boundary"]
 
     def last_boundary(self, rid: str) -> tuple[int, dict] | None:
         """(step, boundary) of the newest decision boundary recorded, or None."""

@@ -20,7 +20,6 @@ class RecordService:
         self.store: RunStore | None = None
         self.recorder: Recorder | None = None
         self.open_error: str | None = None
-        self.replays: dict = {}  # live run id -> app.store.replay.Replay in progress (cancelled on close)
         if not record:
             self.open_error = OFF_BY_SETTING
             return
@@ -68,8 +67,6 @@ class RecordService:
         return out
 
     def close(self) -> None:
-        """Cancel replays, write what is queued (bounded), stop the writer thread. Blocks: call it in a thread."""
-        for play in list(self.replays.values()):
-            play.task.get_loop().call_soon_threadsafe(play.task.cancel)  # the tasks live on the event loop
+        """Write what is queued (bounded), stop the writer thread. Blocks: call it in a thread."""
         if self.recorder is not None:
             self.recorder.close()

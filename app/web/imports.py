@@ -2,6 +2,8 @@
 
 The event loop only reads the body (capped by app/web/bodylimit.py); parsing, validating and writing a large
 export happen here, in pieces of IMPORT_CHUNK steps, so /healthz and live sockets keep answering meanwhile.
+Either version of the export (app/store/importer.py) meets the same ranges (app/bounds.py): a version-2 file's
+columns are read into step records, which are then checked as the version-1 step records are.
 """
 
 from typing import Any
@@ -10,7 +12,9 @@ import orjson
 from fastapi.exceptions import RequestValidationError
 from pydantic import TypeAdapter, ValidationError
 
-from app.store import export
+from app.live import messages
+from app.ml.records import StepRecord
+from app.store import export, importer
 from app.store.runstore import RunStore
 
 IMPORT_CHUNK = 500  # step records validated at a time: each piece holds the interpreter for milliseconds
@@ -34,14 +38,47 @@ def _shifted(exc: ValidationError, prefix: tuple, offset: int = 0) -> list[dict]
     return out
 
 
-def parse_import(body: bytes, max_steps: int) -> export.ImportDoc:
-    """A checked ImportDoc from a request body, or RequestValidationError naming the fields (nothing stored)."""
+Parsed = tuple[dict, list[StepRecord], list[dict]]  # (run, step records, events): what the store adds
+
+
+def _validated(wire: list[dict], prefix: tuple) -> list[export.ImportStep]:
+    """Step records checked against the import ranges, IMPORT_CHUNK at a time; RequestValidationError if not."""
+    steps: list[export.ImportStep] = []
+    for start in range(0, len(wire), IMPORT_CHUNK):
+        try:
+            steps += _STEPS.validate_python(wire[start : start + IMPORT_CHUNK])
+        except ValidationError as exc:
+            raise RequestValidationError(_shifted(exc, prefix, start)) from None
+    return steps
+
+
+def _parse_v2(raw: dict, max_steps: int) -> Parsed:
+    """A version-2 (columns) export: its shape by importer.parse, its values by the version-1 step ranges."""
+    steps = raw.get("steps")
+    count = (
+        len(steps.get("step") or []) if isinstance(steps, dict) and isinstance(steps.get("step"), list) else 0
+    )
+    if count > max_steps:
+        raise _refused(("steps", "step"), f"{count} steps; at most {max_steps} (GRADCAST_MAX_IMPORT_STEPS)")
+    try:
+        run, records, events = importer.parse(raw)
+    except importer.ImportProblem as exc:
+        raise RequestValidationError(exc.errors) from None
+    _validated([messages.step_dict(r) for r in records], ("steps",))
+    return run, records, events
+
+
+def parse_import(body: bytes, max_steps: int) -> Parsed:
+    """(run, step records, events) from a request body, or RequestValidationError naming the fields (nothing
+    stored)."""
     try:
         raw = orjson.loads(body)  # strict: no NaN/Infinity tokens, no overflowing numbers, no lone surrogates
     except orjson.JSONDecodeError as exc:
         raise _refused((), f"not strict JSON: {exc}") from None
     if not isinstance(raw, dict):
         raise _refused((), f"expected a JSON export (an object), got {type(raw).__name__}")
+    if raw.get("version") == 2:
+        return _parse_v2(raw, max_steps)
     history = raw.get("history")
     if not isinstance(history, list):
         raise _refused(("history",), "expected a list of step records")
@@ -54,25 +91,16 @@ def parse_import(body: bytes, max_steps: int) -> export.ImportDoc:
         doc = export.ImportDoc.model_validate({**raw, "history": []})
     except ValidationError as exc:
         errors += _shifted(exc, ())
-    steps: list[export.ImportStep] = []
-    for start in range(0, len(history), IMPORT_CHUNK):
-        try:
-            steps += _STEPS.validate_python(history[start : start + IMPORT_CHUNK])
-        except ValidationError as exc:
-            errors += _shifted(exc, ("history",), start)
-            break
     if errors:
         raise RequestValidationError(errors)
-    doc.history = steps
+    doc.history = _validated(history, ("history",))
     errors = export.check_import(doc)
     if errors:
         raise RequestValidationError(errors)
-    return doc
+    return doc.run.model_dump(), export.imported_records(doc), [e.model_dump() for e in doc.events]
 
 
 def import_run(store: RunStore, body: bytes, max_steps: int) -> str:
     """Parse, check and store an export as a new recorded run in one transaction; its new id."""
-    doc = parse_import(body, max_steps)
-    run = doc.run.model_dump()
-    events = [e.model_dump() for e in doc.events]
-    return store.add(run, export.imported_records(doc), events)
+    run, records, events = parse_import(body, max_steps)
+    return store.add(run, records, events)

@@ -1,26 +1,27 @@
-"""Routes: recorded runs - list, read, rename, pin, delete, export (CSV, JSON, HTML report), import, replay."""
+"""Routes: recorded runs - list, read, rename, pin, delete, export (CSV, JSON, HTML report), import. Replays:
+app/web/replays.py."""
 
 import asyncio
 import itertools
 import math
 import re
+import zlib
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from app.bounds import Name, Speed
+from app.bounds import Name
 from app.live import messages
 from app.live.state import ACTIVE
 from app.ml.config import RunConfig
 from app.ml.points import points_for
-from app.store import export, replay, report
+from app.store import export, report
 from app.store.runstore import RunStore
 from app.store.schema import LIVE_STATUSES, DamagedRecord
-from app.store.service import RecordService
 from app.web import imports, reportcsp
 from app.web.deps import ManagerDep, SettingsDep
 from app.web.storedeps import ServiceDep, StoreDep, StoreRoute, recorded_run, store_of
@@ -28,7 +29,6 @@ from app.web.storedeps import ServiceDep, StoreDep, StoreRoute, recorded_run, st
 router = APIRouter(prefix="/api/records", tags=["records"], route_class=StoreRoute)
 
 MAX_COMPARED = 8  # runs in one comparison report: more lines than this stop being readable
-MAX_REPLAYED = 4  # runs replayed as one live comparison: as many as the comparison view lays out side by side
 
 
 class RecordPatch(BaseModel):
@@ -56,7 +56,7 @@ def _newest_boundary_only(steps: list[dict]) -> list[dict]:
     return steps
 
 
-def _recorded_points(run: dict) -> dict | None:
+def recorded_points(run: dict) -> dict | None:
     """The dataset points of a recorded run trained here, drawn again from its stored config (the datasets are
     deterministic, so nothing is stored for them); None for an external or imported run, or a config that no
     longer validates."""
@@ -80,19 +80,6 @@ def list_records(service: ServiceDep, q: Annotated[str | None, Query(max_length=
     if service.store is None:
         return []
     return service.store.list_runs(q)
-
-
-def _ids(ids: str, least: int, most: int) -> list[str]:
-    """The run ids of ?ids=a,b,c; 422 on the ids field unless there are least..most of them, none repeated."""
-    wanted = [i for i in (s.strip() for s in ids.split(",")) if i]
-    msg = None
-    if not least <= len(wanted) <= most:
-        msg = f"give {least} to {most} run ids, got {len(wanted)}"
-    elif len(set(wanted)) < len(wanted):
-        msg = f"run ids repeat: {', '.join(sorted({i for i in wanted if wanted.count(i) > 1}))}"
-    if msg is not None:
-        raise HTTPException(422, detail=[{"loc": ["query", "ids"], "msg": msg, "type": "value_error"}])
-    return wanted
 
 
 @router.get("/report.html", response_class=HTMLResponse)
@@ -136,29 +123,23 @@ async def import_record(request: Request, settings: SettingsDep) -> dict:
     return await asyncio.to_thread(recorded_run, store, rid)
 
 
-class ReplayControl(BaseModel):
-    """PATCH body of a replay in progress."""
+def _maybe_gzip(request: Request, chunks: Iterator, media_type: str, headers: dict) -> StreamingResponse:
+    """The export as it is, or gzip-compressed when the client accepts it (Accept-Encoding: gzip)."""
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    if "gzip" not in request.headers.get("accept-encoding", "").lower():
+        return StreamingResponse(chunks, media_type=media_type, headers=headers)
 
-    model_config = ConfigDict(extra="forbid")
-    steps_per_second: Speed | None = Field(None, description="0: as fast as possible")
-    paused: bool | None = None
+    def gzipped() -> Iterator[bytes]:
+        z = zlib.compressobj(6, zlib.DEFLATED, 31)  # wbits 31: the gzip container
+        for chunk in chunks:
+            out = z.compress(chunk.encode() if isinstance(chunk, str) else chunk)
+            if out:
+                yield out
+        yield z.flush()
 
-
-@router.get("/replays")
-def list_replays(service: ServiceDep) -> list[dict]:
-    """Replays in progress: [{"run", "record", ..}], a replayed comparison as [{"group", "records", ..}]."""
-    return [p.to_dict() for p in service.replays.values()]
-
-
-@router.patch("/replays/{run_id}")
-async def control_replay(run_id: str, body: ReplayControl, service: ServiceDep) -> dict:
-    """Change a replay's speed, pause or resume it (run_id: the live run the replay feeds, or the live group a
-    replayed comparison feeds)."""
-    play = service.replays.get(run_id)
-    if play is None:
-        raise HTTPException(404, detail=f"no replay in progress feeds run or group {run_id!r}")
-    play.control(body.steps_per_second, body.paused)
-    return play.to_dict()
+    return StreamingResponse(
+        gzipped(), media_type=media_type, headers={**headers, "Content-Encoding": "gzip"}
+    )
 
 
 @router.get("/{rid}")
@@ -173,7 +154,7 @@ def get_record(
     the dataset points under it; export.json has everything."""
     run = recorded_run(store, rid)
     run["events"] = store.events(rid)
-    run["points"] = _recorded_points(run)
+    run["points"] = recorded_points(run)
     stride = max(1, math.ceil(run["steps"] / settings.history_points))
     if stride > 1:
         run["thinned"] = stride
@@ -211,24 +192,28 @@ def delete_record(store: StoreDep, rid: str, manager: ManagerDep) -> Response:
 
 
 @router.get("/{rid}/export.csv")
-def export_csv(store: StoreDep, rid: str) -> StreamingResponse:
-    """One row per step: step, t, loss, accuracies, then metric.layer columns (empty where not measured)."""
+def export_csv(request: Request, store: StoreDep, rid: str) -> StreamingResponse:
+    """One row per step: step, t, loss, accuracies, metric.layer columns (float32; empty where not measured),
+    grad_hist.layer columns; gzip when accepted."""
     run = recorded_run(store, rid)
-    return StreamingResponse(
+    return _maybe_gzip(
+        request,
         _checked(store, rid, run, export.iter_csv(store, rid, run)),
-        media_type="text/csv",
-        headers=_filename(run, rid, "csv"),
+        "text/csv",
+        _filename(run, rid, "csv"),
     )
 
 
 @router.get("/{rid}/export.json")
-def export_json(store: StoreDep, rid: str) -> StreamingResponse:
-    """The run and every step record (docs/protocol.md shape); POST it to /api/records/import to load it back."""
+def export_json(request: Request, store: StoreDep, rid: str) -> StreamingResponse:
+    """The run and every recorded number in columns (docs/recording.md#the-json-export); POST it to
+    /api/records/import to load it back; gzip when accepted."""
     run = recorded_run(store, rid)
-    return StreamingResponse(
+    return _maybe_gzip(
+        request,
         _checked(store, rid, run, export.iter_json(store, rid, run)),
-        media_type="application/json",
-        headers=_filename(run, rid, "json"),
+        "application/json",
+        _filename(run, rid, "json"),
     )
 
 
@@ -243,47 +228,6 @@ def _checked(store: RunStore, rid: str, run: dict, pieces: Iterator[str]) -> Ite
     except (ValueError, TypeError) as exc:
         raise DamagedRecord(rid, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
     return itertools.chain([first], pieces)
-
-
-@router.post("/{rid}/replay", status_code=201)
-async def replay_record(
-    request: Request,
-    rid: str,
-    manager: ManagerDep,
-    steps_per_second: Annotated[Speed, Query(description="0: as fast as possible")] = 20.0,
-) -> dict:
-    """A live run that re-plays the recorded steps: watch it on /ws/runs/{id} like any live run. 201 run."""
-    service: RecordService = request.app.state.records
-    store = store_of(request)
-    run = await asyncio.to_thread(recorded_run, store, rid)
-    points = await asyncio.to_thread(_recorded_points, run)
-    play = replay.Replay(manager, store, rid, run, steps_per_second)
-    play.live.points = points  # an external run (fed, not trained here): its points come from the recording
-    service.replays[play.live.id] = play
-    play.task.add_done_callback(lambda _: service.replays.pop(play.live.id, None))
-    return play.live.to_dict()
-
-
-@router.post("/replay", status_code=201)
-async def replay_comparison(
-    request: Request,
-    manager: ManagerDep,
-    ids: Annotated[str, Query(min_length=1, description="2 to 4 recorded run ids, comma-separated")],
-    steps_per_second: Annotated[Speed, Query(description="0: as fast as possible")] = 20.0,
-) -> dict:
-    """The recorded runs ?ids=a,b,c re-played together as a live comparison group, in lockstep: watch it on
-    /ws/groups/{id} and /groups/{id}. 201 {"group": id, "runs": [run, ..]} as for a preset's comparison."""
-    service: RecordService = request.app.state.records
-    wanted = _ids(ids, 2, MAX_REPLAYED)
-    store = store_of(request)
-    runs = [await asyncio.to_thread(recorded_run, store, rid) for rid in wanted]
-    points = [await asyncio.to_thread(_recorded_points, run) for run in runs]
-    play = replay.GroupReplay(manager, store, wanted, runs, steps_per_second)
-    for live, run_points in zip(play.live, points, strict=True):
-        live.points = run_points
-    service.replays[play.group.id] = play
-    play.task.add_done_callback(lambda _: service.replays.pop(play.group.id, None))
-    return {"group": play.group.id, "runs": [r.to_dict() for r in play.live]}
 
 
 @router.get("/{rid}/report.html", response_class=HTMLResponse)

@@ -42,6 +42,6 @@ export const api = {
   /** action: pause | resume | step | stop | reset, on a run or a group. */
   act: (kind, id, action) => request("POST", `${base(kind)}/${encodeURIComponent(id)}/${action}`),
   patch: (kind, id, fields) => request("PATCH", `${base(kind)}/${encodeURIComponent(id)}`, fields),
-  /** A replayed group's pace and pause: {steps_per_second?, paused?} (docs/recording.md). */
-  replay: (id, fields) => request("PATCH", `/api/records/replays/${encodeURIComponent(id)}`, fields),
+  /** A replay (run or group) to a recorded step, 0 = the start (docs/recording.md). */
+  seek: (kind, id, step) => request("POST", `${base(kind)}/${encodeURIComponent(id)}/seek`, { step }),
 };

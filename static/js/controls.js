@@ -1,10 +1,11 @@
-// Play/pause, step, reset and speed for a run or a group: REST calls only (the socket brings the result).
+// Play/pause, step, reset and speed for a run or a group (a replay too): REST calls only (the socket brings the
+// result).
 
 import { $, EVENTS, SEL } from "./dom.js";
 import { on } from "./bus.js";
 import { api } from "./api.js";
 import { t } from "./i18n.js";
-import { bind, unbind } from "./keys.js";
+import { bind } from "./keys.js";
 
 export const SPEEDS = [1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 0]; // steps/s; 0 = as fast as it goes
 
@@ -19,7 +20,6 @@ export function initControls(kind, id, getState) {
   const out = $(SEL.speedValue, root);
   const error = $(SEL.controlError, root);
   let speedTouched = false;
-  let replay = false; // a replayed group: pause and pace go to its feeder (PATCH /api/records/replays/{id})
 
   /** The request's answer, or null with the server's error shown under the controls. */
   async function send(request) {
@@ -43,10 +43,7 @@ export function initControls(kind, id, getState) {
     play.disabled = !["running", "paused", "created"].includes(status);
   }
 
-  async function togglePlay() {
-    if (!replay) return act(play.dataset.state === "pause" ? "pause" : "resume");
-    await send(() => api.replay(id, { paused: play.dataset.state === "pause" })); // the socket brings the status
-  }
+  const togglePlay = () => act(play.dataset.state === "pause" ? "pause" : "resume");
   // One step applies to a paused run: a running one is paused first (the server answers 409 otherwise).
   async function stepOnce() {
     if (play.dataset.state === "pause") await act("pause");
@@ -61,7 +58,7 @@ export function initControls(kind, id, getState) {
   });
   slider.addEventListener("change", () => {
     const fields = { steps_per_second: SPEEDS[slider.valueAsNumber] };
-    return send(() => (replay ? api.replay(id, fields) : api.patch(kind, id, fields)));
+    return send(() => api.patch(kind, id, fields));
   });
   bind(" ", togglePlay);
   bind("ArrowRight", stepOnce);
@@ -80,13 +77,5 @@ export function initControls(kind, id, getState) {
   on(EVENTS.storeSnapshot, sync);
   on(EVENTS.lang, sync);
   sync();
-  /** A replay has no trainer to step or reset: those buttons and keys go; play/pause and speed drive the feeder. */
-  function driveReplay() {
-    replay = true;
-    $(SEL.stepButton, root).hidden = true;
-    $(SEL.resetButton, root).hidden = true;
-    unbind("ArrowRight");
-    unbind("r");
-  }
-  return { togglePlay, driveReplay };
+  return { togglePlay, send };
 }

@@ -129,6 +129,15 @@ function damagedRow(r) {
   );
 }
 
+/** What the run is: activation · init · depth×width, its norm (when it has one), optimizer and learning rate. */
+function what(r) {
+  if (!r.activation) return null; // a record without a config (an external loop that sent none)
+  const parts = [t("records.what", { act: r.activation, init: r.init ?? "—", depth: r.depth ?? "?", width: r.width ?? "?" })];
+  if (r.norm && r.norm !== "none") parts.push(t("records.norm", { norm: r.norm }));
+  if (r.optimizer) parts.push(t("records.optim", { optimizer: r.optimizer, lr: r.lr ?? "—" }));
+  return h("span", { class: "record-what", "data-record-what": "", text: parts.join(" · ") });
+}
+
 function row(r) {
   if (r.damaged) return damagedRow(r);
   const date = new Date(r.created * 1000).toLocaleString(getLang(), { dateStyle: "medium", timeStyle: "short" });
@@ -138,7 +147,8 @@ function row(r) {
     renaming === r.id ? renameForm(r) : h("span", { class: "record-name", text: r.name || r.id }),
     r.pinned ? h("span", { class: "record-badge", "data-record-pinned": "", text: t("records.pinned") }) : null,
     r.external ? h("span", { class: "record-badge imported", text: t("records.imported_badge") }) : null,
-    h("span", { class: "record-preset", text: r.preset || t("records.custom") }),
+    h("span", { class: "record-preset", text: r.lesson ? t("records.lesson", { lesson: r.lesson }) : r.preset || t("records.custom") }),
+    what(r),
     h("span", { class: "status", "data-status": r.status, text: t(`status.${r.status}`) }),
     h("span", { class: "record-steps", "data-steps": r.steps, text: t("records.steps", { steps: r.steps }) }),
     h("time", { class: "record-date", datetime: r.date, text: date }),

@@ -65,9 +65,8 @@ def test_replay_view_shows_boundary_and_points(tmp_path, context):
         w.goto(f"/runs/{live['id']}", ready="live")
         heat, scatter = _wait_traces(w, ["heatmap", "scatter"])
         _assert_points_drawn(scatter, points)
-        card = w.page.locator('[data-chart="boundary"]')
-        assert (
-            "missing" not in card.get_attribute("class").split()
-        )  # an external run, but its boundaries come
-        assert w.page.locator('[data-chart="hist"]').get_attribute("data-missing")  # the rest stays labelled
+        # A replay has every panel its record has data for: none is labelled "not measured".
+        for name in ("boundary", "chainrule", "update", "health", "hist"):
+            card = w.page.locator(f'[data-chart="{name}"]')
+            assert "missing" not in card.get_attribute("class").split(), name
         w.assert_clean()

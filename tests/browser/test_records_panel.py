@@ -60,6 +60,12 @@ def test_presenter_lists_searches_renames_pins_replays_imports_and_deletes(serve
     assert item.locator(".status").inner_text() == "finished"
     assert item.locator(".record-steps").inner_text() == "30 steps"
     assert item.locator("time").get_attribute("datetime") == record["date"]
+    # What the run is, as the builder set it: activation · init · depth×width · optimizer, lr.
+    want = f"{record['activation']} · {record['init']} · {record['depth']}×{record['width']}"
+    assert (
+        item.locator("[data-record-what]").inner_text()
+        == f"{want} · {record['optimizer']}, lr {record['lr']}"
+    )
     hrefs = item.locator("[data-export]").evaluate_all("(els) => els.map((e) => e.getAttribute('href'))")
     assert hrefs == [
         f"/api/records/{rid}/export.csv",

@@ -1,4 +1,5 @@
-"""A replayed comparison in Debian's chromium: a badge, no step/reset, play/pause drives the replay itself."""
+"""A replayed comparison in Debian's chromium: a badge, a group's controls (pause, step, speed) and a timeline that
+seeks every run together; a second viewer sees the same steps."""
 
 import time
 
@@ -44,6 +45,15 @@ def replay_of(url: str, group: str) -> dict:
     return found
 
 
+STEPS_SHOWN = "Array.from(window.__live.store.runs.values()).map((s) => s.run.step)"
+EXPOSE = "() => import('/static/js/pages/live.js').then((m) => { window.__live = m.live; })"
+
+
+def all_at(step: int) -> str:
+    """JS: every run of the page's store is at `step` (lockstep)."""
+    return f"({STEPS_SHOWN}).length === 2 && ({STEPS_SHOWN}).every((s) => s === {step})"
+
+
 def test_replayed_group_view(browser, tmp_path):
     with live_server(tmp_path, record=True) as server:
         ids = recorded_pair(server.url)
@@ -56,34 +66,47 @@ def test_replayed_group_view(browser, tmp_path):
         try:
             w = Watched(ctx, server.url)
             page = w.goto(f"/groups/{group}", ready="live")
+            page.evaluate(EXPOSE)
             badge = page.locator('[data-role="replay-badge"]')
             badge.wait_for(state="visible", timeout=10_000)
             assert badge.inner_text() == "replay of a recorded comparison"
-            for role in ("step-once", "reset"):
-                assert not page.locator(f'[data-role="{role}"]').is_visible(), role
-            play = page.locator('[data-role="play-toggle"]')
-            assert play.is_visible()
+            for role in ("play-toggle", "step-once", "reset", "timeline-range"):
+                assert page.locator(f'[data-role="{role}"]').is_visible(), role
+            other = browser.new_context()
+            follower = Watched(
+                other, server.url
+            )  # another viewer of the same page, read-only, in its own window
+            follower.goto(f"/groups/{group}?view=1", ready="live").evaluate(EXPOSE)
             w.wait(f"/[0-9]/.test({SHOWN_STEP})")
             # Running: the shown step moves. Pause: it holds for a second; the replay itself says paused.
             moving = page.evaluate(SHOWN_STEP)
             w.wait(f"{SHOWN_STEP} !== {moving!r}", timeout_ms=5_000)
+            play = page.locator('[data-role="play-toggle"]')
             play.click()
             w.wait(
                 "document.querySelector('[data-role=\"play-toggle\"]').dataset.state === 'play'",
                 timeout_ms=5_000,
             )
-            held = page.evaluate(SHOWN_STEP)
+            w.wait("window.__live.store.status() === 'paused'")
+            held = page.evaluate(STEPS_SHOWN)
             page.wait_for_timeout(1000)
-            assert page.evaluate(SHOWN_STEP) == held
+            assert page.evaluate(STEPS_SHOWN) == held and len(set(held)) == 1
             assert replay_of(server.url, group)["paused"] is True
-            # The arrow and r keys do nothing here (the group's step/reset would answer 409, a console error).
+            # One step (the arrow key, as for a trained group): both runs move one recorded step, together.
+            step = replay_of(server.url, group)["step"]
             page.keyboard.press("ArrowRight")
-            page.keyboard.press("r")
-            page.wait_for_timeout(300)
-            assert page.evaluate(SHOWN_STEP) == held
-            # Play again: it moves on.
+            w.wait(all_at(step + 1))
+            # Seek back with the timeline: both runs, on both screens, at that step.
+            page.evaluate(
+                "() => { const r = document.querySelector('[data-role=\"timeline-range\"]'); r.value = '5';"
+                " r.dispatchEvent(new Event('input')); r.dispatchEvent(new Event('change')); }"
+            )
+            w.wait(all_at(5))
+            follower.wait(all_at(5))
+            assert follower.page.evaluate("window.__live.store.status()") == "paused"
+            # Play again: it moves on, on the follower's screen too.
             play.click()
-            w.wait(f"{SHOWN_STEP} !== {held!r}", timeout_ms=5_000)
+            follower.wait(f"({STEPS_SHOWN}).every((s) => s > 7)", timeout_ms=5_000)
             # Space pauses too.
             page.keyboard.press("Space")
             w.wait(
@@ -100,5 +123,7 @@ def test_replayed_group_view(browser, tmp_path):
                 time.sleep(0.05)
             assert replay_of(server.url, group)["steps_per_second"] == 8
             w.assert_clean()
+            follower.assert_clean()
+            other.close()
         finally:
             ctx.close()

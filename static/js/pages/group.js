@@ -2,7 +2,7 @@
 
 import { $, h, SEL } from "../dom.js";
 import { t } from "../i18n.js";
-import { live, startLive } from "./live.js";
+import { startLive } from "./live.js";
 import { gradflowChart } from "../charts/gradflow.js";
 import { ratioChart } from "../charts/ratio.js";
 import { derivChart } from "../charts/deriv.js";
@@ -31,9 +31,7 @@ function onSnapshot(store) {
   $(SEL.legend).replaceChildren(
     ...states.map((s) => h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }), runLabel(s))),
   );
-  const replay = states.length > 0 && states.every((s) => s.run.external); // a recorded comparison replayed
-  $(SEL.replayBadge).hidden = !replay;
-  if (replay) live.controls?.driveReplay();
+  $(SEL.replayBadge).hidden = !(states.length > 0 && states.every((s) => s.run.kind === "replay")); // a recorded comparison
   const readonly = document.body.classList.contains("readonly") ? "?view=1" : "";
   $(SEL.runLinks)?.replaceChildren(
     ...states.map((s) => h("li", {}, h("a", { href: `/runs/${encodeURIComponent(s.run.id)}${readonly}`, text: `${t("run.open")}: ${runLabel(s)}` }))),

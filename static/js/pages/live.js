@@ -6,6 +6,7 @@ import { t } from "../i18n.js";
 import { bind } from "../keys.js";
 import { initChrome } from "../chrome.js";
 import { initControls } from "../controls.js";
+import { initTimeline } from "../timeline.js";
 import { initPngExport } from "../export.js";
 import { StreamSocket } from "../socket.js";
 import { Store } from "../store.js";
@@ -14,7 +15,7 @@ import { progressView, verdictsView } from "../charts/verdicts.js";
 import { bumpEpoch } from "../charts/plot.js";
 
 /** The page's live objects, for the browser tests and bench/render.py (import this module to reach them). */
-export const live = { store: null, socket: null, charts: [], controls: null };
+export const live = { store: null, socket: null, charts: [], controls: null, timeline: null };
 
 function showNotice(text) {
   const notice = $(SEL.notice);
@@ -65,6 +66,15 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
     status: store.runs.size ? store.status() : undefined,
     stepsPerSecond: first()?.run.steps_per_second,
   }));
+  if (live.controls) {
+    // A replay's timeline spans its longest record; the step is where the replay is (the furthest run).
+    live.timeline = initTimeline(kind, id, () => {
+      const states = Array.from(store.runs.values()).filter((s) => s.run.replay);
+      if (!states.length) return { replay: null, step: 0 };
+      const last = Math.max(...states.map((s) => s.run.replay.last));
+      return { replay: { first: 0, last }, step: Math.max(...states.map((s) => s.run.step ?? 0)) };
+    }, live.controls.send);
+  }
 
   const path = kind === "group" ? `/ws/groups/${encodeURIComponent(id)}` : `/ws/runs/${encodeURIComponent(id)}`;
   const socket = new StreamSocket(path, (msg) => store.apply(msg));

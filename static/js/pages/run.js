@@ -26,8 +26,8 @@ const histLayer = $(SEL.histLayer); // the layer whose histograms sit beside the
 const NOT_MEASURED_EXTERNAL = ["chainrule", "update", "health", "hist", "boundary"];
 const CONTROL_KEYS = [" ", "ArrowRight", "r"]; // play/pause, one step, reset: no trainer here to drive
 
-/** Mark the view for an external run: the badge, no controls (nor their keys), unmeasured cards labelled. A
- * replay of a 2-D run recorded here (it has `points`) does bring its boundaries: that card stays. */
+/** Mark the view for an external run: the badge, no controls (nor their keys), unmeasured cards labelled. (A
+ * replay is not external: it has every panel its record has data for, and a run's controls.) */
 function showExternal(external, hasPoints) {
   document.body.classList.toggle("external", external);
   $(SEL.externalBadge).hidden = !external;
@@ -81,6 +81,7 @@ function onSnapshot(store) {
   $(SEL.viewTitle).textContent = t("run.title", { name: s.run.name || s.run.id });
   document.title = `${s.run.name || s.run.id} · ${t("app.name")}`;
   showExternal(Boolean(s.run.external), Boolean(s.points));
+  $(SEL.replayBadge).hidden = s.run.kind !== "replay";
   fillHistLayers(s.run.layer_names ?? []);
   const same = $(SEL.sameConfig);
   if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;

@@ -1,0 +1,126 @@
+"""Typed columns of an export (format version 2): numbers packed as little-endian binary in base64, as Plotly.js
+writes its typed arrays ({"dtype", "shape", "bdata"}), plus the cells that hold no number.
+
+A column of per-layer floats over n steps is one {"dtype": "f4", "shape": [n, layers], "bdata": ..} (float32: the
+precision an export keeps; NaN and infinities travel as themselves), "missing": [flat index, ..] where a cell
+holds no value (a layer without a bias, dead_frac of a sigmoid layer). Read one with numpy:
+`np.frombuffer(base64.b64decode(c["bdata"]), "<" + c["dtype"]).reshape(c["shape"])`.
+"""
+
+import base64
+import math
+import sys
+from array import array
+from collections.abc import Sequence
+
+_TYPECODE = {"f4": "f", "f8": "d"}  # dtype -> array typecode (both IEEE 754 everywhere Python runs)
+_SWAP = sys.byteorder != "little"
+
+
+class ColumnError(ValueError):
+    """A column that cannot be read: the message says what was expected and what arrived."""
+
+
+def encode(values: Sequence, shape: list[int], dtype: str = "f4") -> dict | None:
+    """Flat values (None: no value) -> a typed column; None when no cell holds a value."""
+    missing = [i for i, v in enumerate(values) if v is None]
+    if values and len(missing) == len(values):
+        return None
+    arr = array(_TYPECODE[dtype], (math.nan if v is None else v for v in values))
+    if _SWAP:
+        arr.byteswap()
+    out: dict = {"dtype": dtype, "shape": shape, "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    if missing:
+        out["missing"] = missing
+    return out
+
+
+class Builder:
+    """A column built value by value at 4 (f4) or 8 (f8) bytes each, not a Python float's 24: a long run's export
+    holds millions of them."""
+
+    def __init__(self, dtype: str = "f4") -> None:
+        self.dtype = dtype
+        self.values = array(_TYPECODE[dtype])
+        self.missing: list[int] = []
+
+    def add(self, values: Sequence[float | None]) -> None:
+        for v in values:
+            if v is None:
+                self.missing.append(len(self.values))
+                self.values.append(math.nan)
+            else:
+                self.values.append(v)
+
+    def column(self, shape: list[int]) -> dict | None:
+        """The typed column (as encode writes it); None when no cell holds a value."""
+        if self.values and len(self.missing) == len(self.values):
+            return None
+        arr = self.values
+        if _SWAP:
+            arr = array(arr.typecode, arr)
+            arr.byteswap()
+        out: dict = {
+            "dtype": self.dtype,
+            "shape": shape,
+            "bdata": base64.b64encode(arr.tobytes()).decode("ascii"),
+        }
+        if self.missing:
+            out["missing"] = self.missing
+        return out
+
+
+def decode(column: dict | None, shape: list[int]) -> list[float | None]:
+    """A typed column back to flat floats (None where missing; every cell None for an absent column); ColumnError
+    when its dtype, shape or length is not what `shape` says."""
+    size = math.prod(shape)
+    if column is None:
+        return [None] * size
+    dtype = column.get("dtype")
+    if dtype not in _TYPECODE:
+        raise ColumnError(f"dtype must be one of {sorted(_TYPECODE)}, got {dtype!r}")
+    if list(column.get("shape", [])) != list(shape):
+        raise ColumnError(f"shape must be {shape}, got {column.get('shape')!r}")
+    try:
+        raw = base64.b64decode(column.get("bdata", ""), validate=True)
+    except ValueError as exc:
+        raise ColumnError(f"bdata is not base64: {exc}") from exc
+    arr = array(_TYPECODE[dtype])
+    if len(raw) != size * arr.itemsize:
+        raise ColumnError(f"bdata holds {len(raw)} bytes, {size} {dtype} values need {size * arr.itemsize}")
+    arr.frombytes(raw)
+    if _SWAP:
+        arr.byteswap()
+    out: list[float | None] = arr.tolist()
+    for i in column.get("missing", []):
+        if not (isinstance(i, int) and 0 <= i < size):
+            raise ColumnError(f"missing holds {i!r}, not a cell index below {size}")
+        out[i] = None
+    return out
+
+
+def to_f32(v: float | None) -> float | None:
+    """The value an f4 column gives back (the float32 nearest v)."""
+    return None if v is None else array("f", [v])[0]
+
+
+def trim_hist(counts: list[int] | None) -> list[int] | None:
+    """Histogram counts -> [first nonzero bin, its count, .. the last nonzero bin's]: most bins of a layer are 0."""
+    if counts is None:
+        return None
+    nz = [i for i, c in enumerate(counts) if c]
+    if not nz:
+        return [0]
+    return [nz[0], *counts[nz[0] : nz[-1] + 1]]
+
+
+def untrim_hist(trimmed: list[int] | None, bins: int) -> list[int] | None:
+    """The inverse of trim_hist for `bins` bins; ColumnError when it does not fit."""
+    if trimmed is None:
+        return None
+    if not trimmed or not all(isinstance(c, int) and c >= 0 for c in trimmed):
+        raise ColumnError(f"a histogram is [first bin, counts..] of non-negative integers, got {trimmed!r}")
+    first, counts = trimmed[0], trimmed[1:]
+    if first + len(counts) > bins:
+        raise ColumnError(f"a histogram of {bins} bins cannot hold {len(counts)} counts from bin {first}")
+    return [0] * first + counts + [0] * (bins - first - len(counts))

@@ -177,10 +177,10 @@ def test_a_record_step_replays_the_recording_paused_until_shown(tmp_path):
             p.get("group", {}).get("id") or p["run"]["id"]: p for p in c.get("/api/records/replays").json()
         }
         assert (
-            replays[group["id"]]["paused"] is True and replays[group["id"]]["sent"] == 0
+            replays[group["id"]]["paused"] is True and replays[group["id"]]["step"] == 0
         )  # prepared, not played
         c.post(f"/api/lessons/sessions/{sid}/steps/2/open")
-        wait_until(lambda: c.get("/api/records/replays").json()[0]["sent"] > 0)  # shown: it plays
+        wait_until(lambda: c.get("/api/records/replays").json()[0]["step"] > 0)  # shown: it plays
         session = c.post(f"/api/lessons/sessions/{sid}/steps/3/open").json()
         single = session["steps"][2]["source"]
         assert single["kind"] == "run" and single["records"] == ids[:1]

@@ -132,7 +132,7 @@ def test_junk_in_the_middle_of_the_file_is_reported_not_called_recording_off(tmp
                     assert r.json()["damaged"] == rid and "damaged" in r.json()["detail"], r.text
                     named.add(rid)
                 elif export == "export.json":
-                    assert len(strict_loads(r.content)["history"]) == steps
+                    assert len(strict_loads(r.content)["steps"]["step"]) == steps
                     whole.add(rid)
                 else:
                     assert len(r.text.splitlines()) == steps + 1

@@ -164,7 +164,7 @@ def test_the_sweep_cache_is_bounded(server):
     with server.client() as c:
         for depth in (2, 3, 4):
             assert c.get("/api/sweep", params={"max_depth": depth, "seeds": 1, "width": 2}).status_code == 200
-    assert list(server.app.state.sweep_cache.results) == [(3, 1, 2), (4, 1, 2)]
+    assert list(server.app.state.sweep_cache.results) == [(3, 1, 2, "default"), (4, 1, 2, "default")]
 
 
 def test_watch_on_a_module_with_nothing_trainable_warns_and_does_nothing(caplog):

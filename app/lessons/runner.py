@@ -1,7 +1,6 @@
 """What a lesson does to runs: create a preset's runs paused, replay recorded runs, pause and resume them.
 
-The one place a lesson reaches the run manager and the replay machinery: when replays move into the live layer,
-only `replay` below changes.
+The one place a lesson reaches the run manager: a replay (app/live/replay.py) is controlled like any run.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from typing import Literal
 from app.live.errors import NotFound
 from app.live.manager import RunManager
 from app.live.state import Action, Status
+from app.ml.points import recorded_points
 from app.ml.presets import PRESETS
 from app.store.service import RecordService
 
@@ -24,7 +24,7 @@ class Source:
     kind: Literal["run", "group"]
     id: str
     runs: list[str]
-    replay: str | None = None  # the key of RecordService.replays feeding these runs (a record view)
+    replay: str | None = None  # the run or group a replay feeds (a record view); None for a preset's runs
     records: list[str] = field(default_factory=list)  # the recorded runs replayed (what a handout draws)
 
     def to_dict(self) -> dict:
@@ -62,34 +62,37 @@ class Runner:
         return Source("group", group.id, ids) if group else Source("run", ids[0], ids)
 
     async def replay(self, records: list[str], steps_per_second: float) -> Source:
-        """Recorded runs replayed as live runs (a group for 2-4), paused at once until their step is shown."""
-        from app.store import replay
+        """Recorded runs replayed (runs of kind "replay", a group for 2-4), created paused until their step is
+        shown; controlled like any run (app/live/replay.py)."""
         from app.store.schema import StoreError
+        from app.store.tape import RecordTape
 
         store = self.records.store
         if store is None:
             raise NotFound(f"recorded runs are unavailable: {self.records.error}")
+
+        def load() -> list[tuple[dict, RecordTape]]:
+            runs = [store.get(rid) for rid in records]
+            missing = [rid for rid, run in zip(records, runs, strict=True) if run is None]
+            if missing:
+                raise NotFound(f"no recorded run {', '.join(map(repr, missing))}")
+            return [
+                (run, RecordTape(store, run["id"], run["layer_names"])) for run in runs if run is not None
+            ]
+
         try:
-            runs = [await asyncio.to_thread(store.get, rid) for rid in records]
+            loaded = await asyncio.to_thread(load)
         except StoreError as exc:
             raise NotFound(f"recorded runs are unavailable: {exc}") from exc
-        missing = [rid for rid, run in zip(records, runs, strict=True) if run is None]
-        if missing:
-            raise NotFound(f"no recorded run {', '.join(map(repr, missing))}")
-        if len(records) == 1:
-            play = replay.Replay(self.manager, store, records[0], runs[0], steps_per_second)
-            key, source = (
-                play.live.id,
-                Source("run", play.live.id, [play.live.id], play.live.id, list(records)),
-            )
-        else:
-            play = replay.GroupReplay(self.manager, store, records, runs, steps_per_second)
-            ids = [r.id for r in play.live]
-            key, source = play.group.id, Source("group", play.group.id, ids, play.group.id, list(records))
-        self.records.replays[key] = play
-        play.task.add_done_callback(lambda _: self.records.replays.pop(key, None))
-        play.control(paused=True)
-        return source
+        group, runs, _ = self.manager.create_replay(
+            loaded, steps_per_second=steps_per_second, grouped=len(records) > 1, paused=True
+        )
+        for run, (recorded, _tape) in zip(runs, loaded, strict=True):
+            run.points = recorded_points(recorded)
+        ids = [r.id for r in runs]
+        if group is not None:
+            return Source("group", group.id, ids, group.id, list(records))
+        return Source("run", ids[0], ids, ids[0], list(records))
 
     def _lockstep(self, source: Source):
         if source.kind == "group":
@@ -101,21 +104,11 @@ class Runner:
 
     async def pause(self, source: Source) -> None:
         """Pause the source's runs if they are training (a finished run stays as it is)."""
-        if source.replay is not None:
-            play = self.records.replays.get(source.replay)
-            if play is not None and not play.paused:
-                play.control(paused=True)
-            return
         if Status.RUNNING in self._statuses(source):
             await self.manager.act(self._lockstep(source), Action.PAUSE)
 
     async def resume(self, source: Source) -> None:
         """Start or resume the source's runs (created or paused; a finished run stays as it is)."""
-        if source.replay is not None:
-            play = self.records.replays.get(source.replay)
-            if play is not None and play.paused:
-                play.control(paused=False)
-            return
         statuses = self._statuses(source)
         if statuses and statuses <= {Status.CREATED, Status.PAUSED}:
             await self.manager.act(self._lockstep(source), Action.RESUME)

@@ -180,7 +180,7 @@ class Replay:
         """What GET /api/records/replays lists (besides the run or group): pace, pause and position."""
         return {
             "steps_per_second": self.steps_per_second,
-            "paused": self.mode is Status.PAUSED,
+            "paused": self.mode in (Status.PAUSED, Status.CREATED),  # created: waiting at its start
             "step": self.step,
             "last": self.last,
         }

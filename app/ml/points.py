@@ -33,3 +33,17 @@ def points_for(cfg: RunConfig | None, limit: int = POINTS_LIMIT) -> dict | None:
     if cfg is None or not DATASETS[cfg.dataset].is_2d:
         return None
     return boundary_points(DATASETS[cfg.dataset].load(cfg), limit)
+
+
+def recorded_points(run: dict) -> dict | None:
+    """The dataset points of a recorded run trained here, drawn again from its stored config (the datasets are
+    deterministic, so nothing is stored for them); None for an external or imported run, or a config that no
+    longer validates."""
+    from app.ml.config import RunConfig
+
+    if run.get("external"):
+        return None
+    try:
+        return points_for(RunConfig.model_validate(run["config"]))
+    except ValueError:
+        return None

@@ -26,6 +26,11 @@ def plain_errors(errors: list) -> list[dict]:
         item["msg"] = safe_echo(str(err.get("msg", "")))
         if "input" in err:
             item["input"] = safe_echo(err["input"])
+        for key, value in err.items():  # what a route adds to name the place (a lesson's "step", "field")
+            if key not in ("type", "loc", "msg", "input", "ctx", "url") and isinstance(
+                value, int | float | str
+            ):
+                item[str(key)] = safe_echo(value)
         if err.get("ctx"):
             item["ctx"] = {
                 str(k): safe_echo(v if isinstance(v, int | float | str) else str(v))

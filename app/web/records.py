@@ -17,8 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from app.bounds import Name
 from app.live import messages
 from app.live.state import ACTIVE
-from app.ml.config import RunConfig
-from app.ml.points import points_for
+from app.ml.points import recorded_points
 from app.store import export, report
 from app.store.runstore import RunStore
 from app.store.schema import LIVE_STATUSES, DamagedRecord
@@ -54,18 +53,6 @@ def _newest_boundary_only(steps: list[dict]) -> list[dict]:
                 del last["boundary"]
             last = s
     return steps
-
-
-def recorded_points(run: dict) -> dict | None:
-    """The dataset points of a recorded run trained here, drawn again from its stored config (the datasets are
-    deterministic, so nothing is stored for them); None for an external or imported run, or a config that no
-    longer validates."""
-    if run.get("external"):
-        return None
-    try:
-        return points_for(RunConfig.model_validate(run["config"]))
-    except ValueError:
-        return None
 
 
 @router.get("/status")

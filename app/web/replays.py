@@ -14,9 +14,9 @@ from app.bounds import Count, Speed
 from app.live.manager import RunManager
 from app.live.replay import Replay
 from app.live.state import ACTIVE, Action, Status
+from app.ml.points import recorded_points
 from app.store.tape import RecordTape
 from app.web.deps import ManagerDep
-from app.web.records import recorded_points
 from app.web.storedeps import StoreRoute, recorded_run, store_of
 
 router = APIRouter(tags=["replays"], route_class=StoreRoute)

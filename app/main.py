@@ -10,9 +10,24 @@ from fastapi_offline import FastAPIOffline
 from app import __version__
 from app.live import priority
 from app.live.manager import RunManager
+from app.live.stage import Stage
 from app.settings import Settings
 from app.store.service import RecordService
-from app.web import assets, errors, groups, health, ingest, pages, presets, records, runs, security, sweep, ws
+from app.web import (
+    assets,
+    errors,
+    groups,
+    health,
+    ingest,
+    pages,
+    presets,
+    records,
+    runs,
+    security,
+    stage,
+    sweep,
+    ws,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,12 +41,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager.recorder = records.recorder
         app.state.records = records
         app.state.manager = manager
+        app.state.stage = Stage()  # what the presenter shows the room (lecture mode)
         await manager.start()
         restore_priority = priority.lower_session_priority(settings.session_nice)
         try:
             yield
         finally:
             restore_priority()
+            app.state.stage.close_all()
             await manager.aclose()  # stops runs and closes sockets with 1001 (going away)
             await asyncio.to_thread(records.close)  # writes what is queued (bounded), stops the writer
 
@@ -49,6 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     security.install(app, settings)
     errors.install(app)
-    for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, ingest, records):
+    for module in (health, assets, pages, runs, groups, presets, sweep, security, ws, stage, ingest, records):
         app.include_router(module.router)
     return app

@@ -90,6 +90,16 @@ export function followState(key, apply) {
   }
 }
 
+/** The card the presenter is looking at: scrolled to and outlined (none: back to the top of the page). */
+function showFocus(name) {
+  for (const card of document.querySelectorAll(".in-focus")) card.classList.remove("in-focus");
+  const card = name ? document.querySelector(SEL.chartCard(name)) : null;
+  if (card) {
+    card.classList.add("in-focus");
+    card.scrollIntoView({ block: "start", behavior: "smooth" });
+  } else if (name === null && window.scrollY > 0) window.scrollTo({ top: 0, behavior: "smooth" });
+}
+
 /** A page that can move to another path of its own in place: handler(path) -> true when it did. */
 export function onStagePath(handler) {
   pathHandler = handler;
@@ -181,6 +191,7 @@ export function initStage(session) {
   } else if (session.readonly) {
     stage.role = "follower";
     stage.following = sessionStorage.getItem(FOLLOW_KEY) !== "0";
+    followState("focus", showFocus);
     document.body.dataset.follow = stage.following ? "on" : "off";
     // Opening a link of one's own is exploring: the page must not snap back to the room's.
     document.addEventListener(

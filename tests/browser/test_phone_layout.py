@@ -91,13 +91,17 @@ def _draw_all(w) -> None:
 
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
-    with live_server(
-        tmp_path_factory.mktemp("phones"), lecture=True, presenter_token=TOKEN, record=True
-    ) as srv, httpx.Client(base_url=srv.url, headers=AUTH, timeout=60) as c:
+    with (
+        live_server(
+            tmp_path_factory.mktemp("phones"), lecture=True, presenter_token=TOKEN, record=True
+        ) as srv,
+        httpx.Client(base_url=srv.url, headers=AUTH, timeout=60) as c,
+    ):
         recorded = [c.post("/api/runs", json=SHORT_RUN).json()["id"] for _ in range(2)]
         deadline = time.monotonic() + 60
         while any(
-            {r["id"]: r["status"] for r in c.get("/api/records").json()}.get(i) != "finished" for i in recorded
+            {r["id"]: r["status"] for r in c.get("/api/records").json()}.get(i) != "finished"
+            for i in recorded
         ):
             assert time.monotonic() < deadline, "the short runs were not recorded in time"
             time.sleep(0.2)
@@ -144,7 +148,11 @@ def test_every_page_fits_a_phone(classroom, browser, tmp_path):
         ]
         for lang in LANGS:
             for path, ready in pages:
-                shot = f"debug_{size[0]}_{lang}_{path.split('/')[1].split('?')[0] or 'home'}" if DEBUG_SHOTS else None
+                shot = (
+                    f"debug_{size[0]}_{lang}_{path.split('/')[1].split('?')[0] or 'home'}"
+                    if DEBUG_SHOTS
+                    else None
+                )
                 _check(w, path, ready, size, lang, problems, shot, tmp_path)
         w.assert_clean()
         ctx.close()
@@ -167,12 +175,17 @@ def test_follow_view_leads_with_verdict_and_gradient_flow(classroom, browser, tm
     for size in SIZES:
         for lang in LANGS:
             ctx = browser.new_context(
-                viewport={"width": size[0], "height": size[1]}, is_mobile=True, has_touch=True, device_scale_factor=2
+                viewport={"width": size[0], "height": size[1]},
+                is_mobile=True,
+                has_touch=True,
+                device_scale_factor=2,
             )
             w = Watched(ctx, srv.url, size)
             w.goto(f"/follow?lang={lang}", ready="live")
             _draw_all(w)
-            problems += [f"follow {lang} {size[0]}: {p}" for p in w.page.evaluate(LAYOUT_PROBLEMS, [size[0], True])]
+            problems += [
+                f"follow {lang} {size[0]}: {p}" for p in w.page.evaluate(LAYOUT_PROBLEMS, [size[0], True])
+            ]
             boxes = w.page.evaluate(
                 """() => ['[data-role="verdicts"]', '[data-chart="gradflow"]'].map((s) => {
                      const r = document.querySelector(s).getBoundingClientRect(); return [r.top, r.bottom]; })"""

@@ -48,9 +48,26 @@ STAGE_LOG = """
 @pytest.fixture(scope="module")
 def lecture(tmp_path_factory):
     with live_server(
-        tmp_path_factory.mktemp("classroom"), lecture=True, presenter_token=TOKEN, max_running_runs=4
+        tmp_path_factory.mktemp("classroom"),
+        lecture=True,
+        presenter_token=TOKEN,
+        max_running_runs=4,
+        record=True,
     ) as srv:
         yield srv
+
+
+def _recorded_run(srv) -> str:
+    """A short run trained to the end and recorded: what the presenter replays."""
+    with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30) as c:
+        rid = c.post(
+            "/api/runs", json={"depth": 3, "width": 8, "max_steps": 60, "steps_per_second": 0}
+        ).json()["id"]
+        deadline = time.monotonic() + 60
+        while {r["id"]: r["status"] for r in c.get("/api/records").json()}.get(rid) != "finished":
+            assert time.monotonic() < deadline, "the short run was not recorded in time"
+            time.sleep(0.2)
+        return rid
 
 
 def _watched(browser, srv, viewport, **context_options):
@@ -112,6 +129,7 @@ def _status(w) -> str:
 
 def test_the_room_follows_the_presenter(lecture, browser):
     srv = lecture
+    recorded = _recorded_run(srv)
     pctx, presenter = _watched(browser, srv, (1600, 900))
     presenter.goto(f"/?token={TOKEN}", ready="home")
     assert presenter.page.locator('[data-role="classroom"] img').is_visible()  # the viewer link and its QR
@@ -218,13 +236,23 @@ def test_the_room_follows_the_presenter(lecture, browser):
     explorer.page.locator('[data-role="follow-toggle"]').tap()
     explorer.wait("location.pathname === '/sweep' && document.body.dataset.follow === 'on'", 20_000)
 
+    # 7. open a replay of a recorded run (from the home page's records panel)
+    presenter.page.locator('[data-role="home-link"]').click()
+    home_again = _await_publish(srv, presenter, "/", sweep["seq"])
+    presenter.wait("document.body.dataset.ready === 'home'", 20_000)
+    presenter.page.locator(f'[data-record="{recorded}"] [data-record-action="replay"]').click()
+    replay = _await_publish(srv, presenter, "/runs/", home_again["seq"])
+    _reached(followers, presenter, replay, "open a replay")
+    for w in followers.values():
+        w.wait("!document.querySelector('[data-role=\"external-badge\"]').hidden", 10_000)
+
     # Followers cannot publish: their session is no presenter's.
     refused = followers["laptop"].page.evaluate(
         """() => fetch('/api/stage', {method: 'POST', headers: {'Content-Type': 'application/json'},
                   body: JSON.stringify({path: '/', state: {}})}).then((r) => r.status)"""
     )
     assert refused == 401
-    assert _stage(srv)["path"] == "/sweep"
+    assert _stage(srv)["path"] == replay["path"]
     followers["laptop"].errors = [
         e for e in followers["laptop"].errors if "401" not in e
     ]  # the refusal asked for

@@ -11,6 +11,7 @@ export const LOCATION_EVENT = "gradcast:location"; // a page changed its own URL
 const FOLLOW_KEY = "gradcast.following"; // sessionStorage, per tab: "0" while exploring on one's own
 const AWAY_KEY = "gradcast.away-path"; // the room's path when this tab stopped following
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000];
+const RETRY_MS = 1000; // a publish that failed (not refused) is tried again after this
 const FOCUS_SETTLE_MS = 250; // the presenter's scrolling settles this long before the card in focus is published
 
 /** What the tests and other modules read: role "presenter" | "follower" | null, the newest stage seen. */
@@ -42,6 +43,7 @@ async function flush() {
     document.body.dataset.stageSeq = String(stage.current.seq);
   } catch (e) {
     if (e.status === 401 || e.status === 403) stage.role = null; // not the presenter after all: stop trying
+    else if (!pending) setTimeout(publish, RETRY_MS); // the server restarting, the network away: try again
   } finally {
     inflight = false;
     if (pending) flush();

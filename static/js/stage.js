@@ -43,7 +43,7 @@ async function flush() {
     document.body.dataset.stageSeq = String(stage.current.seq);
   } catch (e) {
     if (e.status === 401 || e.status === 403) stage.role = null; // not the presenter after all: stop trying
-    else if (!pending) setTimeout(publish, RETRY_MS); // the server restarting, the network away: try again
+    else if (!(e.status >= 400 && e.status < 500) && !pending) setTimeout(publish, RETRY_MS); // server restarting, network away
   } finally {
     inflight = false;
     if (pending) flush();

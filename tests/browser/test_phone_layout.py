@@ -124,10 +124,15 @@ def _phone(browser, srv, size, presenter=False):
     return ctx, Watched(ctx, srv.url, size)
 
 
-def _check(w, path, ready, size, lang, problems, shot=None, tmp_path=None):
+def _check(w, path, ready, size, lang, problems, shot=None, tmp_path=None, must_see=()):
     sep = "&" if "?" in path else "?"
     w.goto(f"{path}{sep}lang={lang}", ready=ready)
     _draw_all(w)
+    for selector in must_see:
+        w.page.locator(selector).wait_for(state="visible", timeout=10_000)
+        box = w.page.locator(selector).bounding_box()
+        if box["x"] + box["width"] > size[0]:
+            problems.append(f"{path} {lang} {size[0]}: {selector} is cut off at the right edge")
     found = w.page.evaluate(LAYOUT_PROBLEMS, [size[0], True])
     problems += [f"{path} {lang} {size[0]}: {p}" for p in found]
     if shot:
@@ -153,7 +158,8 @@ def test_every_page_fits_a_phone(classroom, browser, tmp_path):
                     if DEBUG_SHOTS
                     else None
                 )
-                _check(w, path, ready, size, lang, problems, shot, tmp_path)
+                badge = ['[data-role="replay-badge"]'] if ids["replay"] in path else []  # a replay says so
+                _check(w, path, ready, size, lang, problems, shot, tmp_path, must_see=badge)
         w.assert_clean()
         ctx.close()
         pctx, p = _phone(browser, srv, size, presenter=True)

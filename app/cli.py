@@ -1,6 +1,7 @@
 """The `gradcast` command: `gradcast serve [--host H] [--port P] [--lecture] [--data-dir PATH]`."""
 
 import argparse
+import ipaddress
 import secrets
 import sys
 from pathlib import Path
@@ -43,6 +44,16 @@ def load_settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
+def _loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: reachable from this machine only."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _banner(settings: Settings, token_from_env: bool) -> str:
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     base = f"http://{shown}:{settings.port}"
@@ -51,8 +62,14 @@ def _banner(settings: Settings, token_from_env: bool) -> str:
         from app.web.netinfo import lan_addresses
 
         hosts = lan_addresses() or [shown]
-        viewer = [f"http://{h}:{settings.port}/?view=1" for h in hosts]
-        lines.append("Read-only viewer link for students: " + "  ".join(viewer))
+        viewer = [f"http://{h}:{settings.port}/follow" for h in hosts]
+        lines.append("Viewer link for students (follows the presenter): " + "  ".join(viewer))
+        if _loopback(settings.host):
+            lines.append(
+                f"WARNING: lecture mode is bound to {settings.host}, a loopback address: no phone or other"
+                " computer can reach it, and the viewer link above will not open for students."
+                " Use --host 0.0.0.0 (or leave --host out) so the room can connect."
+            )
         if token_from_env:
             lines.append("Presenter token: taken from GRADCAST_PRESENTER_TOKEN (not shown).")
         elif settings.presenter_token is not None:

@@ -11,6 +11,7 @@ from app import __version__
 from app.lessons.service import LessonService
 from app.live import priority
 from app.live.manager import RunManager
+from app.live.stage import Stage
 from app.settings import Settings
 from app.store.service import RecordService
 from app.web import (
@@ -25,6 +26,7 @@ from app.web import (
     replays,
     runs,
     security,
+    stage,
     sweep,
     ws,
 )
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.manager = manager
         app.state.lessons = LessonService(settings.data_dir, manager, records)
         app.state.sweep_cache = sweep.SweepCache()  # bounded; one per app
+        app.state.stage = Stage()  # what the presenter shows the room (lecture mode)
         await manager.start()
         restore_priority = priority.lower_session_priority(settings.session_nice)
         try:
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             restore_priority()
             app.state.lessons.close()
+            app.state.stage.close_all()
             await manager.aclose()  # stops runs and closes sockets with 1001 (going away)
             await asyncio.to_thread(records.close)  # writes what is queued (bounded), stops the writer
 
@@ -80,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sweep,
         security,
         ws,
+        stage,
         ingest,
         replays,
         records,

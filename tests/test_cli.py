@@ -104,6 +104,8 @@ def test_lecture_banner_shows_presenter_link_but_never_an_env_token(tmp_path):
     proc.terminate()
     out, _ = proc.communicate(timeout=10)
     assert "Presenter link" in out and "?token=" in out and "viewer" in out.lower()
+    assert f":{port}/follow" in out  # the one stable link of the lecture
+    assert "WARNING" in out and "loopback" in out  # 127.0.0.1: no phone can reach it
 
     secret = "s3cret-from-env-0123456789"
     proc, port = _serve(
@@ -113,3 +115,13 @@ def test_lecture_banner_shows_presenter_link_but_never_an_env_token(tmp_path):
     proc.terminate()
     out, _ = proc.communicate(timeout=10)
     assert secret not in out and "GRADCAST_PRESENTER_TOKEN" in out
+
+
+def test_lecture_banner_warns_only_on_loopback():
+    from app.cli import _banner
+    from app.settings import Settings
+
+    for host in ("127.0.0.1", "::1", "localhost", "127.0.1.1"):
+        assert "loopback" in _banner(Settings(lecture=True, host=host), True), host
+    assert "WARNING" not in _banner(Settings(lecture=True, host="0.0.0.0"), True)
+    assert "WARNING" not in _banner(Settings(lecture=False, host="127.0.0.1"), True)

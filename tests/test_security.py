@@ -168,7 +168,7 @@ def test_the_viewer_link_uses_the_address_the_presenter_came_by(tmp_path):
     ):
         # Through a port mapping: the host's address and port, which the server cannot know otherwise.
         forwarded = c.get("/api/session", headers={"Host": "192.0.2.7:8080"}).json()
-        assert forwarded["viewer_url"] == "http://192.0.2.7:8080/?view=1"
+        assert forwarded["viewer_url"] == "http://192.0.2.7:8080/follow"
         qr = c.get("/qr.svg", params={"u": forwarded["viewer_url"]}, headers={"Host": "192.0.2.7:8080"})
         assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
         other = c.get(
@@ -178,7 +178,7 @@ def test_the_viewer_link_uses_the_address_the_presenter_came_by(tmp_path):
         # From the projector's own machine, or by a name (which may resolve on this machine only): the
         # machine's LAN address and the server's own port.
         port = int(srv.url.rsplit(":", 1)[1])
-        expected = f"http://{(lan_addresses() or ['127.0.0.1'])[0]}:{port}/?view=1"
+        expected = f"http://{(lan_addresses() or ['127.0.0.1'])[0]}:{port}/follow"
         assert c.get("/api/session").json()["viewer_url"] == expected
         assert (
             c.get("/api/session", headers={"Host": f"laptop.local:{port}"}).json()["viewer_url"] == expected

@@ -88,6 +88,30 @@ class RunManager(ExternalRuns, WorkerOutput):
                 seen[id(run.lockstep)] = run.lockstep
         return list(seen.values())
 
+    async def make_room(self, to_train: int) -> list[str]:
+        """Pause the oldest training locksteps until `to_train` more runs fit under max_running_runs.
+
+        For the presenter's page (a preset started in front of the room must not dead-end): the paused runs stay
+        in the runs list, resumable. Returns their ids, oldest first; [] when there was room already."""
+        paused: list[str] = []
+        limit = self.settings.max_running_runs
+        oldest_first = sorted(
+            self._locksteps(),
+            key=lambda ls: min(self.runs[m.run_id].created for m in ls.members if m.run_id in self.runs),
+        )
+        for lockstep in oldest_first:
+            if self.running_count() + to_train <= limit:
+                break
+            if lockstep.running_count():
+                ids = [
+                    m.run_id
+                    for m in lockstep.members
+                    if m.run_id in self.runs and self.runs[m.run_id].status is Status.RUNNING
+                ]
+                await self.act(lockstep, Action.PAUSE)
+                paused += ids
+        return paused
+
     def _check_room(self, new_runs: int, to_train: int) -> None:
         kept, training = len(self.runs), self.running_count()
         check_room(self.settings, kept=kept, training=training, new_runs=new_runs, to_train=to_train)

@@ -19,6 +19,11 @@ class PresetStart(BaseModel):
         20.0, ge=0.0, le=10_000.0, allow_inf_nan=False, description="0 = as fast as possible."
     )
     paused: bool = Field(False, description="Create without training (status 'created').")
+    make_room: bool = Field(
+        False,
+        description="When max_running_runs would be passed, pause the oldest training runs first (the presenter's"
+        " page: it must not dead-end in front of the room); without it the answer is 429.",
+    )
 
 
 @router.get("/presets")
@@ -34,6 +39,7 @@ async def start_preset(name: str, manager: ManagerDep, body: PresetStart | None 
     if preset is None:
         raise NotFound(f"no preset named {name!r}; known: {', '.join(PRESETS)}")
     body = body or PresetStart()
+    made_room = await manager.make_room(len(preset.runs)) if body.make_room and not body.paused else []
     group, runs = await manager.create(
         [(r.label, r.config) for r in preset.runs],
         steps_per_second=body.steps_per_second,
@@ -41,7 +47,11 @@ async def start_preset(name: str, manager: ManagerDep, body: PresetStart | None 
         preset=name,
         grouped=preset.kind == "comparison",
     )
-    return {"group": group.id if group else None, "runs": [r.to_dict() for r in runs]}
+    return {
+        "group": group.id if group else None,
+        "runs": [r.to_dict() for r in runs],
+        "paused_runs": made_room,  # ids of the runs paused to make room (make_room only), oldest first
+    }
 
 
 @router.get("/schema")

@@ -256,8 +256,8 @@ def get_session(request: Request, settings: SettingsDep) -> dict:
         given = request.headers.get("host", "")
         name = host_name(given).lower()
         if _HOST_CHARS.match(given) and _is_ip(name) and not ipaddress.ip_address(name).is_loopback:
-            viewer_url = f"http://{given}/?view=1"
+            viewer_url = f"http://{given}/follow"
         else:
             host = (lan_addresses() or ["127.0.0.1"])[0]
-            viewer_url = f"http://{host}:{settings.port}/?view=1"
+            viewer_url = f"http://{host}:{settings.port}/follow"
     return {"presenter": presenter, "lecture": settings.lecture, "viewer_url": viewer_url}

@@ -19,6 +19,9 @@ class GracefulServer(uvicorn.Server):
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         app = self.config.app
         manager = getattr(getattr(app, "state", None), "manager", None)
+        stage = getattr(getattr(app, "state", None), "stage", None)
+        if stage is not None:
+            stage.close_all()  # followers of the lecture's stage get 1001 too
         if manager is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(manager.begin_shutdown(SHUTDOWN_GRACE), SHUTDOWN_GRACE + 0.5)

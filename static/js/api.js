@@ -34,6 +34,8 @@ export const api = {
   schema: () => request("GET", "/api/schema"),
   presets: () => request("GET", "/api/presets"),
   session: () => request("GET", "/api/session"),
+  /** The presenter's page: {path, state} -> the stage {seq, path, state} (docs/protocol.md "Stage"). */
+  publishStage: (body) => request("POST", "/api/stage", body),
   sweep: (query = "") => request("GET", `/api/sweep${query ? `?${query}` : ""}`),
   runs: () => request("GET", "/api/runs"),
   run: (id, history = "records") => request("GET", `/api/runs/${encodeURIComponent(id)}?history=${history}`),

@@ -1,15 +1,23 @@
-// Every page's chrome: header buttons and keys f, p, l, ?, q; the session decides what a viewer sees.
+// Every page's chrome: header buttons and keys f, p, l, ?, q; the session decides what a viewer sees; in a
+// lecture, the stage (stage.js) makes the presenter's page publish and a viewer's page follow.
 
 import { $, SEL } from "./dom.js";
 import { apply, toggleLang } from "./i18n.js";
 import { bind } from "./keys.js";
-import { toggleFullscreen, toggleProjector } from "./projector.js";
+import { restoreProjector, toggleFullscreen, toggleProjector } from "./projector.js";
 import { toggleHelp, toggleViewerLink } from "./overlays.js";
 import { loadSession, viewerLink } from "./session.js";
+import { initStage } from "./stage.js";
+import { initFollowBar } from "./followbar.js";
+import { showFlash } from "./flash.js";
 
 export async function initChrome() {
   apply();
+  restoreProjector();
   const session = await loadSession();
+  initStage(session);
+  initFollowBar();
+  showFlash();
   const showViewer = () => toggleViewerLink(viewerLink(session));
   $(SEL.langToggle)?.addEventListener("click", toggleLang);
   $(SEL.projectorToggle)?.addEventListener("click", toggleProjector);

@@ -47,6 +47,7 @@ export const SEL = {
   actOverlay: '[data-role="act-overlay"]',
   histLayer: '[data-role="hist-layer"]',
   chartCard: (name) => `[data-chart="${name}"]`,
+  chartCards: "[data-chart]",
   plot: (name) => `#chart-${name}`,
   // chain rule panel
   chainFormula: '[data-role="chain-formula"]',
@@ -73,6 +74,7 @@ export const EVENTS = {
   lang: "gradcast:lang", // detail: {lang}
   theme: "gradcast:theme", // detail: {projector}
   walk: "gradcast:walk", // detail: {delta}
+  stage: "gradcast:stage", // detail: {role, following, current, movedOn} (stage.js)
 };
 
 export const $ = (sel, root = document) => root.querySelector(sel);

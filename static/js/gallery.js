@@ -3,6 +3,7 @@
 import { $, h, SEL } from "./dom.js";
 import { api } from "./api.js";
 import { getLang, t } from "./i18n.js";
+import { flash } from "./flash.js";
 
 let presets = [];
 let canStart = true;
@@ -13,7 +14,9 @@ export const viewOf = (answer) => (answer.group ? `/groups/${encodeURIComponent(
 async function start(preset, button) {
   button.disabled = true;
   try {
-    const answer = await api.startPreset(preset.name);
+    // At the running-run limit the page pauses the oldest runs rather than dead-end in front of the room.
+    const answer = await api.startPreset(preset.name, { make_room: true });
+    if (answer.paused_runs?.length) flash(t("classroom.made_room", { n: answer.paused_runs.length }));
     location.assign(viewOf(answer));
   } catch (e) {
     button.disabled = false;

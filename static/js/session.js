@@ -21,9 +21,11 @@ export async function loadSession() {
   return { ...session, readonly };
 }
 
-/** The read-only link to this very view (viewer_url's origin when the server gives one: its LAN address). */
+/** The link students open. In a lecture: the one stable /follow link (viewer_url's origin: the LAN address),
+ * which always opens what the room sees; otherwise the read-only link to this very view. */
 export function viewerLink(session) {
   const origin = session.viewer_url ? new URL(session.viewer_url).origin : location.origin;
+  if (session.lecture) return new URL("/follow", origin).href;
   const url = new URL(location.pathname, origin);
   url.searchParams.set("view", "1");
   const lang = new URL(location.href).searchParams.get("lang");

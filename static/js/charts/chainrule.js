@@ -45,7 +45,9 @@ export function boundNote(key) {
   return getLang() === "en" ? text[0].toUpperCase() + text.slice(1) : text; // "Sigmoid's a′ never exceeds …"
 }
 
-export function chainRuleView(root, store) {
+/** driven() -> the walk's position set from elsewhere (a follower: the presenter's), or null for its own walk;
+ * onWalk(position) after every change of its own walk (the presenter's page shares it with the room). */
+export function chainRuleView(root, store, { driven = () => null, onWalk = () => {} } = {}) {
   const formula = $(SEL.chainFormula, root);
   const factors = $(SEL.chainFactors, root);
   const walkAt = $(SEL.walkAt, root);
@@ -55,6 +57,8 @@ export function chainRuleView(root, store) {
   let walkTimer = null;
   let lastStatus = null;
   let view = null;
+  let reported = 0;
+  const report = () => walk !== reported && onWalk((reported = walk));
 
   const hidden = (s) => s.latestFull.layers.filter((l) => l.name !== "output" && l.mean_act_deriv !== null && l.mean_act_deriv !== undefined);
 
@@ -122,15 +126,17 @@ export function chainRuleView(root, store) {
     walkTimer = setInterval(() => {
       if (walk >= n) return stopWalk();
       walk += 1;
+      report();
       view?.markDirty();
     }, WALK_MS);
   }
 
   on(EVENTS.walk, ({ delta }) => {
     const s = store.runs.values().next().value;
-    if (!s?.latestFull || s.run.status !== "paused") return;
+    if (!s?.latestFull || s.run.status !== "paused" || driven() !== null) return;
     stopWalk();
     walk = Math.min(hidden(s).length, Math.max(0, walk + delta));
+    report();
     shownRecord = null;
     view?.markDirty();
   });
@@ -145,13 +151,16 @@ export function chainRuleView(root, store) {
       if (!s?.latestFull) return 0;
       const status = s.run.status;
       if (status !== lastStatus) {
-        if (status === "paused") startWalk(hidden(s).length);
+        if (status === "paused" && driven() === null) startWalk(hidden(s).length);
         else {
           stopWalk();
           walk = 0;
+          report();
         }
         lastStatus = status;
       }
+      const target = driven();
+      if (target !== null) walk = status === "paused" ? Math.min(hidden(s).length, Math.max(0, target)) : 0;
       render(s);
       shownRecord = s.latestFull;
       return shownRecord.t || 0;

@@ -15,6 +15,8 @@ function column(rec, k, bins) {
   return counts.map((c) => c / total);
 }
 
+const NARROW_PX = 480; // px of chart width below which the panels stack
+
 /** The right panel's title: "last layer", or "layer 3" / "layer fc1" (the axis labels of the other charts). */
 export function histLayerName(names, k) {
   return k === names.length - 1 ? t("chart.hist.last") : t("chart.hist.layer", { name: layerLabels(names)[k] });
@@ -33,7 +35,8 @@ export function histChart(el, store, { picked = () => null } = {}) {
       if (!edges?.length || !recs.length) return noData(el), 0;
       const names = s.run.layer_names;
       const k = Math.min(picked() ?? names.length - 1, names.length - 1);
-      if (!changed(this, `${recs[recs.length - 1].step}|${k}`)) return null;
+      const narrow = el.clientWidth < NARROW_PX;
+      if (!changed(this, `${recs[recs.length - 1].step}|${k}|${narrow}`)) return null;
       const y = centres(edges);
       const x = recs.map((r) => r.step);
       const heat = (layer, axis) => {
@@ -42,9 +45,14 @@ export function histChart(el, store, { picked = () => null } = {}) {
         return { type: "heatmap", x, y, z, xaxis: axis.x, yaxis: axis.y, colorscale: "Viridis", zmin: 0, showscale: false, hovertemplate: "%{x}: 10^%{y:.1f} · %{z:.0%}<extra></extra>" };
       };
       const lay = layout({ x: `${t("chart.hist.first")} · ${t("axis.step")}`, y: t("axis.hist"), legend: false });
-      lay.xaxis.domain = [0, 0.48];
-      lay.xaxis2 = { ...lay.xaxis, domain: [0.52, 1], anchor: "y2", title: { text: `${histLayerName(names, k)} · ${t("axis.step")}` } };
-      lay.yaxis2 = { ...lay.yaxis, anchor: "x2", matches: "y", showticklabels: false, title: { text: "" } };
+      lay.xaxis.domain = narrow ? [0, 1] : [0, 0.48];
+      lay.xaxis2 = { ...lay.xaxis, domain: narrow ? [0, 1] : [0.52, 1], anchor: "y2", title: { text: `${histLayerName(names, k)} · ${t("axis.step")}` } };
+      lay.yaxis2 = { ...lay.yaxis, anchor: "x2", matches: "y", showticklabels: narrow, title: { text: "" } };
+      if (narrow) {
+        // A phone: the two panels one above the other (side by side, their axis titles and ticks collide).
+        lay.yaxis.domain = [0.62, 1];
+        lay.yaxis2.domain = [0, 0.38];
+      }
       react(el, [heat(0, { x: "x", y: "y" }), heat(k, { x: "x2", y: "y2" })], lay);
       return recs[recs.length - 1].t || 0;
     },

@@ -6,8 +6,12 @@ import { initChrome } from "../chrome.js";
 import { initGallery, renderGallery } from "../gallery.js";
 import { initBuilder, relabelBuilder } from "../builder.js";
 import { initRunList, renderRuns } from "../runlist.js";
+import { initClassroom } from "../classroom.js";
+import { apply } from "../i18n.js";
 
 const session = await initChrome();
+initClassroom(session);
+apply();
 await Promise.all([initGallery(session.readonly), initBuilder(), initRunList(session.readonly)]);
 on(EVENTS.lang, () => {
   renderGallery();

@@ -13,6 +13,7 @@ import { Store } from "../store.js";
 import { markAllDirty, markDirty, register } from "../scheduler.js";
 import { progressView, verdictsView } from "../charts/verdicts.js";
 import { bumpEpoch } from "../charts/plot.js";
+import { shareState } from "../stage.js";
 
 /** The page's live objects, for the browser tests and bench/render.py (import this module to reach them). */
 export const live = { store: null, socket: null, charts: [], controls: null, timeline: null };
@@ -60,6 +61,9 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
   initPngExport();
   bind("ArrowDown", () => emit(EVENTS.walk, { delta: 1 }));
   bind("ArrowUp", () => emit(EVENTS.walk, { delta: -1 }));
+  $(SEL.walkNext)?.addEventListener("click", () => emit(EVENTS.walk, { delta: 1 }));
+  $(SEL.walkPrev)?.addEventListener("click", () => emit(EVENTS.walk, { delta: -1 }));
+  on(EVENTS.storeStatus, () => shareState("status", store.status())); // paused or running, for the room
 
   const first = () => store.runs.values().next().value;
   live.controls = initControls(kind, id, () => ({

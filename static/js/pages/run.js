@@ -14,12 +14,15 @@ import { healthChart } from "../charts/health.js";
 import { histChart, histLayerName } from "../charts/hist.js";
 import { boundaryChart } from "../charts/boundary.js";
 import { chainRuleView } from "../charts/chainrule.js";
+import { followState, isFollowing, shareState } from "../stage.js";
 
 const view = $(SEL.view);
 const runId = view.dataset.runId;
 const plot = (name) => $(SEL.plot(name));
 const overlay = $(SEL.actOverlay);
 const histLayer = $(SEL.histLayer); // the layer whose histograms sit beside the first layer's
+let roomHistLayer = null; // a follower: the presenter's pick, applied once the menu has its layers
+let roomWalk = 0; // a follower: the presenter's position in the backprop walkthrough
 
 // What an external run (a training loop elsewhere, docs/client.md) never sends: activations, a'(z), update
 // ratios, histograms, a decision boundary. Those cards say so instead of waiting for data that cannot come.
@@ -44,20 +47,44 @@ function showExternal(external, hasPoints) {
 /** One option per layer after the first; the last is chosen until someone picks another (kept across resets). */
 function fillHistLayers(names) {
   if (!histLayer) return;
-  const keep = histLayer.value;
+  const keep = roomHistLayer ?? histLayer.value;
   histLayer.replaceChildren(...names.slice(1).map((_, i) => h("option", { value: String(i + 1), text: histLayerName(names, i + 1) })));
   histLayer.value = keep && Number(keep) < names.length ? keep : String(names.length - 1);
 }
 
 function makeCharts(store) {
   const gradflow = gradflowChart(plot("gradflow"), store, { overlay: () => overlay?.checked });
-  overlay?.addEventListener("change", () => gradflow.markDirty());
+  overlay?.addEventListener("change", () => {
+    shareState("overlay", overlay.checked);
+    gradflow.markDirty();
+  });
   const hist = histChart(plot("hist"), store, { picked: () => (histLayer?.value ? Number(histLayer.value) : null) });
-  histLayer?.addEventListener("change", () => hist.markDirty());
+  histLayer?.addEventListener("change", () => {
+    shareState("hist_layer", Number(histLayer.value));
+    hist.markDirty();
+  });
+  const chain = chainRuleView($(SEL.chartCard("chainrule")), store, {
+    driven: () => (isFollowing() ? roomWalk : null),
+    onWalk: (walk) => shareState("walk", walk),
+  });
+  // A follower shows what the presenter picked; the walkthrough moves only with the presenter's ↑/↓.
+  followState("overlay", (on) => {
+    if (overlay) overlay.checked = Boolean(on);
+    gradflow.markDirty?.();
+  });
+  followState("hist_layer", (layer) => {
+    roomHistLayer = layer === null ? null : String(layer);
+    if (histLayer && roomHistLayer !== null && [...histLayer.options].some((o) => o.value === roomHistLayer)) histLayer.value = roomHistLayer;
+    hist.markDirty?.();
+  });
+  followState("walk", (walk) => {
+    roomWalk = Number(walk) || 0;
+    chain.markDirty?.();
+  });
   const boundaryCard = $(SEL.chartCard("boundary"));
   return [
     gradflow,
-    chainRuleView($(SEL.chartCard("chainrule")), store),
+    chain,
     heatmapChart(plot("heatmap"), store),
     lossChart(plot("loss"), store),
     linesChart(plot("lines"), store),

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import gc
 import sys
+import threading
 import time
 from collections import OrderedDict
 from typing import Any
@@ -32,6 +33,25 @@ ACK_TIMEOUT = 10.0  # s a control request waits for the workers to act on it (a 
 DELETED_KEPT = 10_000  # deleted run ids remembered (~0.5 MB): enough for any session's deletions
 
 
+_warmed = threading.Lock()  # held for good once this process has warmed up
+
+
+def _warm_up_process() -> None:
+    """Once per process, before the first request: build and step a tiny trainer, then freeze what it loaded.
+
+    The first trainer of a process imports the rest of torch (torch._dynamo: seconds on a busy 2-core machine),
+    and the first gc.collect() after it takes 0.1-0.4 s holding the GIL. Paid on a person's first run, both stalled
+    the event loop (a handler importing a module that a worker thread is still importing waits for it) and every
+    answer with it. Paid here, at startup, nothing is waiting yet."""
+    if not _warmed.acquire(blocking=False):
+        return
+    from app.ml.trainer import warm_up
+
+    warm_up()
+    gc.collect()  # once: so no garbage is frozen forever
+    gc.freeze()
+
+
 class RunManager(ExternalRuns, WorkerOutput):
     """Owns every run and group of this process."""
 
@@ -47,7 +67,6 @@ class RunManager(ExternalRuns, WorkerOutput):
         self.handoff: Handoff | None = None  # worker threads -> loop, made in start()
         self._joins: set[asyncio.Task] = set()
         self._watchdog: asyncio.Task | None = None
-        self._gc_frozen_after_first = False
         self.closing = False
         # Optional: on_create(run dict), on_record(run_id, StepRecord), on_status(run_id, status, step, reason),
         # each only enqueues (app/store/recorder.py). Called on the loop, in the order the stream shows.
@@ -65,6 +84,7 @@ class RunManager(ExternalRuns, WorkerOutput):
         # as long as the process: leave it out of every future full GC pass, which otherwise took 0.2-0.5 s here
         # (on a busy 2-core machine) and stalled the loop and every training thread (it holds the GIL).
         gc.freeze()
+        await asyncio.to_thread(_warm_up_process)
 
     async def _evict_stalled(self) -> None:
         """Every fraction of send_timeout: evict viewers whose send has been blocked longer than it."""
@@ -93,13 +113,8 @@ class RunManager(ExternalRuns, WorkerOutput):
     # ---- creating -------------------------------------------------------------------------------------
 
     def _build_trainers(self, configs: list[Any]) -> list[Any]:
-        """Trainers for configs (in a thread). After the first, whatever torch loaded lazily is frozen too."""
-        trainers = [self._make_trainer(c) for c in configs]
-        if not self._gc_frozen_after_first:
-            self._gc_frozen_after_first = True
-            gc.collect()  # once: ~0.1-0.4 s, so no garbage is frozen forever
-            gc.freeze()
-        return trainers
+        """Trainers for configs (in a thread)."""
+        return [self._make_trainer(c) for c in configs]
 
     def _make_trainer(self, config: Any) -> Any:
         from app.ml.trainer import Trainer

@@ -4,10 +4,10 @@ A real `python -m app serve` process (recording on) trains the lecture's compari
 sigmoid-vs-relu-vs-leaky-relu, 3 runs at 20 steps/s) with 50 websocket viewers on it, while 8 clients each create
 a run (default network, 20 steps/s), read it, and delete it, over and over. The load runs in a child process;
 this one asks /healthz every 20 ms on its own keep-alive connection and times each answer, so the figure is the
-server's and not the load generator's. Every loop is bounded in count and in time.
+server's and not the load generator's. The server runs in a session of its own, as one started from a terminal. Every loop is bounded in count and in time.
 Printed: p50, p99 and max of the /healthz answers, and how many runs were created and deleted. Goal: p99 <= 100 ms.
 
-Run: .venv/bin/python bench/health_under_load.py [--seconds 30] [--clients 8] [--viewers 50]
+Run: .venv/bin/python bench/health_under_load.py [--seconds 30] [--clients 8] [--viewers 50] [--nice0]
 """
 
 from __future__ import annotations
@@ -79,12 +79,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--viewers", type=int, default=50)
+    parser.add_argument(
+        "--nice0",
+        action="store_true",
+        help="GRADCAST_TRAINING_NICE=0 and GRADCAST_SESSION_NICE=0 (the shipped niceness yields to other sessions)",
+    )
     args = parser.parse_args()
     print(
         f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other processes add noise)"
     )
     env = {"GRADCAST_RECORD": "true", "GRADCAST_MAX_RUNNING_RUNS": str(args.clients + 4)}
-    with server(**env) as (base, _), httpx.Client(base_url=base, timeout=30) as probe:
+    if args.nice0:
+        env |= {"GRADCAST_TRAINING_NICE": "0", "GRADCAST_SESSION_NICE": "0"}
+    print(f"{args.clients} clients creating and deleting runs, {args.viewers} viewers; {env}")
+    # The server in a session of its own (as when started from another terminal): its lowered session priority
+    # then applies to it alone, not to the clients and the prober in this one.
+    with server(new_session=True, **env) as (base, _), httpx.Client(base_url=base, timeout=30) as probe:
         group = probe.post("/api/presets/sigmoid-vs-relu-vs-leaky-relu/runs").json()["group"]
         out = multiprocessing.get_context("spawn").Queue()
         child = multiprocessing.get_context("spawn").Process(

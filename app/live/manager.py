@@ -27,6 +27,7 @@ from app.live.limits import check_config, check_room
 from app.live.output import WorkerOutput
 from app.live.run import Group, Run
 from app.live.state import ACTIVE, Action, Status
+from app.ml.points import points_for
 from app.settings import Settings
 
 ACK_TIMEOUT = 10.0  # s a control request waits for the workers to act on it (a step of the largest net)
@@ -112,9 +113,10 @@ class RunManager(ExternalRuns, WorkerOutput):
 
     # ---- creating -------------------------------------------------------------------------------------
 
-    def _build_trainers(self, configs: list[Any]) -> list[Any]:
-        """Trainers for configs (in a thread)."""
-        return [self._make_trainer(c) for c in configs]
+    def _build_trainers(self, configs: list[Any]) -> list[tuple[Any, dict | None]]:
+        """(trainer, the 2-D points drawn under its boundary) for each config, in a thread: drawing the points
+        again on the loop, at a run's first GET or snapshot, held it a few ms per run."""
+        return [(self._make_trainer(c), points_for(c)) for c in configs]
 
     def _make_trainer(self, config: Any) -> Any:
         from app.ml.trainer import Trainer
@@ -136,14 +138,15 @@ class RunManager(ExternalRuns, WorkerOutput):
             check_config(self.settings, config)
         self._check_room(n, 0 if paused else n)
         try:
-            trainers = await asyncio.to_thread(self._build_trainers, [c for _, c in configs])
+            built = await asyncio.to_thread(self._build_trainers, [c for _, c in configs])
         except (ValueError, TypeError) as exc:
             raise Invalid(f"cannot build this network: {exc}") from exc
         self._check_room(n, 0 if paused else n)  # again: others may have been created meanwhile
         group_id = new_id() if grouped else None
+        trainers = [trainer for trainer, _ in built]
         runs = [
-            self._new_run(label, config, trainer.layer_names, group=group_id, preset=preset)
-            for (label, config), trainer in zip(configs, trainers, strict=True)
+            self._new_run(label, config, trainer.layer_names, group=group_id, preset=preset, points=points)
+            for (label, config), (trainer, points) in zip(configs, built, strict=True)
         ]
         members = [
             Member(run.id, config, self._make_trainer, trainer)

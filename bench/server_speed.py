@@ -5,7 +5,9 @@ unthrottled (steps_per_second=0) with one websocket viewer reading every frame. 
 `nn.Sequential` loop of the same shapes (bench/support/bare_loop.py: same initial weights, same batches, torch's
 default optimizer) trains on its own. They take turns: in each round the server's run is resumed for a window
 while the bare loop waits, then paused while the bare loop trains for a window (the order flips every round, so
-drift hits both alike). Printed: every round's steps/s and ratio, and the ratio of the medians.
+drift hits both alike). Printed: every round's steps/s and ratio, and the ratio of the medians; and, since a
+machine shared with other work makes wall-clock ratios noisy, the CPU time per step of the server process (all
+its threads, and its busiest thread: training) against the bare loop's, which other processes barely move.
 
 Networks: the default one (6 x 32 ReLU, batch 64, SGD with momentum) and the lecture's 10 x 64 sigmoid (batch 128,
 plain SGD), both on the spiral. Goal: >= 0.90 on both (stretch 0.95).
@@ -22,6 +24,7 @@ import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -67,20 +70,44 @@ class Viewer(threading.Thread):
         self.ws.close()
 
 
-def server_window(client: httpx.Client, rid: str, window: float) -> float:
-    """Resume the run, count its steps over `window` s, pause it: steps/s."""
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of each thread of a process, from /proc (Linux)."""
+    out: dict[int, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            out[int(task.name)] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
+@dataclass
+class Window:
+    rate: float  # steps/s, wall clock
+    cpu_per_step: float  # s of CPU per step: the whole process (server: every thread)
+    top_per_step: float = 0.0  # server: the busiest thread's share (the training thread)
+
+
+def server_window(client: httpx.Client, pid: int, rid: str, window: float) -> Window:
+    """Resume the run, count its steps and the server's CPU time over `window` s, pause it."""
     client.post(f"/api/runs/{rid}/resume").raise_for_status()
     time.sleep(SETTLE_S)
     s0, t0 = client.get(f"/api/runs/{rid}", params={"history": "none"}).json()["step"], time.perf_counter()
+    c0 = thread_cpu(pid)
     time.sleep(window)
+    c1 = thread_cpu(pid)
     s1, t1 = client.get(f"/api/runs/{rid}", params={"history": "none"}).json()["step"], time.perf_counter()
     client.post(f"/api/runs/{rid}/pause").raise_for_status()
-    return (s1 - s0) / (t1 - t0)
+    spent = [c1[t] - c0.get(t, 0.0) for t in c1]
+    steps = max(1, s1 - s0)
+    return Window((s1 - s0) / (t1 - t0), sum(spent) / steps, max(spent) / steps)
 
 
-def bare_window(loop: BareLoop, window: float) -> float:
-    """Train the bare loop for `window` s: steps/s (a clock read every 10 steps)."""
-    n, t0 = 0, time.perf_counter()
+def bare_window(loop: BareLoop, window: float) -> Window:
+    """Train the bare loop for `window` s (a clock read every 10 steps)."""
+    n, t0, c0 = 0, time.perf_counter(), time.thread_time()
     end = t0 + window
     while True:
         for _ in range(10):
@@ -88,7 +115,7 @@ def bare_window(loop: BareLoop, window: float) -> float:
         n += 10
         now = time.perf_counter()
         if now >= end:
-            return n / (now - t0)
+            return Window(n / (now - t0), (time.thread_time() - c0) / n)
 
 
 def measure(name: str, fields: dict, rounds: int, window: float, env: dict[str, str]) -> float:
@@ -96,33 +123,42 @@ def measure(name: str, fields: dict, rounds: int, window: float, env: dict[str, 
     assert same_losses(cfg), "the bare loop does not compute what the engine does"
     loop = BareLoop(cfg)
     bare_window(loop, 1.0)  # warm-up
-    with server(**env) as (url, _), httpx.Client(base_url=url, timeout=30) as client:
+    with server(**env) as (url, proc), httpx.Client(base_url=url, timeout=30) as client:
         body = {**cfg.model_dump(mode="json"), "steps_per_second": 0, "paused": True}
         rid = client.post("/api/runs", json=body).json()["id"]
         viewer = Viewer(url.replace("http", "ws") + f"/ws/runs/{rid}")
         viewer.start()
-        server_window(client, rid, 1.0)  # warm-up
-        served: list[float] = []
-        bare: list[float] = []
+        server_window(client, proc.pid, rid, 1.0)  # warm-up
+        served: list[Window] = []
+        bare: list[Window] = []
         frames0 = viewer.frames
         print(f"\n{name}")
         for r in range(rounds):
             if r % 2 == 0:
-                served.append(server_window(client, rid, window))
+                served.append(server_window(client, proc.pid, rid, window))
                 bare.append(bare_window(loop, window))
             else:
                 bare.append(bare_window(loop, window))
-                served.append(server_window(client, rid, window))
+                served.append(server_window(client, proc.pid, rid, window))
+            a, b = served[-1], bare[-1]
             print(
-                f"  round {r + 1}: server {served[-1]:7.0f} steps/s   bare {bare[-1]:7.0f} steps/s"
-                f"   ratio {served[-1] / bare[-1]:.3f}"
+                f"  round {r + 1}: server {a.rate:7.0f} steps/s   bare {b.rate:7.0f} steps/s   ratio {a.rate / b.rate:.3f}"
+                f"   | CPU per step: server {a.cpu_per_step * 1e6:6.0f} us (training thread {a.top_per_step * 1e6:.0f}),"
+                f" bare {b.cpu_per_step * 1e6:6.0f} us"
             )
         frames = viewer.frames - frames0
         viewer.close()
-    ratio = statistics.median(served) / statistics.median(bare)
+    med = statistics.median
+    ratio = med(w.rate for w in served) / med(w.rate for w in bare)
+    cpu = med(w.cpu_per_step for w in bare) / med(w.cpu_per_step for w in served)
+    top = med(w.cpu_per_step for w in bare) / med(w.top_per_step for w in served)
     print(
-        f"  median: server {statistics.median(served):.0f}, bare {statistics.median(bare):.0f} steps/s"
+        f"  median: server {med(w.rate for w in served):.0f}, bare {med(w.rate for w in bare):.0f} steps/s"
         f"   ratio of medians {ratio:.3f}   (goal >= 0.90; the viewer got {frames} frames)"
+    )
+    print(
+        f"  by CPU time (load-proof): bare's CPU per step / the server's {cpu:.3f} (all its threads),"
+        f" / its training thread's {top:.3f}"
     )
     return ratio
 

@@ -161,7 +161,10 @@ class Lockstep:
         """Wait for the workers (from a thread, not the loop); True when all have ended."""
         deadline = time.monotonic() + timeout
         for thread in self.threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            if (
+                thread.ident is not None
+            ):  # not started yet (start() runs in a thread): it exits on its first tick
+                thread.join(max(0.0, deadline - time.monotonic()))
         return not any(t.is_alive() for t in self.threads)
 
     def running_count(self) -> int:

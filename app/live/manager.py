@@ -169,7 +169,8 @@ class RunManager(ExternalRuns, WorkerOutput):
             self.groups[group.id] = group
             self.hub.open(f"group:{group.id}")
         ack = self.loop.create_future()
-        lockstep.start(ack)
+        # In a thread: Thread.start() waits until each new thread runs, which on a busy machine held the loop.
+        await asyncio.to_thread(lockstep.start, ack)
         await self._wait(ack)
         return group, runs
 

@@ -109,9 +109,7 @@ class Lockstep:
         self.evaluate: bool | None = True
         self.next_due = 0.0  # monotonic s when the next step may start
         self.last_full = 0.0  # monotonic s of the last display-rate step
-        self.last_eval = (
-            0.0  # monotonic s of the last evaluation (forced, or of every run on its own schedule)
-        )
+        self.last_eval = 0.0  # monotonic s of the last evaluation (forced, or every run's own)
         self.carried: list[Any] = []  # acks to post after the step now being taken
         self.reset_ran = False
         self.barrier = threading.Barrier(len(members), action=self._tick)
@@ -161,9 +159,8 @@ class Lockstep:
         """Wait for the workers (from a thread, not the loop); True when all have ended."""
         deadline = time.monotonic() + timeout
         for thread in self.threads:
-            if (
-                thread.ident is not None
-            ):  # not started yet (start() runs in a thread): it exits on its first tick
+            # One not started yet (start() runs in a thread) exits on its first tick: nothing to wait for.
+            if thread.ident is not None:
                 thread.join(max(0.0, deadline - time.monotonic()))
         return not any(t.is_alive() for t in self.threads)
 

@@ -53,8 +53,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(cpus: set[int] | None = None, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A fresh server process (settings through GRADCAST_* variables), on `cpus` if given; SIGTERM on exit."""
+def server(
+    cpus: set[int] | None = None, new_session: bool = False, **env: str
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A fresh server process (settings through GRADCAST_* variables), on `cpus` if given; SIGTERM on exit.
+
+    new_session: in a session of its own, as a server started from another terminal (Linux then schedules it as
+    its own group, and GRADCAST_SESSION_NICE lowers only its priority, not this process's)."""
     port = _free_port()
     with TemporaryDirectory() as data:
         full = {**os.environ, "GRADCAST_DATA_DIR": data, "GRADCAST_RECORD": "false", **env}
@@ -66,6 +71,7 @@ def server(cpus: set[int] | None = None, **env: str) -> Iterator[tuple[str, subp
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+            start_new_session=new_session,
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -127,6 +127,28 @@ def test_a_paced_run_is_evaluated_several_times_a_second_whatever_its_step_sched
     assert min(gaps) >= 0.2  # ... and not more often than EVAL_INTERVAL_S allows
 
 
+def test_an_evaluation_on_the_trainers_own_schedule_counts_as_the_clocks_last_one():
+    """A fast run evaluates on its trainer's schedule; the clock forces one only when none came for a while."""
+    inbox = Inbox()
+    ls = _lockstep([SMALL, SMALL], inbox, start_running=False)
+    a, b = ls.members
+    a.trainer.step(), b.trainer.step()  # step 1 always evaluates
+    b.trainer.eval_every = 10**6  # b's own schedule: no evaluation for a long while
+    a.pending = a.trainer.step(full=True, evaluate=True)
+    b.pending = b.trainer.step(full=True)
+    ls._collect()
+    assert ls.last_eval == 0.0  # one of the group was not evaluated: its boundary is still due
+    before = time.monotonic()
+    a.pending = a.trainer.step(full=True, evaluate=True)
+    b.pending = b.trainer.step(full=True, evaluate=True)
+    ls._collect()
+    assert ls.last_eval >= before
+    a.pending, b.pending = a.trainer.step(full=False), b.trainer.step(full=False)
+    last = ls.last_eval
+    ls._collect()
+    assert ls.last_eval == last
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is a Linux feature")
 def test_training_threads_run_at_a_lower_priority_than_the_server():
     inbox = Inbox()

@@ -85,3 +85,30 @@ def test_layer_records_are_left_out_of_the_cyclic_gc():
     assert not any(
         gc.is_tracked(layer) for layer in d["layers"]
     )  # 2 tracked objects per record, not 2 + layers
+
+
+def test_a_layer_between_frames_takes_the_short_path_to_the_same_dict():
+    """Every-step norms only: the same dict, key order included, as the general path; anything else is general."""
+    plain = LayerRecord("layer2", 0.25, 1e-30)
+    assert list(messages.layer_dict(plain).items()) == [
+        ("name", "layer2"),
+        ("weight_grad_norm", 0.25),
+        ("bias_grad_norm", 1e-30),
+    ]
+    assert messages.layer_dict(LayerRecord("output", 2, 1)) == {  # ints become floats as before
+        "name": "output",
+        "weight_grad_norm": 2.0,
+        "bias_grad_norm": 1.0,
+    }
+    assert messages.layer_dict(LayerRecord("layer1", math.nan, 0.5)) == {
+        "name": "layer1",
+        "weight_grad_norm": None,
+        "bias_grad_norm": 0.5,
+        "nonfinite": True,
+    }
+    assert messages.layer_dict(LayerRecord("layer1", 0.5, None)) == {
+        "name": "layer1",
+        "weight_grad_norm": 0.5,
+    }
+    shown = LayerRecord("layer1", 0.5, 0.1, mean_act_deriv=0.2)
+    assert messages.layer_dict(shown)["mean_act_deriv"] == 0.2

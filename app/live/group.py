@@ -109,7 +109,7 @@ class Lockstep:
         self.evaluate: bool | None = True
         self.next_due = 0.0  # monotonic s when the next step may start
         self.last_full = 0.0  # monotonic s of the last display-rate step
-        self.last_eval = 0.0  # monotonic s of the last forced evaluation
+        self.last_eval = 0.0  # monotonic s of the last evaluation (forced, or every run's own)
         self.carried: list[Any] = []  # acks to post after the step now being taken
         self.reset_ran = False
         self.barrier = threading.Barrier(len(members), action=self._tick)
@@ -159,7 +159,9 @@ class Lockstep:
         """Wait for the workers (from a thread, not the loop); True when all have ended."""
         deadline = time.monotonic() + timeout
         for thread in self.threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            # One not started yet (start() runs in a thread) exits on its first tick: nothing to wait for.
+            if thread.ident is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
         return not any(t.is_alive() for t in self.threads)
 
     def running_count(self) -> int:
@@ -211,10 +213,12 @@ class Lockstep:
     def _collect(self) -> Items:
         items: Items = [("reset", [m.run_id for m in self.members])] if self.reset_ran else []
         self.reset_ran = False
+        evaluated = None  # True when every run that stepped was evaluated (on its own schedule or forced)
         for m in self.members:
             record, m.pending = m.pending, None
             if record is not None:
                 items.append(("record", m.run_id, record))
+                evaluated = evaluated is not False and record.full and record.test_acc is not None
                 if record.diverged is not None:
                     m.outcome, m.reason = Status.DIVERGED, diverged_reason(record.diverged)
                 elif getattr(m.trainer, "diverged", None):
@@ -224,6 +228,8 @@ class Lockstep:
             if m.error is not None:
                 m.outcome, m.reason = Status.FAILED, f"{type(m.error).__name__}: {m.error}"
                 m.error = None
+        if evaluated:  # a fast run evaluates on its trainer's schedule: no forced evaluation on top of that
+            self.last_eval = time.monotonic()
         return items
 
     def _report(self, items: Items) -> None:

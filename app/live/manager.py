@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import gc
 import sys
+import threading
 import time
 from collections import OrderedDict
 from typing import Any
@@ -28,10 +29,30 @@ from app.live.output import WorkerOutput
 from app.live.replay import Feed, Replay, Tape, config_of, recorded_ending
 from app.live.run import Group, Run
 from app.live.state import ACTIVE, Action, Status
+from app.ml.points import points_for
 from app.settings import Settings
 
 ACK_TIMEOUT = 10.0  # s a control request waits for the workers to act on it (a step of the largest net)
 DELETED_KEPT = 10_000  # deleted run ids remembered (~0.5 MB): enough for any session's deletions
+
+
+_warmed = threading.Lock()  # held for good once this process has warmed up
+
+
+def _warm_up_process() -> None:
+    """Once per process, before the first request: build and step a tiny trainer, then freeze what it loaded.
+
+    The first trainer of a process imports the rest of torch (torch._dynamo: seconds on a busy 2-core machine),
+    and the first gc.collect() after it takes 0.1-0.4 s holding the GIL. Paid on a person's first run, both stalled
+    the event loop (a handler importing a module that a worker thread is still importing waits for it) and every
+    answer with it. Paid here, at startup, nothing is waiting yet."""
+    if not _warmed.acquire(blocking=False):
+        return
+    from app.ml.trainer import warm_up
+
+    warm_up()
+    gc.collect()  # once: so no garbage is frozen forever
+    gc.freeze()
 
 
 class RunManager(ExternalRuns, WorkerOutput):
@@ -49,7 +70,6 @@ class RunManager(ExternalRuns, WorkerOutput):
         self.handoff: Handoff | None = None  # worker threads -> loop, made in start()
         self._joins: set[asyncio.Task] = set()
         self._watchdog: asyncio.Task | None = None
-        self._gc_frozen_after_first = False
         self.closing = False
         # Optional: on_create(run dict), on_record(run_id, StepRecord), on_status(run_id, status, step, reason),
         # each only enqueues (app/store/recorder.py). Called on the loop, in the order the stream shows.
@@ -67,6 +87,7 @@ class RunManager(ExternalRuns, WorkerOutput):
         # as long as the process: leave it out of every future full GC pass, which otherwise took 0.2-0.5 s here
         # (on a busy 2-core machine) and stalled the loop and every training thread (it holds the GIL).
         gc.freeze()
+        await asyncio.to_thread(_warm_up_process)
 
     async def _evict_stalled(self) -> None:
         """Every fraction of send_timeout: evict viewers whose send has been blocked longer than it."""
@@ -118,14 +139,10 @@ class RunManager(ExternalRuns, WorkerOutput):
 
     # ---- creating -------------------------------------------------------------------------------------
 
-    def _build_trainers(self, configs: list[Any]) -> list[Any]:
-        """Trainers for configs (in a thread). After the first, whatever torch loaded lazily is frozen too."""
-        trainers = [self._make_trainer(c) for c in configs]
-        if not self._gc_frozen_after_first:
-            self._gc_frozen_after_first = True
-            gc.collect()  # once: ~0.1-0.4 s, so no garbage is frozen forever
-            gc.freeze()
-        return trainers
+    def _build_trainers(self, configs: list[Any]) -> list[tuple[Any, dict | None]]:
+        """(trainer, the 2-D points drawn under its boundary) for each config, in a thread: drawing the points
+        again on the loop, at a run's first GET or snapshot, held it a few ms per run."""
+        return [(self._make_trainer(c), points_for(c)) for c in configs]
 
     def _make_trainer(self, config: Any) -> Any:
         from app.ml.trainer import Trainer
@@ -147,14 +164,15 @@ class RunManager(ExternalRuns, WorkerOutput):
             check_config(self.settings, config)
         self._check_room(n, 0 if paused else n)
         try:
-            trainers = await asyncio.to_thread(self._build_trainers, [c for _, c in configs])
+            built = await asyncio.to_thread(self._build_trainers, [c for _, c in configs])
         except (ValueError, TypeError) as exc:
             raise Invalid(f"cannot build this network: {exc}") from exc
         self._check_room(n, 0 if paused else n)  # again: others may have been created meanwhile
         group_id = new_id() if grouped else None
+        trainers = [trainer for trainer, _ in built]
         runs = [
-            self._new_run(label, config, trainer.layer_names, group=group_id, preset=preset)
-            for (label, config), trainer in zip(configs, trainers, strict=True)
+            self._new_run(label, config, trainer.layer_names, group=group_id, preset=preset, points=points)
+            for (label, config), (trainer, points) in zip(configs, built, strict=True)
         ]
         members = [
             Member(run.id, config, self._make_trainer, trainer)
@@ -177,7 +195,8 @@ class RunManager(ExternalRuns, WorkerOutput):
             self.groups[group.id] = group
             self.hub.open(f"group:{group.id}")
         ack = self.loop.create_future()
-        lockstep.start(ack)
+        # In a thread: Thread.start() waits until each new thread runs, which on a busy machine held the loop.
+        await asyncio.to_thread(lockstep.start, ack)
         await self._wait(ack)
         return group, runs
 

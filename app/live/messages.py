@@ -5,6 +5,7 @@ Messages are encoded once with orjson; the stream's seq is spliced in per stream
 """
 
 import math
+import operator
 from collections.abc import Iterable
 
 import orjson
@@ -41,8 +42,18 @@ def _clean_tree(value: object) -> object:
     return value
 
 
+_metrics_of = operator.attrgetter(*LAYER_METRICS)  # LayerRecord -> its LAYER_METRICS values, in one C call
+_NO_DISPLAY = (None,) * len(DISPLAY_LAYER_METRICS)
+
+
 def layer_dict(layer: LayerRecord) -> dict:
     """One layer of a step record: its name and the metrics present at this step."""
+    values = _metrics_of(layer)
+    if values[2:] == _NO_DISPLAY and layer.grad_hist is None:
+        # A step between frames (most steps when unthrottled): only the two every-step norms, finite.
+        w, b = values[0], values[1]
+        if w is not None and b is not None and math.isfinite(w) and math.isfinite(b):
+            return {"name": layer.name, "weight_grad_norm": float(w), "bias_grad_norm": float(b)}
     out: dict = {"name": layer.name}
     nonfinite = False
     for key in LAYER_METRICS:

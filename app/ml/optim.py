@@ -21,3 +21,24 @@ OPTIMIZERS: dict[str, OptimizerFactory] = {
     ),
     "adam": lambda p, c: torch.optim.Adam(p, lr=c.lr, weight_decay=c.weight_decay, foreach=True),
 }
+
+
+def bare_step(optimizer: torch.optim.Optimizer) -> Callable[[], None]:
+    """optimizer.step() without torch's per-call wrappers: the same update, ~15 us less per step on CPU.
+
+    torch wraps every Optimizer.step in a profiler label, the step-hook loops and a grad-mode switch (functools
+    wrappers). The engine registers no step hooks, so it runs the wrapped function itself under no_grad. Falls
+    back to optimizer.step where the wrappers are not found (another torch)."""
+    wrapped = type(optimizer).step
+    raw = wrapped
+    while hasattr(raw, "__wrapped__"):
+        raw = raw.__wrapped__
+    if raw is wrapped or optimizer.defaults.get("differentiable"):
+        return optimizer.step
+    no_grad = torch.no_grad
+
+    def step() -> None:
+        with no_grad():
+            raw(optimizer)
+
+    return step

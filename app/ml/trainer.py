@@ -15,7 +15,7 @@ from app.ml.datasets import DATASETS
 from app.ml.evaluate import Evaluator, eval_rows, suggested_eval_every
 from app.ml.instrument import HIST_EDGES, Probe
 from app.ml.model import Capture, build_model
-from app.ml.optim import OPTIMIZERS
+from app.ml.optim import OPTIMIZERS, bare_step
 from app.ml.records import LayerRecord, StepRecord
 
 BATCH_SEED_OFFSET = 0x5EED  # batch order has its own generator: changing the init keeps the same batches
@@ -42,6 +42,7 @@ class Trainer:
         self.layer_names: list[str] = self.model.layer_names  # input -> output
         self._params = list(self.model.parameters())
         self.optimizer = OPTIMIZERS[config.optimizer](self._params, config)
+        self._optimizer_step = bare_step(self.optimizer)  # optimizer.step() minus torch's per-call wrappers
         self.probe = Probe(self.model, config)
         is_2d = DATASETS[config.dataset].is_2d
         self.evaluator = Evaluator(self.data, is_2d)
@@ -100,7 +101,7 @@ class Trainer:
         if not diverged:
             if self.config.grad_clip:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip, foreach=True)
-            self.optimizer.step()
+            self._optimizer_step()
         if self.step_count >= self.config.max_steps:
             self.done = True
 

@@ -1,4 +1,8 @@
-"""Shared objects reach handlers through these Annotated aliases, never as import-time singletons."""
+"""Shared objects reach handlers through these Annotated aliases, never as import-time singletons.
+
+The providers are async: FastAPI runs a plain-def dependency in its thread pool, a hop to a worker thread and back
+on every request (two waits for the GIL while training threads hold it), for what is one attribute read.
+"""
 
 from typing import Annotated
 
@@ -8,19 +12,19 @@ from app.live.manager import RunManager
 from app.settings import Settings
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _manager(request: Request) -> RunManager:
+async def _manager(request: Request) -> RunManager:
     return request.app.state.manager
 
 
-def _ws_manager(websocket: WebSocket) -> RunManager:
+async def _ws_manager(websocket: WebSocket) -> RunManager:
     return websocket.app.state.manager
 
 
-def _ws_settings(websocket: WebSocket) -> Settings:
+async def _ws_settings(websocket: WebSocket) -> Settings:
     return websocket.app.state.settings
 
 

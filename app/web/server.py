@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from app.settings import Settings
+from app.web.accesslog import access_log_in_thread
 
 SHUTDOWN_GRACE = 1.0  # s for close frames to reach the viewers; the whole exit stays within 5 s
 
@@ -66,4 +67,9 @@ def server_config(app: FastAPI, settings: Settings, **overrides) -> uvicorn.Conf
 
 def run(app: FastAPI, settings: Settings, **overrides) -> None:
     """Serve until SIGINT/SIGTERM."""
-    GracefulServer(server_config(app, settings, **overrides)).run()
+    config = server_config(app, settings, **overrides)  # configures uvicorn's loggers
+    restore_log = access_log_in_thread()
+    try:
+        GracefulServer(config).run()
+    finally:
+        restore_log()

@@ -106,6 +106,7 @@ class ImportStep(BaseModel):
     test_loss: float | None = None
     boundary: dict | None = None
     diverged: dict | None = None
+    time: dict | None = None  # recurrent models: {"t": [..], "hidden_grad_norm": [..]}
     nonfinite: bool = False
 
 

@@ -52,6 +52,8 @@ class RunConfig(BaseModel):
         "mlp",
         description="Network kind. rnn, lstm, gru and transformer read sequences (dataset 'adding' unless "
         "given; rnn uses tanh unless given), cnn reads the 8x8 digits. Fields a kind does not use are ignored.",
+        # the form sets these when the architecture is picked (what the server fills in for fields left out)
+        json_schema_extra={"architecture_defaults": {k: a.defaults for k, a in ARCHITECTURES.items()}},
     )
     # 6 x 32 with ReLU: ~5k parameters, trains to loss < 0.1 in ~300 steps; presets go to 10 and 30
     depth: int = Field(

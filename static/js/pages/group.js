@@ -7,6 +7,7 @@ import { gradflowChart } from "../charts/gradflow.js";
 import { ratioChart } from "../charts/ratio.js";
 import { derivChart } from "../charts/deriv.js";
 import { lossChart } from "../charts/loss.js";
+import { showTimeCards, timegradChart } from "../charts/timegrad.js";
 import { runLabel } from "../charts/plot.js";
 import { runColors } from "../theme.js";
 
@@ -16,6 +17,7 @@ const plot = (name) => $(SEL.plot(name));
 function makeCharts(store) {
   return [
     gradflowChart(plot("gradflow"), store),
+    timegradChart(plot("timegrad"), $('[data-role="time-verdict"]'), store),
     ratioChart(plot("ratio"), store),
     derivChart(plot("deriv"), store),
     lossChart(plot("loss"), store),
@@ -24,6 +26,7 @@ function makeCharts(store) {
 
 function onSnapshot(store) {
   const states = Array.from(store.runs.values());
+  showTimeCards(store);
   const title = states.map(runLabel).join(" · ");
   $(SEL.viewTitle).textContent = `${t("group.title")}: ${title}`;
   document.title = `${title} · ${t("app.name")}`;

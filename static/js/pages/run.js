@@ -14,6 +14,8 @@ import { healthChart } from "../charts/health.js";
 import { histChart, histLayerName } from "../charts/hist.js";
 import { boundaryChart } from "../charts/boundary.js";
 import { chainRuleView } from "../charts/chainrule.js";
+import { showTimeCards, timegradChart } from "../charts/timegrad.js";
+import { timeheatChart } from "../charts/timeheat.js";
 
 const view = $(SEL.view);
 const runId = view.dataset.runId;
@@ -58,6 +60,8 @@ function makeCharts(store) {
   return [
     gradflow,
     chainRuleView($(SEL.chartCard("chainrule")), store),
+    timegradChart(plot("timegrad"), $('[data-role="time-verdict"]'), store),
+    timeheatChart(plot("timeheat"), store),
     heatmapChart(plot("heatmap"), store),
     lossChart(plot("loss"), store),
     linesChart(plot("lines"), store),
@@ -82,6 +86,7 @@ function onSnapshot(store) {
   document.title = `${s.run.name || s.run.id} · ${t("app.name")}`;
   showExternal(Boolean(s.run.external), Boolean(s.points));
   fillHistLayers(s.run.layer_names ?? []);
+  showTimeCards(store);
   const same = $(SEL.sameConfig);
   if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
 }

@@ -1,0 +1,24 @@
+"""UI strings of the architectures beyond the MLP: the builder's fields and options, key -> {"en", "ko"}."""
+
+STRINGS: dict[str, dict[str, str]] = {
+    "field.architecture": {"en": "architecture", "ko": "신경망 구조"},
+    "field.seq_len": {"en": "sequence length T", "ko": "시퀀스 길이 T"},
+    "field.recurrent_init": {"en": "recurrent weight init (W_hh)", "ko": "순환 가중치 초기화 (W_hh)"},
+    "field.recurrent_gain": {"en": "recurrent init scale", "ko": "순환 초기화 배율"},
+    "field.forget_bias": {"en": "LSTM forget-gate bias", "ko": "LSTM 망각 게이트 편향"},
+    "field.heads": {"en": "attention heads", "ko": "어텐션 헤드 수"},
+    "field.ffn_width": {"en": "feed-forward width", "ko": "피드포워드 너비"},
+    "field.norm_position": {"en": "LayerNorm position", "ko": "LayerNorm 위치"},
+    "field.warmup_steps": {"en": "learning-rate warm-up steps", "ko": "학습률 워밍업 단계 수"},
+    "option.mlp": {"en": "MLP (fully connected)", "ko": "MLP (완전 연결)"},
+    "option.rnn": {"en": "RNN (tanh)", "ko": "RNN (tanh)"},
+    "option.lstm": {"en": "LSTM", "ko": "LSTM"},
+    "option.gru": {"en": "GRU", "ko": "GRU"},
+    "option.cnn": {"en": "CNN (3x3 convolutions)", "ko": "CNN (3x3 합성곱)"},
+    "option.transformer": {"en": "Transformer encoder", "ko": "트랜스포머 인코더"},
+    "option.adding": {"en": "adding problem (sequences)", "ko": "덧셈 문제 (시퀀스)"},
+    "option.temporal_order": {"en": "temporal order (sequences)", "ko": "시간 순서 문제 (시퀀스)"},
+    "option.post": {"en": "post-LN (after the residual add)", "ko": "Post-LN (잔차 덧셈 뒤)"},
+    "option.pre": {"en": "pre-LN (before each sublayer)", "ko": "Pre-LN (각 하위 층 앞)"},
+    "option.identity": {"en": "identity × scale", "ko": "항등 행렬 × 배율"},
+}

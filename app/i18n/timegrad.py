@@ -1,0 +1,22 @@
+"""UI strings of the gradient-through-time views (recurrent runs): key -> {"en", "ko"}."""
+
+STRINGS: dict[str, dict[str, str]] = {
+    "chart.timegrad": {
+        "en": "Gradient through time: ‖∂L/∂h_t‖ per time step",
+        "ko": "시간에 걸친 기울기: 시간 스텝별 ‖∂L/∂h_t‖",
+    },
+    "chart.timeheat": {
+        "en": "log₁₀ ‖∂L/∂h_t‖: time step × training step",
+        "ko": "log₁₀ ‖∂L/∂h_t‖: 시간 스텝 × 학습 단계",
+    },
+    "axis.time_step": {"en": "time step t", "ko": "시간 스텝 t"},
+    "axis.hidden_grad": {"en": "‖∂L/∂h_t‖", "ko": "‖∂L/∂h_t‖"},
+    "time.explain": {
+        "en": "By the chain rule through time, ∂L/∂h_1 is ∂L/∂h_T times one factor per step back.",
+        "ko": "시간에 걸친 연쇄 법칙에 따라 ∂L/∂h_1은 ∂L/∂h_T에 거슬러 가는 스텝마다 인수 하나씩을 곱한 값입니다.",
+    },
+    "time.verdict": {
+        "en": "The error signal from step {T} reaches step 1 at {ratio} of its size.",
+        "ko": "{T}번째 스텝의 오차 신호는 1번째 스텝에 원래 크기의 {ratio}배로 도착합니다.",
+    },
+}

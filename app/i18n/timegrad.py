@@ -15,6 +15,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "By the chain rule through time, ∂L/∂h_1 is ∂L/∂h_T times one factor per step back.",
         "ko": "시간에 걸친 연쇄 법칙에 따라 ∂L/∂h_1은 ∂L/∂h_T에 거슬러 가는 스텝마다 인수 하나씩을 곱한 값입니다.",
     },
+    "verdict.time.vanishing": {
+        "en": "The error signal from step {T} reaches step 1 at {ratio} of its size: vanishing through time.",
+        "ko": "{T}번째 스텝의 오차 신호가 1번째 스텝에 {ratio}배로 도착합니다: 시간에 걸친 기울기 사라짐.",
+    },
+    "verdict.time.healthy": {
+        "en": "The error signal from step {T} reaches step 1 at {ratio} of its size: it holds up through time.",
+        "ko": "{T}번째 스텝의 오차 신호가 1번째 스텝에 {ratio}배로 도착합니다: 시간을 거슬러도 유지됩니다.",
+    },
+    "verdict.time.exploding": {
+        "en": "The error signal from step {T} reaches step 1 at {ratio} times its size: exploding through time.",
+        "ko": "{T}번째 스텝의 오차 신호가 1번째 스텝에 {ratio}배로 커져 도착합니다: 시간에 걸친 기울기 폭발.",
+    },
     "time.verdict": {
         "en": "The error signal from step {T} reaches step 1 at {ratio} of its size.",
         "ko": "{T}번째 스텝의 오차 신호는 1번째 스텝에 원래 크기의 {ratio}배로 도착합니다.",

@@ -25,6 +25,13 @@ export function verdictOf(state) {
   if (status === "diverged" || state.divergedStep !== null) {
     return { kind: "diverged", step: state.divergedStep ?? state.run.step };
   }
+  const time = state.latestFull?.time; // a recurrent run: the verdict is about the chain rule through time
+  const g = time?.hidden_grad_norm;
+  if (g?.length && g[0] !== null && g[g.length - 1] > 0) {
+    const ratio = g[0] / g[g.length - 1]; // ||dL/dh_1|| ÷ ||dL/dh_T||
+    const kind = ratio < VANISHING_BELOW ? "vanishing" : ratio > EXPLODING_ABOVE ? "exploding" : "healthy";
+    return { kind, ratio, through: "time", T: time.t[time.t.length - 1] };
+  }
   const n = state.weightGradNorm.length;
   if (!n) return { kind: "waiting" };
   const ratio = median(state.weightGradNorm.slice(Math.max(0, n - SMOOTH_STEPS)).map(gradRatio));

@@ -10,6 +10,7 @@ import { runLabel } from "./plot.js";
 function sentence(v) {
   if (v.kind === "vanishing" || v.kind === "healthy" || v.kind === "exploding") {
     const ratio = v.kind === "exploding" ? sci(v.ratio, 2) : sci(v.ratio, 1);
+    if (v.through === "time") return t(`verdict.time.${v.kind}`, { ratio, T: v.T });
     return t(`verdict.${v.kind}`, { ratio });
   }
   if (v.kind === "diverged") return t("verdict.diverged", { step: v.step });

@@ -9,7 +9,9 @@ Trainers on the same config take turns in blocks of steps, in a rotating order, 
 Figures: "all steps" = a mode's total time / plain's total time (amortised: the rare evaluations count as
 often as they happen), and the median over rounds of the per-round ratio (robust to bursts of load from other
 processes, but it skips the rare evaluations). Goals: norms <= 1.05, display <= 1.15.
-Run: .venv/bin/python bench/overhead.py
+One model of each architecture beyond the MLP is measured too (for recurrent models the display steps also take
+the gradient through time, dL/dh_t for every t).
+Run: .venv/bin/python bench/overhead.py [mlp | architectures]   (both when no argument is given)
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,7 +34,7 @@ NEVER = 10**9  # display_every for "no display steps" (step 1 is still full: it 
 def plain_step(tr: Trainer) -> None:
     """The uninstrumented loop on the same model, optimizer and batch order."""
     xb, yb = tr._next_batch()
-    loss = F.cross_entropy(tr.model(xb), yb)
+    loss = tr.loss_fn(tr.model(xb), yb)  # F.cross_entropy, or mean squared error for the adding problem
     tr.optimizer.zero_grad(set_to_none=True)
     loss.backward()
     tr.optimizer.step()
@@ -70,7 +71,11 @@ def measure(name: str, cfg: RunConfig, steps: int, rounds: int) -> None:
             per_step[m].append(time_block(m, trainers[m], steps))
     assert not any(tr.diverged for tr in trainers.values()), "a bench run diverged: pick a calmer config"
     eval_every = trainers["display"].eval_every
-    print(f"\n{name}: depth={cfg.depth} width={cfg.width} batch={cfg.batch_size} dataset={cfg.dataset}")
+    print(
+        f"\n{name}: architecture={cfg.architecture} depth={cfg.depth} width={cfg.width} batch={cfg.batch_size} "
+        f"dataset={cfg.dataset}"
+        + (f" seq_len={cfg.seq_len}" if cfg.dataset in ("adding", "temporal_order") else "")
+    )
     print(f"  {rounds} rounds of {steps} steps per mode; display_every=10, auto eval_every={eval_every}")
     goals = {"norms": "goal <= 1.05", "display": "goal <= 1.15", "display+eval": "no goal: for scale"}
     plain = per_step["plain"]
@@ -83,17 +88,38 @@ def measure(name: str, cfg: RunConfig, steps: int, rounds: int) -> None:
         print(text)
 
 
-def main() -> None:
+BIG = 1_000_000  # max_steps: never reached, so no forced last step
+
+# One model of each kind beyond the MLP, as its presets train it (fewer rounds: each step costs more).
+ARCHITECTURES = {
+    "tanh RNN, adding T=50": RunConfig(architecture="rnn", optimizer="adam", lr=0.01, max_steps=BIG),
+    "LSTM, adding T=50": RunConfig(
+        architecture="lstm", optimizer="adam", lr=0.01, forget_bias=3.0, max_steps=BIG
+    ),
+    "GRU, adding T=50": RunConfig(architecture="gru", optimizer="adam", lr=0.01, max_steps=BIG),
+    "CNN, 20 conv layers": RunConfig(
+        architecture="cnn", depth=20, width=16, activation="tanh", residual=True, max_steps=BIG
+    ),
+    "Transformer, 6 blocks, pre-LN": RunConfig(
+        architecture="transformer", seq_len=20, norm_position="pre", max_steps=BIG
+    ),
+}
+
+
+def main(which: str = "all") -> None:
     torch.set_num_threads(1)
-    big = 1_000_000  # max_steps: never reached, so no forced last step
-    measure("default config", RunConfig(max_steps=big), steps=20, rounds=150)
-    measure(
-        "deep config",
-        RunConfig(depth=30, width=256, activation="relu", init="kaiming_normal", lr=0.01, max_steps=big),
-        steps=10,
-        rounds=60,
-    )
+    if which in ("all", "mlp"):
+        measure("default config", RunConfig(max_steps=BIG), steps=20, rounds=150)
+        measure(
+            "deep config",
+            RunConfig(depth=30, width=256, activation="relu", init="kaiming_normal", lr=0.01, max_steps=BIG),
+            steps=10,
+            rounds=60,
+        )
+    if which in ("all", "architectures"):
+        for name, cfg in ARCHITECTURES.items():
+            measure(name, cfg, steps=10, rounds=20)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1] if len(sys.argv) > 1 else "all")

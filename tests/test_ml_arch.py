@@ -216,3 +216,14 @@ def test_instrumenting_never_perturbs_a_recurrent_run():
     sparse = [dataclasses.replace(r, t=0.0) for r in Trainer(cfg, display_every=1000)]
     assert [r.loss for r in dense] == [r.loss for r in sparse]
     assert all(math.isfinite(r.loss) for r in dense)
+
+
+def test_length_sweep_is_exponential_for_the_tanh_rnn_and_refuses_feedforward_kinds():
+    from app.ml.sweep_time import length_sweep
+
+    out = length_sweep(["rnn"], max_len=40, seeds=1, width=8)
+    ratios = out["series"][0]["ratio"]
+    assert out["lengths"][0] == 10 and out["lengths"][-1] == 40
+    assert all(b < a for a, b in zip(ratios, ratios[1:], strict=False))
+    with pytest.raises(ValueError, match="not a recurrent"):
+        length_sweep(["mlp"])

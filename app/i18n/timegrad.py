@@ -27,6 +27,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The error signal from step {T} reaches step 1 at {ratio} times its size: exploding through time.",
         "ko": "{T}번째 스텝의 오차 신호가 1번째 스텝에 {ratio}배로 커져 도착합니다: 시간에 걸친 기울기 폭발.",
     },
+    "chart.sweep_time": {
+        "en": "Gradient through time at initialisation: ‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ against sequence length",
+        "ko": "초기화 시점의 시간에 걸친 기울기: 시퀀스 길이에 따른 ‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖",
+    },
+    "chart.sweep_time.explain": {
+        "en": "Recurrent networks on the adding problem: each step back multiplies the error signal by one "
+        "factor, so the ratio falls exponentially in T, a straight line on the log axis.",
+        "ko": "덧셈 문제의 순환 신경망: 한 스텝 거슬러 갈 때마다 오차 신호에 인수 하나가 곱해지므로 비율이 T에 "
+        "대해 지수적으로 줄어들어 로그 축에서 직선이 됩니다 (연쇄 법칙).",
+    },
+    "axis.seq_len": {"en": "sequence length T", "ko": "시퀀스 길이 T"},
+    "axis.time_ratio": {"en": "‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ (log)", "ko": "‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ (로그)"},
     "time.verdict": {
         "en": "The error signal from step {T} reaches step 1 at {ratio} of its size.",
         "ko": "{T}번째 스텝의 오차 신호는 1번째 스텝에 원래 크기의 {ratio}배로 도착합니다.",

@@ -35,6 +35,7 @@ export const api = {
   presets: () => request("GET", "/api/presets"),
   session: () => request("GET", "/api/session"),
   sweep: (query = "") => request("GET", `/api/sweep${query ? `?${query}` : ""}`),
+  sweepTime: (query = "") => request("GET", `/api/sweep/time${query ? `?${query}` : ""}`),
   runs: () => request("GET", "/api/runs"),
   run: (id, history = "records") => request("GET", `/api/runs/${encodeURIComponent(id)}?history=${history}`),
   createRun: (config) => request("POST", "/api/runs", config),

@@ -8,11 +8,14 @@ import { initChrome } from "../chrome.js";
 import { initPngExport } from "../export.js";
 import { markAllDirty, register } from "../scheduler.js";
 import { sweepChart } from "../charts/sweep.js";
+import { sweepTimeChart } from "../charts/sweeptime.js";
 
 let sweep = null;
+let sweepTime = null; // the sequence-length sweep of the recurrent models (GET /api/sweep/time)
 await initChrome();
 initPngExport();
 register(sweepChart($(SEL.plot("sweep")), () => sweep));
+register(sweepTimeChart($(SEL.plot("sweep-time")), () => sweepTime));
 on(EVENTS.lang, markAllDirty);
 on(EVENTS.theme, () => {
   markAllDirty();
@@ -30,3 +33,14 @@ try {
   notice.textContent = t("error.server", { error: e.message });
 }
 document.body.dataset.ready = "sweep";
+const noticeTime = $('[data-role="notice-time"]');
+try {
+  const params = new URL(location.href).searchParams;
+  sweepTime = await api.sweepTime(new URLSearchParams([...params].filter(([k]) => k === "max_len")).toString());
+  noticeTime.hidden = true;
+  markAllDirty();
+} catch (e) {
+  noticeTime.removeAttribute("data-i18n");
+  noticeTime.textContent = t("error.server", { error: e.message });
+}
+document.body.dataset.readyTime = "sweep-time";

@@ -161,6 +161,11 @@ def test_tanh_rnn_matches_hand_written_backpropagation_through_time():
     expected = [torch.linalg.vector_norm(g).item() for g in reversed(grads[:-1])]  # t = 1..T
     assert rec.loss == pytest.approx(loss.item(), rel=1e-5)
     np.testing.assert_allclose(rec.time["hidden_grad_norm"], expected, rtol=1e-4)
+    # the chain rule's factor of each step: ||diag(mean over the batch of tanh'(z_t)) W_hh||_2
+    factors = [
+        torch.linalg.matrix_norm((1 - hs[t] ** 2).mean(0)[:, None] * w_hh, ord=2).item() for t in range(1, 13)
+    ]
+    np.testing.assert_allclose(rec.time["step_factor"], factors, rtol=1e-4)
     w_hh_rec = next(layer for layer in rec.layers if layer.name == "cell.w_hh")
     assert w_hh_rec.weight_grad_norm == pytest.approx(torch.linalg.vector_norm(g_hh).item(), rel=1e-4)
 
@@ -168,19 +173,20 @@ def test_tanh_rnn_matches_hand_written_backpropagation_through_time():
 def _lstm64(w, x, width):
     (w_ih, b_ih), (w_hh, b_hh) = w["cell.w_ih"], w["cell.w_hh"]
     h = torch.zeros(x.shape[0], width, dtype=torch.float64)
-    c, hs = torch.zeros_like(h), []
+    c, hs, gates = torch.zeros_like(h), [], []
     for t in range(x.shape[1]):
         z = x[:, t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh
         i, f, g, o = (z[:, k * width : (k + 1) * width] for k in range(4))
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
         h = torch.sigmoid(o) * torch.tanh(c)
         hs.append(h)
-    return hs
+        gates.append(torch.sigmoid(f).mean().item())  # the forget gate: the cell path's factor
+    return hs, gates
 
 
 def _gru64(w, x, width):
     (w_ih, b_ih), (w_hh, b_hh) = w["cell.w_ih"], w["cell.w_hh"]
-    h, hs = torch.zeros(x.shape[0], width, dtype=torch.float64), []
+    h, hs, gates = torch.zeros(x.shape[0], width, dtype=torch.float64), [], []
     for t in range(x.shape[1]):
         gx, gh = x[:, t] @ w_ih.T + b_ih, h @ w_hh.T + b_hh
         r = torch.sigmoid(gx[:, :width] + gh[:, :width])
@@ -188,7 +194,8 @@ def _gru64(w, x, width):
         n = torch.tanh(gx[:, 2 * width :] + r * gh[:, 2 * width :])
         h = (1 - z) * n + z * h
         hs.append(h)
-    return hs
+        gates.append(z.mean().item())  # the update gate: the direct path's factor
+    return hs, gates
 
 
 @pytest.mark.parametrize(("architecture", "unroll"), [("lstm", _lstm64), ("gru", _gru64)])
@@ -198,7 +205,7 @@ def test_gated_cells_match_a_float64_unrolled_oracle(architecture, unroll):
     rec = tr.evaluate_full()
     w = _weights64(tr)
     x, y = tr.data.x_train[:16].double(), tr.data.y_train[:16].double()
-    hs = unroll(w, x, cfg.width)
+    hs, gates = unroll(w, x, cfg.width)
     w_o, b_o = w["output"]
     loss = (((hs[-1] @ w_o.T + b_o)[:, 0] - y) ** 2).mean()
     grads = torch.autograd.grad(loss, hs)  # the total dL/dh_t of the oracle's own graph
@@ -206,6 +213,7 @@ def test_gated_cells_match_a_float64_unrolled_oracle(architecture, unroll):
     np.testing.assert_allclose(
         rec.time["hidden_grad_norm"], [torch.linalg.vector_norm(g).item() for g in grads], rtol=1e-4
     )
+    np.testing.assert_allclose(rec.time["step_factor"], gates, rtol=1e-4)
     if architecture == "lstm":
         assert torch.equal(tr.model.cell.w_ih.bias[8:16], torch.full((8,), 2.0))  # the forget gate's block
 

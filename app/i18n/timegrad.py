@@ -37,8 +37,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "ko": "덧셈 문제의 순환 신경망: 한 스텝 거슬러 갈 때마다 오차 신호에 인수 하나가 곱해지므로 비율이 T에 "
         "대해 지수적으로 줄어들어 로그 축에서 직선이 됩니다 (연쇄 법칙).",
     },
+    "axis.loss_mse": {"en": "loss (mean squared error)", "ko": "손실 (평균 제곱 오차)"},
     "axis.seq_len": {"en": "sequence length T", "ko": "시퀀스 길이 T"},
     "axis.time_ratio": {"en": "‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ (log)", "ko": "‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ (로그)"},
+    "time.factor.rnn": {
+        "en": "Chain rule per step: ‖diag(a′)·W_hh‖ ≈ {mean}; its product over the steps, {product}, bounds the ratio (a′ averaged over the batch).",
+        "ko": "스텝마다 곱해지는 인수: ‖diag(a′)·W_hh‖ ≈ {mean}; 모든 스텝에 걸친 곱 {product}이(가) 비율의 상한입니다(a′는 배치 평균).",
+    },
+    "time.factor.lstm": {
+        "en": "Cell path per step: the forget gate f ≈ {mean}; the forget-gate product over the steps is {product}.",
+        "ko": "셀 경로에서 스텝마다 곱해지는 망각 게이트 f ≈ {mean}; 모든 스텝에 걸친 망각 게이트의 곱은 {product}입니다.",
+    },
+    "time.factor.gru": {
+        "en": "Direct path per step: the update gate z ≈ {mean}; its product over the steps is {product}.",
+        "ko": "직접 경로에서 스텝마다 곱해지는 업데이트 게이트 z ≈ {mean}; 모든 스텝에 걸친 곱은 {product}입니다.",
+    },
     "time.verdict": {
         "en": "The error signal from step {T} reaches step 1 at {ratio} of its size.",
         "ko": "{T}번째 스텝의 오차 신호는 1번째 스텝에 원래 크기의 {ratio}배로 도착합니다.",

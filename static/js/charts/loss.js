@@ -41,7 +41,9 @@ export function lossChart(el, store) {
       }
       const single = store.runs.size === 1;
       const accuracy = single && states[0].evals.length > 0;
-      const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
+      // the adding problem is a regression: its loss is a mean squared error, not nats
+      const mse = states.every((s) => s.run.config?.dataset === "adding");
+      const lay = layout({ x: t("axis.step"), y: t(mse ? "axis.loss_mse" : "axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
       lay.yaxis.rangemode = "tozero";
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));

@@ -3,7 +3,7 @@
 
 import { h } from "../dom.js";
 import { sci } from "../format.js";
-import { t } from "../i18n.js";
+import { has, t } from "../i18n.js";
 import { layout, lineWidth, runColors } from "../theme.js";
 import { changed, decadeStep, react, runLabel, StickyLogRange } from "./plot.js";
 
@@ -27,6 +27,16 @@ export function timeRatio(time) {
   const last = g[g.length - 1];
   if (first === null || first === undefined || !(last > 0)) return null;
   return { T: time.t[time.t.length - 1], ratio: first / last };
+}
+
+/** The chain rule's factor per step in words: its mean over t = 2..T and its product over those steps. */
+function factorText(s) {
+  const f = s.latestFull.time.step_factor?.slice(1) ?? [];
+  const key = `time.factor.${s.run.config?.architecture}`;
+  if (!f.length || !has(key)) return "";
+  const mean = f.reduce((a, b) => a + b, 0) / f.length;
+  const product = Math.exp(f.reduce((a, b) => a + Math.log(Math.max(b, 1e-300)), 0));
+  return t(key, { mean: sci(mean, 2), product: sci(product, 2) });
 }
 
 export function timegradChart(el, verdictEl, store) {
@@ -60,7 +70,9 @@ export function timegradChart(el, verdictEl, store) {
         const lines = states.map((s) => {
           const v = timeRatio(s.latestFull.time);
           const text = v ? t("time.verdict", { T: v.T, ratio: sci(v.ratio) }) : "—";
-          return h("span", { class: "time-verdict-line", text: states.length > 1 ? `${runLabel(s)}: ${text}` : text });
+          const line = h("span", { class: "time-verdict-line", text: states.length > 1 ? `${runLabel(s)}: ${text}` : text });
+          const factor = factorText(s);
+          return factor ? h("span", {}, line, h("span", { class: "time-factor-line", text: factor })) : line;
         });
         verdictEl.replaceChildren(...lines);
       }

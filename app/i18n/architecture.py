@@ -10,6 +10,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "field.ffn_width": {"en": "feed-forward width", "ko": "피드포워드 너비"},
     "field.norm_position": {"en": "LayerNorm position", "ko": "LayerNorm 위치"},
     "field.warmup_steps": {"en": "learning-rate warm-up steps", "ko": "학습률 워밍업 단계 수"},
+    "chart.ffnw2": {
+        "en": "Transformer: ‖∂L/∂W2‖ of each block's feed-forward net",
+        "ko": "트랜스포머: 블록별 피드포워드 신경망의 ‖∂L/∂W2‖",
+    },
+    "ffnw2.explain": {
+        "en": "Xiong et al. (2020), Fig. 3: at initialisation post-LN's grows towards the last block, pre-LN's stays level.",
+        "ko": "Xiong et al. (2020) 그림 3: 초기화 시점에 Post-LN은 마지막 블록으로 갈수록 커지고, Pre-LN은 고르게 유지됩니다.",
+    },
+    "axis.block": {"en": "encoder block", "ko": "인코더 블록"},
+    "axis.ffn_w2": {"en": "‖∂L/∂W2‖ (log)", "ko": "‖∂L/∂W2‖ (로그)"},
     "option.mlp": {"en": "MLP (fully connected)", "ko": "MLP (완전 연결)"},
     "option.rnn": {"en": "RNN (tanh)", "ko": "RNN (tanh)"},
     "option.lstm": {"en": "LSTM", "ko": "LSTM"},

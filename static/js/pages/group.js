@@ -8,6 +8,7 @@ import { ratioChart } from "../charts/ratio.js";
 import { derivChart } from "../charts/deriv.js";
 import { lossChart } from "../charts/loss.js";
 import { showTimeCards, timegradChart } from "../charts/timegrad.js";
+import { ffnW2Chart, showFfnCard } from "../charts/ffnw2.js";
 import { runLabel } from "../charts/plot.js";
 import { runColors } from "../theme.js";
 
@@ -18,6 +19,7 @@ function makeCharts(store) {
   return [
     gradflowChart(plot("gradflow"), store),
     timegradChart(plot("timegrad"), $('[data-role="time-verdict"]'), store),
+    ffnW2Chart(plot("ffnw2"), store),
     ratioChart(plot("ratio"), store),
     derivChart(plot("deriv"), store),
     lossChart(plot("loss"), store),
@@ -27,6 +29,7 @@ function makeCharts(store) {
 function onSnapshot(store) {
   const states = Array.from(store.runs.values());
   showTimeCards(store);
+  showFfnCard(store);
   const title = states.map(runLabel).join(" · ");
   $(SEL.viewTitle).textContent = `${t("group.title")}: ${title}`;
   document.title = `${title} · ${t("app.name")}`;

@@ -16,6 +16,7 @@ import { boundaryChart } from "../charts/boundary.js";
 import { chainRuleView } from "../charts/chainrule.js";
 import { showTimeCards, timegradChart } from "../charts/timegrad.js";
 import { timeheatChart } from "../charts/timeheat.js";
+import { ffnW2Chart, showFfnCard } from "../charts/ffnw2.js";
 
 const view = $(SEL.view);
 const runId = view.dataset.runId;
@@ -62,6 +63,7 @@ function makeCharts(store) {
     chainRuleView($(SEL.chartCard("chainrule")), store),
     timegradChart(plot("timegrad"), $('[data-role="time-verdict"]'), store),
     timeheatChart(plot("timeheat"), store),
+    ffnW2Chart(plot("ffnw2"), store),
     heatmapChart(plot("heatmap"), store),
     lossChart(plot("loss"), store),
     linesChart(plot("lines"), store),
@@ -87,6 +89,7 @@ function onSnapshot(store) {
   showExternal(Boolean(s.run.external), Boolean(s.points));
   fillHistLayers(s.run.layer_names ?? []);
   showTimeCards(store);
+  showFfnCard(store);
   const same = $(SEL.sameConfig);
   if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
 }

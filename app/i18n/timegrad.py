@@ -41,8 +41,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "axis.seq_len": {"en": "sequence length T", "ko": "시퀀스 길이 T"},
     "axis.time_ratio": {"en": "‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ (log)", "ko": "‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ (로그)"},
     "time.factor.rnn": {
-        "en": "Chain rule per step: ‖diag(a′)·W_hh‖ ≈ {mean}; its product over the steps, {product}, bounds the ratio (a′ averaged over the batch).",
-        "ko": "스텝마다 곱해지는 인수: ‖diag(a′)·W_hh‖ ≈ {mean}; 모든 스텝에 걸친 곱 {product}이(가) 비율의 상한입니다(a′는 배치 평균).",
+        "en": "Chain rule per step: ‖diag(a′)·W_hh‖ ≈ {mean}, the most one step back can pass on (a′ averaged "
+        "over the batch); measured, each step back passes on ≈ {measured} of the signal.",
+        "ko": "스텝마다 곱해지는 인수: ‖diag(a′)·W_hh‖ ≈ {mean}, 한 스텝 거슬러 갈 때 전달될 수 있는 최대치입니다"
+        "(a′는 배치 평균). 실제로는 한 스텝마다 신호의 약 {measured}배가 전달됩니다.",
     },
     "time.factor.lstm": {
         "en": "Cell path per step: the forget gate f ≈ {mean}; the forget-gate product over the steps is {product}.",

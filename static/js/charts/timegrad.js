@@ -29,14 +29,18 @@ export function timeRatio(time) {
   return { T: time.t[time.t.length - 1], ratio: first / last };
 }
 
-/** The chain rule's factor per step in words: its mean over t = 2..T and its product over those steps. */
+/** The chain rule's factor per step in words: its mean over t = 2..T, its product over those steps, and the
+ * factor measured per step back (the T-1-th root of ||dL/dh_1|| ÷ ||dL/dh_T||). */
 function factorText(s) {
-  const f = s.latestFull.time.step_factor?.slice(1) ?? [];
+  const { step_factor: factors, hidden_grad_norm: g } = s.latestFull.time;
+  const f = factors?.slice(1) ?? [];
   const key = `time.factor.${s.run.config?.architecture}`;
   if (!f.length || !has(key)) return "";
   const mean = f.reduce((a, b) => a + b, 0) / f.length;
   const product = Math.exp(f.reduce((a, b) => a + Math.log(Math.max(b, 1e-300)), 0));
-  return t(key, { mean: sci(mean, 2), product: sci(product, 2) });
+  const ratio = timeRatio(s.latestFull.time)?.ratio;
+  const measured = ratio > 0 ? ratio ** (1 / (g.length - 1)) : null;
+  return t(key, { mean: sci(mean, 2), product: sci(product, 2), measured: sci(measured, 2) });
 }
 
 export function timegradChart(el, verdictEl, store) {

@@ -80,3 +80,23 @@ def test_an_mlp_run_hides_the_time_cards_and_a_transformer_shows_its_ffn_w2_per_
     assert len(trace["y"]) == 3 and all(v > 0 for v in trace["y"])
     assert not w.page.is_visible('[data-chart="timegrad"]')
     w.assert_clean()
+
+
+def test_picking_an_architecture_in_the_builder_sets_its_own_defaults_and_trains_it(served, context):
+    w = Watched(context, served.url)
+    page = w.goto("/", ready="home")
+    page.select_option('select[name="architecture"]', "rnn")
+    assert page.input_value('select[name="dataset"]') == "adding"
+    assert page.input_value('select[name="activation"]') == "tanh"
+    page.select_option('select[name="architecture"]', "cnn")
+    assert page.input_value('select[name="dataset"]') == "digits"
+    assert page.input_value('select[name="activation"]') == "relu"  # back to the schema's default
+    page.select_option('select[name="architecture"]', "lstm")
+    page.fill('input[name="seq_len"]', "10")
+    page.fill('input[name="width"]', "8")
+    page.fill('input[name="max_steps"]', "20")
+    page.click('form[data-role="builder"] button[type="submit"]')
+    page.wait_for_url("**/runs/*")
+    config = httpx.get(f"{served.url}/api/runs/{page.url.rsplit('/', 1)[1]}").json()["config"]
+    assert (config["architecture"], config["dataset"], config["seq_len"]) == ("lstm", "adding", 10)
+    w.assert_clean()

@@ -31,6 +31,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "same product.",
         "ko": "이 카드는 MLP의 층을 풀어 씁니다. 이 신경망에서는 위의 층별 기울기가 같은 곱을 보여 줍니다.",
     },
+    "chart.deriv.not_measured": {
+        "en": "a′(z) per layer is measured for MLP and CNN layers; these networks' factors are shown above.",
+        "ko": "층별 a′(z)는 MLP와 CNN 층에서만 측정합니다. 이 신경망들의 인수는 위에 있습니다.",
+    },
     "option.mlp": {"en": "MLP (fully connected)", "ko": "MLP (완전 연결)"},
     "option.rnn": {"en": "RNN (tanh)", "ko": "RNN (tanh)"},
     "option.lstm": {"en": "LSTM", "ko": "LSTM"},

@@ -30,6 +30,12 @@ function onSnapshot(store) {
   const states = Array.from(store.runs.values());
   showTimeCards(store);
   showFfnCard(store);
+  // a′(z) per layer is measured for the MLP's and the CNN's hidden layers only: say so for the other kinds
+  const measured = (s) => ["mlp", "cnn", undefined].includes(s.run.config?.architecture);
+  const deriv = $(SEL.chartCard("deriv"));
+  const none = states.length > 0 && !states.some(measured);
+  deriv.classList.toggle("missing", none);
+  if (none) deriv.dataset.missing = t("chart.deriv.not_measured");
   const title = states.map(runLabel).join(" · ");
   $(SEL.viewTitle).textContent = `${t("group.title")}: ${title}`;
   document.title = `${title} · ${t("app.name")}`;

@@ -11,6 +11,7 @@ from torch import Tensor
 
 from app.ml.arch.build import build_network
 from app.ml.arch.common import time_profile
+from app.ml.arch.specs import macs_per_example
 from app.ml.config import RunConfig
 from app.ml.datasets import DATASETS
 from app.ml.evaluate import Evaluator, eval_rows, suggested_eval_every
@@ -50,7 +51,7 @@ class Trainer:
         self.loss_fn = task.loss  # F.cross_entropy for classification, as before tasks existed
         self.evaluator = Evaluator(self.data, is_2d, task)
         self.eval_every: int = eval_every or suggested_eval_every(  # settable at any time
-            len(self.layer_names), config.param_count(), config.batch_size, eval_rows(self.data, is_2d)
+            len(self.layer_names), macs_per_example(config), config.batch_size, eval_rows(self.data, is_2d)
         )
         self._last_eval_step: int | None = None
         self.eval_seconds = 0.0  # wall time of the last evaluation (for a caller pacing them by the clock)

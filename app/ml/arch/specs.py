@@ -35,6 +35,15 @@ class ArchSpec:
     description: str
     # Fields set to these values when a request does not give them (a 'tanh RNN' is what 'rnn' means).
     defaults: dict = field(default_factory=dict)
+    # How many times one example uses each weight (1 for an MLP; every pixel for a conv, every step for a
+    # sequence): multiply-adds per example ~ this x the parameter count, for the evaluation's cost model.
+    uses_per_example: Callable[[RunConfig], int] = lambda cfg: 1
+
+
+def macs_per_example(cfg: RunConfig) -> int:
+    """Multiply-adds of one forward pass of one example, roughly: each parameter times its uses."""
+    spec = ARCHITECTURES[cfg.architecture]
+    return spec.param_count(cfg) * spec.uses_per_example(cfg)
 
 
 def _mlp_count(cfg: RunConfig) -> int:
@@ -68,6 +77,8 @@ def _transformer_count(cfg: RunConfig) -> int:
 
 
 _SEQUENCE = {"dataset": "adding"}  # the task of the recurrent lectures (Hochreiter & Schmidhuber 1997)
+_EVERY_STEP = lambda cfg: cfg.seq_len  # noqa: E731  (a recurrent cell and a token-wise layer run once per step)
+_EVERY_PIXEL = lambda cfg: 64  # noqa: E731  (a 3x3 conv on the 8x8 digits runs at each of 64 pixels)
 
 ARCHITECTURES: dict[str, ArchSpec] = {
     a.key: a
@@ -76,18 +87,19 @@ ARCHITECTURES: dict[str, ArchSpec] = {
                  "fully connected layers: h_k = a(W_k h_(k-1) + b_k)"),
         # tanh: the vanilla RNN of Bengio et al. (1994) and Pascanu et al. (2013), whose factor is diag(a')·W_hh
         ArchSpec("rnn", "RNN", "recurrent", ("sequence",), _recurrent_count,
-                 "h_t = a(W_ih x_t + W_hh h_(t-1) + b)", {**_SEQUENCE, "activation": "tanh"}),
+                 "h_t = a(W_ih x_t + W_hh h_(t-1) + b)", {**_SEQUENCE, "activation": "tanh"}, _EVERY_STEP),
         ArchSpec("lstm", "LSTM", "recurrent", ("sequence",), _recurrent_count,
-                 "gated cell c_t = f_t ⊙ c_(t-1) + i_t ⊙ g_t, h_t = o_t ⊙ tanh(c_t)", _SEQUENCE),
+                 "gated cell c_t = f_t ⊙ c_(t-1) + i_t ⊙ g_t, h_t = o_t ⊙ tanh(c_t)", _SEQUENCE, _EVERY_STEP),
         ArchSpec("gru", "GRU", "recurrent", ("sequence",), _recurrent_count,
-                 "h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_(t-1)", _SEQUENCE),
+                 "h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_(t-1)", _SEQUENCE, _EVERY_STEP),
         # digits: the bundled 8x8 images, the only image set that ships without a download
         ArchSpec("cnn", "CNN", "convolutional", ("image",), _cnn_count,
-                 "3x3 convolutions conv1..convN, global average pool, linear output", {"dataset": "digits"}),
+                 "3x3 convolutions conv1..convN, global average pool, linear output", {"dataset": "digits"},
+                 _EVERY_PIXEL),
         # xavier_uniform: the init of Vaswani et al. (2017) and of Xiong et al. (2020)'s analysis; Adam at 1e-3:
         # momentum SGD at the MLP's 0.05 diverges within 10 steps, post-LN and pre-LN alike
         ArchSpec("transformer", "Transformer", "transformer", ("sequence",), _transformer_count,
                  "encoder blocks of self-attention and a feed-forward net, LayerNorm post or pre",
-                 {**_SEQUENCE, "init": "xavier_uniform", "optimizer": "adam", "lr": 1e-3}),
+                 {**_SEQUENCE, "init": "xavier_uniform", "optimizer": "adam", "lr": 1e-3}, _EVERY_STEP),
     ]
 }  # fmt: skip

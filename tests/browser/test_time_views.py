@@ -100,3 +100,19 @@ def test_picking_an_architecture_in_the_builder_sets_its_own_defaults_and_trains
     config = httpx.get(f"{served.url}/api/runs/{page.url.rsplit('/', 1)[1]}").json()["config"]
     assert (config["architecture"], config["dataset"], config["seq_len"]) == ("lstm", "adding", 10)
     w.assert_clean()
+
+
+def test_a_recurrent_comparison_draws_one_time_line_per_run_and_marks_a_prime_not_measured(served, context):
+    started = httpx.post(
+        f"{served.url}/api/presets/rnn-seq-10-vs-50-vs-200/runs", json={"paused": True}, timeout=30
+    ).json()
+    group = started["group"]
+    assert httpx.post(f"{served.url}/api/groups/{group}/step", timeout=60).status_code == 200
+    w = Watched(context, served.url, viewport=(1400, 2000))
+    w.goto(f"/groups/{group}", ready="live")
+    w.wait("document.getElementById('chart-timegrad')?.data?.length === 3", 30_000)
+    lengths = sorted(len(trace["y"]) for trace in w.plot("timegrad"))
+    assert lengths == [10, 50, 200]  # each run's own T
+    assert "missing" in w.page.get_attribute('[data-chart="deriv"]', "class")
+    assert w.page.locator('[data-role="time-verdict"] .time-verdict-line').count() == 3
+    w.assert_clean()

@@ -60,3 +60,17 @@ def test_the_sweep_says_which_init_and_offers_each_activations_recommended_one(s
     assert 1e-1 <= relu["kaiming_normal"]["ratio"][29] <= 1e1
     assert relu["default"]["ratio"][29] < 1e-6
     assert bad.status_code == 422 and "init" in bad.json()["detail"][0]["loc"]
+
+
+def test_sequence_length_sweep_answers_per_recurrent_model_and_refuses_bad_lengths(server):
+    with server.client() as c:
+        r = c.get("/api/sweep/time?max_len=30&seeds=1&width=8")
+        assert r.status_code == 200
+        body = strict_loads(r.text)
+        assert body["lengths"] == [10, 12, 14, 17, 19, 21, 23, 26, 28, 30]
+        assert [s["architecture"] for s in body["series"]] == ["rnn", "lstm", "gru"]
+        rnn = body["series"][0]["ratio"]
+        assert rnn[-1] < 1e-2 * rnn[0]  # exponential in T: 20 more steps, orders of magnitude less
+        assert c.get("/api/sweep/time?max_len=30&seeds=1&width=8").json() == body  # cached
+        bad = c.get("/api/sweep/time?max_len=5")
+        assert bad.status_code == 422 and "max_len" in bad.text

@@ -13,6 +13,11 @@ COMPARISONS = {
     "sigmoid-vs-relu-vs-leaky-relu": ("activation", ["sigmoid", "relu", "leaky_relu"]),
     "init-default-vs-xavier-vs-kaiming": ("init", None),
     "depth-3-vs-10-vs-30": ("depth", ["3", "10", "30"]),
+    "rnn-vs-lstm-vs-gru": ("architecture", ["rnn", "lstm", "gru"]),
+    "rnn-seq-10-vs-50-vs-200": ("seq_len", ["10", "50", "200"]),
+    "post-ln-vs-pre-ln-6": ("norm_position", ["post", "pre"]),
+    "post-ln-vs-pre-ln-12": ("norm_position", ["post", "pre"]),
+    "plain-vs-residual-cnn-20": ("residual", ["False", "True"]),
 }
 
 
@@ -21,7 +26,9 @@ def test_the_named_presets_exist_with_their_kind():
     for name in SINGLES:
         assert PRESETS[name].kind == "single" and len(PRESETS[name].runs) == 1
     for name in COMPARISONS:
-        assert PRESETS[name].kind == "comparison" and len(PRESETS[name].runs) == 3
+        assert PRESETS[name].kind == "comparison" and len(PRESETS[name].runs) == len(
+            COMPARISONS[name][1] or "abc"
+        )
 
 
 @pytest.mark.parametrize("preset", PRESETS.values(), ids=lambda p: p.name)

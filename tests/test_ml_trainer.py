@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.ml.activations import ACTIVATIONS
+from app.ml.arch.specs import ARCHITECTURES
 from app.ml.config import RunConfig
 from app.ml.datasets import DATASETS
 from app.ml.inits import INITS
@@ -204,7 +205,16 @@ def test_warm_up_takes_one_step_of_a_tiny_network():
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    dataset=st.sampled_from(list(DATASETS)),
+    # every architecture with every dataset it can read
+    arch_data=st.sampled_from(
+        [
+            (a, d)
+            for a, spec in ARCHITECTURES.items()
+            for d, ds in DATASETS.items()
+            if ds.kind in spec.data_kinds
+        ]
+    ),
+    norm_position=st.sampled_from(["post", "pre"]),
     depth=st.integers(1, 5),
     width=st.integers(1, 12),
     activation=st.sampled_from(list(ACTIVATIONS)),
@@ -217,8 +227,11 @@ def test_warm_up_takes_one_step_of_a_tiny_network():
     grad_clip=st.one_of(st.none(), st.floats(0.0, 10.0)),
     weight_decay=st.floats(0.0, 0.1),
 )
-def test_any_valid_config_trains_or_diverges_cleanly(**fields):
-    cfg = RunConfig(n_samples=60, max_steps=3, **fields)
+def test_any_valid_config_trains_or_diverges_cleanly(arch_data, **fields):
+    architecture, dataset = arch_data
+    cfg = RunConfig(
+        architecture=architecture, dataset=dataset, n_samples=60, max_steps=3, seq_len=10, heads=1, **fields
+    )
     tr = Trainer(cfg, display_every=1, eval_every=1)
     records = list(tr)
     assert tr.done and [r.step for r in records] == list(range(1, len(records) + 1))

@@ -9,7 +9,7 @@ class History:
     """Step records (wire dicts), oldest first, at most `capacity` of them.
 
     When full, the older half keeps every second record (so older steps grow sparser, newer ones stay dense).
-    Only the newest `hist_keep` records keep their grad_hist and only the newest boundary is kept: those are the
+    Only the newest `hist_keep` records keep their grad_hist and time profile and only the newest boundary is kept: those are the
     large parts, and the dashboard draws them for the current step.
     """
 
@@ -36,10 +36,12 @@ class History:
             self.records[:half] = self.records[:half:2]
             self.thinned += 1
         self.records.append(record)
-        if any("grad_hist" in layer for layer in record["layers"]):
+        if "time" in record or any("grad_hist" in layer for layer in record["layers"]):
             self._with_hist.append(record)
             if len(self._with_hist) > self.hist_keep:
-                for layer in self._with_hist.popleft()["layers"]:
+                old = self._with_hist.popleft()
+                old.pop("time", None)  # a recurrent run's dL/dh_t profile: T numbers, kept like grad_hist
+                for layer in old["layers"]:
                     layer.pop("grad_hist", None)
 
     def clear(self) -> None:

@@ -91,6 +91,8 @@ def step_dict(record: StepRecord) -> dict:
         out["boundary"] = _clean_tree(record.boundary)
     if record.diverged is not None:
         out["diverged"] = _clean_tree(record.diverged)
+    if record.time is not None:  # recurrent models: {"t": [..], "hidden_grad_norm": [..]}
+        out["time"] = _clean_tree(record.time)
     if nonfinite:
         out["nonfinite"] = True
     return out

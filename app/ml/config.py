@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.ml.activations import ACTIVATIONS
+from app.ml.arch.specs import ARCHITECTURES
 from app.ml.datasets import DATASETS
 from app.ml.inits import INITS
 from app.ml.norms import NORMS
@@ -19,6 +20,8 @@ ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
 InitName = Literal[tuple(INITS)]  # type: ignore[valid-type]
 NormName = Literal[tuple(NORMS)]  # type: ignore[valid-type]
 OptimizerName = Literal["sgd", "momentum", "adam"]  # keys of app.ml.optim.OPTIMIZERS
+ArchitectureName = Literal[tuple(ARCHITECTURES)]  # type: ignore[valid-type]
+RecurrentInit = Literal["default", "orthogonal", "identity"]  # keys of app.ml.arch.recurrent.RECURRENT_INITS
 
 
 class RunConfig(BaseModel):
@@ -44,6 +47,14 @@ class RunConfig(BaseModel):
     )
 
     # --- architecture
+    # mlp: the lecture's network; the others carry the same chain rule through time, convolutions and attention
+    architecture: ArchitectureName = Field(
+        "mlp",
+        description="Network kind. rnn, lstm, gru and transformer read sequences (dataset 'adding' unless "
+        "given; rnn uses tanh unless given), cnn reads the 8x8 digits. Fields a kind does not use are ignored.",
+        # the form sets these when the architecture is picked (what the server fills in for fields left out)
+        json_schema_extra={"architecture_defaults": {k: a.defaults for k, a in ARCHITECTURES.items()}},
+    )
     # 6 x 32 with ReLU: ~5k parameters, trains to loss < 0.1 in ~300 steps; presets go to 10 and 30
     depth: int = Field(
         6, ge=1, le=64, description="Hidden layers. Deep enough to see vanishing, small enough to train."
@@ -65,6 +76,35 @@ class RunConfig(BaseModel):
         False, description="Skip connection h_k = h_(k-1) + a(z_k) around hidden layers whose widths match."
     )
 
+    # --- sequences (rnn, lstm, gru, transformer)
+    # 50: the adding problem's gap at which a tanh RNN has already lost the first value and an LSTM has not
+    seq_len: int = Field(
+        50, ge=10, le=400, description="Steps per sequence of the sequence datasets (adding, temporal_order)."
+    )
+    # default: the draw of `init` (for 'default' exactly nn.RNN's U(±1/√width)); the rescues are opt-in
+    recurrent_init: RecurrentInit = Field(
+        "default",
+        description="W_hh of recurrent models: 'default' follows `init`, 'orthogonal' every singular value "
+        "recurrent_gain, 'identity' recurrent_gain·I (Le et al. 2015). Per gate block.",
+    )
+    recurrent_gain: float = Field(
+        1.0, ge=0.0, le=10.0, description="Scale of the 'orthogonal' and 'identity' recurrent inits."
+    )
+    # 1: Gers et al. (2000), Jozefowicz et al. (2015): the cell starts out remembering (σ(1) ~ 0.73 per step)
+    forget_bias: float = Field(1.0, ge=-10.0, le=10.0, description="LSTM forget-gate bias at initialisation.")
+
+    # --- transformer (depth = encoder blocks, width = d_model)
+    # 4 heads of 8 on the default d_model 32: the smallest split that still has several heads
+    heads: int = Field(4, ge=1, le=16, description="Attention heads; width (d_model) must divide by it.")
+    # 4 x d_model: Vaswani et al. (2017)'s ratio (2048 for 512)
+    ffn_width: int = Field(128, ge=1, le=2048, description="Hidden units of each block's feed-forward net.")
+    # post: the original Transformer, the one Xiong et al. (2020) show needs a warm-up
+    norm_position: Literal["post", "pre"] = Field(
+        "post",
+        description="LayerNorm after each residual add (post-LN) or before each sublayer (pre-LN, with a "
+        "final LayerNorm).",
+    )
+
     # --- optimisation
     # momentum SGD: the update follows the gradient, so a vanished gradient also stops learning
     # (Adam rescales each parameter's step and would hide it)
@@ -80,6 +120,10 @@ class RunConfig(BaseModel):
     grad_clip: float | None = Field(
         None, ge=0.0, le=1e6, description="Max global gradient norm; null or 0 turns clipping off."
     )
+    # 0: no schedule, the learning rate from the first step (a warm-up is what post-LN needs: opt-in)
+    warmup_steps: int = Field(
+        0, ge=0, le=100_000, description="Steps over which the learning rate rises linearly from 0 to lr."
+    )
     max_steps: int = Field(
         2000,
         ge=1,
@@ -89,14 +133,30 @@ class RunConfig(BaseModel):
 
     def param_count(self) -> int:
         """Trainable parameters of the network this config builds."""
-        data = DATASETS[self.dataset]
-        d_in, w, d_out = data.input_dim, self.width, data.n_classes
-        hidden = (d_in * w + w) + (self.depth - 1) * (w * w + w)
-        norm = NORMS[self.norm].params_per_unit * w * self.depth
-        return hidden + norm + w * d_out + d_out
+        return ARCHITECTURES[self.architecture].param_count(self)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _architecture_defaults(cls, data: object) -> object:
+        """Fields a request leaves out take its architecture's own defaults (an 'rnn' reads 'adding')."""
+        if isinstance(data, dict):
+            spec = ARCHITECTURES.get(data.get("architecture", "mlp"))  # type: ignore[arg-type]
+            if spec is not None and spec.defaults:
+                data = {**spec.defaults, **data}
+        return data
 
     @model_validator(mode="after")
     def _check_size(self) -> RunConfig:
+        spec = ARCHITECTURES[self.architecture]
+        kind = DATASETS[self.dataset].kind
+        if kind not in spec.data_kinds:
+            fits = sorted(k for k, d in DATASETS.items() if d.kind in spec.data_kinds)
+            raise ValueError(
+                f"architecture={self.architecture!r} trains on {' or '.join(spec.data_kinds)} data "
+                f"({', '.join(fits)}); dataset={self.dataset!r} is {kind} data"
+            )
+        if self.architecture == "transformer" and self.width % self.heads:
+            raise ValueError(f"width (d_model) {self.width} must be a multiple of heads={self.heads}")
         count = self.param_count()
         if count > MAX_PARAMS:
             raise ValueError(

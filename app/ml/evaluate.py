@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from app.ml.datasets import DataSplit
 from app.ml.model import MLP
+from app.ml.tasks import TASKS, Task
 
 GRID_SIZE = 40  # boundary cells per axis: 1,600 points, a fraction of a millisecond for a small net
 GRID_MARGIN = 0.5  # in standardised data units beyond the outermost point
@@ -53,7 +53,10 @@ def suggested_eval_every(
 class Evaluator:
     """Holds the fixed evaluation inputs (train subset, test set, grid) so each call is one forward pass."""
 
-    def __init__(self, data: DataSplit, is_2d: bool):
+    def __init__(self, data: DataSplit, is_2d: bool, task: Task = TASKS["classify"]):
+        self.task = (
+            task  # the loss and what counts as correct (argmax for classes, |error| < 0.04 for adding)
+        )
         idx = _evenly_spaced(len(data.y_train), EVAL_MAX_TRAIN)
         self.y_train = data.y_train[idx]
         self.y_test = data.y_test
@@ -86,17 +89,17 @@ class Evaluator:
         finally:
             for m, mode in zip(self._mode_modules, modes, strict=True):
                 m.training = mode
-        pred = logits.argmax(dim=1)
         a, b = self.n_train, self.n_train + self.n_test
+        correct = self.task.correct
         stats = torch.stack(
             [
-                (pred[:a] == self.y_train).float().mean(),
-                (pred[a:b] == self.y_test).float().mean(),
-                F.cross_entropy(logits[a:b], self.y_test),
+                correct(logits[:a], self.y_train).float().mean(),
+                correct(logits[a:b], self.y_test).float().mean(),
+                self.task.loss(logits[a:b], self.y_test),
             ]
         ).tolist()
         out = {"train_acc": stats[0], "test_acc": stats[1], "test_loss": stats[2], "boundary": None}
         if self.boundary_axes is not None:
-            z = pred[b:].view(GRID_SIZE, GRID_SIZE).tolist()  # z[i][j]: class at (x[j], y[i])
+            z = logits[b:].argmax(dim=1).view(GRID_SIZE, GRID_SIZE).tolist()  # z[i][j]: class at (x[j], y[i])
             out["boundary"] = {**self.boundary_axes, "z": z}
         return out

@@ -39,7 +39,7 @@ class StepRecord:
     """One optimisation step. `full` says whether the display-rate metrics were taken."""
 
     step: int  # 1-based: the number of optimizer steps taken so far
-    loss: float  # training loss of this step's batch (cross-entropy, nats)
+    loss: float  # training loss of this step's batch (cross-entropy in nats; mean squared error for 'adding')
     layers: list[LayerRecord]
     full: bool = False
     train_acc: float | None = None  # fraction correct on the whole training set (display rate)
@@ -47,5 +47,7 @@ class StepRecord:
     test_loss: float | None = None
     boundary: dict | None = None  # 2-D data only: {"x": [..], "y": [..], "z": [[class of each cell]]}
     diverged: dict | None = None  # {"step", "layer", "what"} on the first non-finite loss or gradient
+    # Recurrent models, display rate: {"t": [1..T], "hidden_grad_norm": [||dL/dh_t||_2 over the batch]}
+    time: dict | None = None
     t: float = 0.0  # unix time in seconds when the metrics were taken
     extra: dict = field(default_factory=dict)

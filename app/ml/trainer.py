@@ -7,16 +7,19 @@ import time
 from collections.abc import Iterator
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
+from app.ml.arch.build import build_network
+from app.ml.arch.common import time_profile
+from app.ml.arch.specs import macs_per_example
 from app.ml.config import RunConfig
 from app.ml.datasets import DATASETS
 from app.ml.evaluate import Evaluator, eval_rows, suggested_eval_every
 from app.ml.instrument import HIST_EDGES, Probe
-from app.ml.model import Capture, build_model
+from app.ml.model import Capture
 from app.ml.optim import OPTIMIZERS, bare_step
 from app.ml.records import LayerRecord, StepRecord
+from app.ml.tasks import TASKS
 
 BATCH_SEED_OFFSET = 0x5EED  # batch order has its own generator: changing the init keeps the same batches
 
@@ -37,7 +40,7 @@ class Trainer:
         self.config = config
         self.display_every = display_every  # k: settable at any time
         self.data = DATASETS[config.dataset].load(config)
-        self.model = build_model(config)
+        self.model = build_network(config)
         self.model.train()
         self.layer_names: list[str] = self.model.layer_names  # input -> output
         self._params = list(self.model.parameters())
@@ -45,9 +48,11 @@ class Trainer:
         self._optimizer_step = bare_step(self.optimizer)  # optimizer.step() minus torch's per-call wrappers
         self.probe = Probe(self.model, config)
         is_2d = DATASETS[config.dataset].is_2d
-        self.evaluator = Evaluator(self.data, is_2d)
+        task = TASKS[DATASETS[config.dataset].task]
+        self.loss_fn = task.loss  # F.cross_entropy for classification, as before tasks existed
+        self.evaluator = Evaluator(self.data, is_2d, task)
         self.eval_every: int = eval_every or suggested_eval_every(  # settable at any time
-            len(self.layer_names), config.param_count(), config.batch_size, eval_rows(self.data, is_2d)
+            len(self.layer_names), macs_per_example(config), config.batch_size, eval_rows(self.data, is_2d)
         )
         self._last_eval_step: int | None = None
         self.eval_seconds = 0.0  # wall time of the last evaluation (for a caller pacing them by the clock)
@@ -101,6 +106,9 @@ class Trainer:
         if not diverged:
             if self.config.grad_clip:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip, foreach=True)
+            if n <= self.config.warmup_steps:  # linear warm-up: lr * n / warmup_steps, then lr from there on
+                for group in self.optimizer.param_groups:
+                    group["lr"] = self.config.lr * n / self.config.warmup_steps
             self._optimizer_step()
         if self.step_count >= self.config.max_steps:
             self.done = True
@@ -123,7 +131,7 @@ class Trainer:
         """Loss and gradients of one batch; on display steps also dL/dh_k of every layer's output."""
         captures: list[Capture] | None = [] if full else None
         logits = self.model(xb, captures)
-        loss = F.cross_entropy(logits, yb)
+        loss = self.loss_fn(logits, yb)
         if captures is None:
             # What optimizer.zero_grad(set_to_none=True) does, without its per-call wrapper (~8 us, ~1.5%
             # of a small network's step).
@@ -182,7 +190,7 @@ class Trainer:
                     weight_grad_norm=w_norms[i],
                     bias_grad_norm=b_norms[i],
                     act_grad_norm=d["act_grad_norm"][i],
-                    mean_act_deriv=d["mean_act_deriv"][i] if hidden else None,
+                    mean_act_deriv=d["mean_act_deriv"][i] if hidden and "mean_act_deriv" in d else None,
                     weight_norm=d["weight_norm"][i],
                     update_ratio=ratio,
                     saturated_frac=d["saturated_frac"][i] if hidden and "saturated_frac" in d else None,
@@ -190,6 +198,7 @@ class Trainer:
                     grad_hist=d["grad_hist"][i],
                 )
             )
+        record.time = time_profile(self.model)  # recurrent models: dL/dh_t of this step's backward pass
         if evaluate:
             started = time.perf_counter()
             ev = self.evaluator(self.model)

@@ -11,7 +11,7 @@ from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
 
 # LayerRecord fields taken on display-rate steps only, stored column-wise (one list per metric) in `metrics`.
 DISPLAY_METRICS = (*DISPLAY_LAYER_METRICS, "grad_hist")
-STEP_EXTRAS = ("train_acc", "test_acc", "test_loss", "boundary", "diverged")
+STEP_EXTRAS = ("train_acc", "test_acc", "test_loss", "boundary", "diverged", "time")
 _SWAP = sys.byteorder != "little"  # the file is little-endian on every machine
 
 
@@ -132,7 +132,12 @@ def _dumps(m: dict) -> str:
     for k, values in m.get("layers", {}).items():
         if k != "grad_hist":
             floats += values
-    if "diverged" in m or "extra" in m or not all(v is None or math.isfinite(v) for v in floats):
+    if (
+        "diverged" in m
+        or "extra" in m
+        or "time" in m
+        or not all(v is None or math.isfinite(v) for v in floats)
+    ):
         return json.dumps(m, separators=(",", ":"))  # NaN/Infinity tokens are fine in our own file
     return orjson.dumps(m).decode()
 
@@ -212,4 +217,5 @@ def from_wire(d: dict) -> StepRecord:
         test_loss=opt(d["test_loss"]) if "test_loss" in d else None,
         boundary=d.get("boundary"),
         diverged=d.get("diverged"),
+        time=d.get("time"),
     )

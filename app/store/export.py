@@ -179,12 +179,14 @@ def document(store: RunStore, rid: str, run: dict) -> dict:
                 entry, axes = _grid(rec.boundary, axes)
                 grids["grid"].append(entry)
             prev = rec.boundary
-        if rec.diverged is not None or rec.extra:
+        if rec.diverged is not None or rec.extra or rec.time is not None:
             note = {"step": rec.step}
             if rec.diverged is not None:
                 note["diverged"] = _strict(rec.diverged)
             if rec.extra:
                 note["extra"] = _strict(rec.extra)
+            if rec.time is not None:  # a recurrent model's gradient through time (display steps)
+                note["time"] = _strict(rec.time)
             notes.append(note)
     n, m = len(step), len(shown)
     out_run = {k: run.get(k) for k in RUN_KEYS}
@@ -253,6 +255,7 @@ class ImportStep(BaseModel):
     test_loss: Finite | None = None
     boundary: JsonBlob | None = None
     diverged: JsonObject | None = None
+    time: JsonBlob | None = None  # recurrent models: {"t": [..], "hidden_grad_norm": [..], ..}
     nonfinite: bool = False
 
 

@@ -180,6 +180,7 @@ def records_v2(doc: ImportDocV2) -> list[StepRecord]:
                 raise ColumnError(f"step {s!r} is not a recorded step")
             recs[s].diverged = note.get("diverged")
             recs[s].extra = note.get("extra") or {}
+            recs[s].time = note.get("time")
     except (ColumnError, TypeError, KeyError) as exc:
         raise ImportProblem([_err(where, str(exc))]) from exc
     return list(recs.values())

@@ -37,6 +37,7 @@ export const api = {
   /** The presenter's page: {path, state} -> the stage {seq, path, state} (docs/protocol.md "Stage"). */
   publishStage: (body) => request("POST", "/api/stage", body),
   sweep: (query = "") => request("GET", `/api/sweep${query ? `?${query}` : ""}`),
+  sweepTime: (query = "") => request("GET", `/api/sweep/time${query ? `?${query}` : ""}`),
   runs: () => request("GET", "/api/runs"),
   run: (id, history = "records") => request("GET", `/api/runs/${encodeURIComponent(id)}?history=${history}`),
   createRun: (config) => request("POST", "/api/runs", config),

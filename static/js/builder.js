@@ -106,6 +106,14 @@ function fillFromHash() {
   for (const f of fields) setValue(f, params.has(f.name) ? params.get(f.name) : f.spec.default);
 }
 
+/** Picking an architecture sets the fields it brings its own defaults for (an rnn reads 'adding' with tanh);
+ * the schema's architecture field lists them, so the form and the server agree on what a blank means. */
+function applyArchitectureDefaults(arch) {
+  const table = fields.find((f) => f.name === "architecture")?.spec.architecture_defaults ?? {};
+  const touched = new Set(Object.values(table).flatMap((d) => Object.keys(d)));
+  for (const f of fields) if (touched.has(f.name)) setValue(f, table[arch]?.[f.name] ?? f.spec.default);
+}
+
 export async function initBuilder() {
   const form = $(SEL.builder);
   if (!form) return; // read-only viewer
@@ -128,6 +136,7 @@ export async function initBuilder() {
   );
   fillFromHash();
   refreshHelp();
+  fields.find((f) => f.name === "architecture")?.input.addEventListener("change", (e) => applyArchitectureDefaults(e.target.value));
   form.addEventListener("input", syncHash);
   form.addEventListener("change", syncHash);
   form.addEventListener("change", refreshHelp);

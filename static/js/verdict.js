@@ -83,6 +83,12 @@ export function verdictOf(state) {
     const maxNorm = finite.length ? Math.max(...finite) : null;
     return { kind: "diverged", step: state.divergedStep ?? state.run.step, init, maxNorm, exploded: maxNorm !== null && maxNorm >= EXPLODED_NORM };
   }
+  const time = state.latestFull?.time; // a recurrent run: the verdict is about the chain rule through time
+  const g = time?.hidden_grad_norm;
+  if (g?.length && g[0] !== null && g[g.length - 1] > 0) {
+    const ratio = g[0] / g[g.length - 1]; // ||dL/dh_1|| ÷ ||dL/dh_T||
+    return { kind: kindOf(ratio), ratio, through: "time", T: time.t[time.t.length - 1] };
+  }
   if (!n) return { kind: "waiting" };
   const ratio = median(state.weightGradNorm.slice(Math.max(0, n - SMOOTH_STEPS)).map(gradRatio));
   if (ratio === null) return { kind: "waiting" };

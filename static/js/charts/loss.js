@@ -58,7 +58,9 @@ export function lossChart(el, store) {
       }
       const single = store.runs.size === 1;
       const accuracy = states.some((s) => s.evals.length > 0);
-      const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
+      // the adding problem is a regression: its loss is a mean squared error, not nats
+      const mse = states.every((s) => s.run.config?.dataset === "adding");
+      const lay = layout({ x: t("axis.step"), y: t(mse ? "axis.loss_mse" : "axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
       // 0 … the largest plotted loss (every value inside); a step whose loss is not finite is crossed at the top.
       const losses = traces.filter((tr) => tr.yaxis !== "y2").flatMap((tr) => tr.y).filter((v) => v !== null && Number.isFinite(v));
       const top = Math.max(1e-9, ...losses) * 1.06;

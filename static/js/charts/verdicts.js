@@ -40,6 +40,7 @@ const sentenceCase = (text) => (getLang() === "en" ? text[0].toUpperCase() + tex
 
 /** The verdict in plain words: what it is now, what it was at the first step, and why. */
 export function sentence(v) {
+  if (v.through === "time") return t(`verdict.time.${v.kind}`, { ratio: sci(v.ratio, v.kind === "exploding" ? 2 : 1), T: v.T });
   if (v.kind === "failed") return t("verdict.failed", { reason: v.reason });
   if (v.kind === "waiting") return t("verdict.waiting");
   const parts = [];

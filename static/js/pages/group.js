@@ -7,6 +7,8 @@ import { gradflowChart } from "../charts/gradflow.js";
 import { ratioChart } from "../charts/ratio.js";
 import { derivChart } from "../charts/deriv.js";
 import { lossChart } from "../charts/loss.js";
+import { showTimeCards, timegradChart } from "../charts/timegrad.js";
+import { ffnW2Chart, showFfnCard } from "../charts/ffnw2.js";
 import { runLabel } from "../charts/plot.js";
 import { runColors } from "../theme.js";
 
@@ -16,6 +18,8 @@ const plot = (name) => $(SEL.plot(name));
 function makeCharts(store) {
   return [
     gradflowChart(plot("gradflow"), store),
+    timegradChart(plot("timegrad"), $('[data-role="time-verdict"]'), store),
+    ffnW2Chart(plot("ffnw2"), store),
     ratioChart(plot("ratio"), store),
     derivChart(plot("deriv"), store),
     lossChart(plot("loss"), store),
@@ -24,6 +28,14 @@ function makeCharts(store) {
 
 function onSnapshot(store) {
   const states = Array.from(store.runs.values());
+  showTimeCards(store);
+  showFfnCard(store);
+  // a′(z) per layer is measured for the MLP's and the CNN's hidden layers only: say so for the other kinds
+  const measured = (s) => ["mlp", "cnn", undefined].includes(s.run.config?.architecture);
+  const deriv = $(SEL.chartCard("deriv"));
+  const none = states.length > 0 && !states.some(measured);
+  deriv.classList.toggle("missing", none);
+  if (none) deriv.dataset.missing = t("chart.deriv.not_measured");
   const title = states.map(runLabel).join(" · ");
   $(SEL.viewTitle).textContent = `${t("group.title")}: ${title}`;
   document.title = `${title} · ${t("app.name")}`;

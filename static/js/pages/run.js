@@ -15,6 +15,9 @@ import { histChart, histLayerName } from "../charts/hist.js";
 import { boundaryChart } from "../charts/boundary.js";
 import { chainRuleView } from "../charts/chainrule.js";
 import { followState, isFollowing, shareState } from "../stage.js";
+import { isRecurrent, showTimeCards, timegradChart } from "../charts/timegrad.js";
+import { timeheatChart } from "../charts/timeheat.js";
+import { ffnW2Chart, showFfnCard } from "../charts/ffnw2.js";
 
 const view = $(SEL.view);
 const runId = view.dataset.runId;
@@ -85,6 +88,9 @@ function makeCharts(store) {
   return [
     gradflow,
     chain,
+    timegradChart(plot("timegrad"), $('[data-role="time-verdict"]'), store),
+    timeheatChart(plot("timeheat"), store),
+    ffnW2Chart(plot("ffnw2"), store),
     heatmapChart(plot("heatmap"), store),
     lossChart(plot("loss"), store),
     linesChart(plot("lines"), store),
@@ -110,6 +116,16 @@ function onSnapshot(store) {
   showExternal(Boolean(s.run.external), Boolean(s.points));
   $(SEL.replayBadge).hidden = s.run.kind !== "replay";
   fillHistLayers(s.run.layer_names ?? []);
+  showTimeCards(store);
+  showFfnCard(store);
+  // The chain-rule card writes out an MLP's layers (a′(z_k) and W_k): for the other architectures it says where
+  // their chain rule is drawn instead (an external run has no architecture here and keeps its own label).
+  const arch = s.run.config?.architecture;
+  if (arch && arch !== "mlp") {
+    const chain = $(SEL.chartCard("chainrule"));
+    chain.classList.add("missing");
+    chain.dataset.missing = t(`chain.elsewhere.${isRecurrent(s) ? "time" : "layers"}`);
+  }
   const same = $(SEL.sameConfig);
   if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
 }

@@ -9,6 +9,7 @@ import { initChrome } from "../chrome.js";
 import { initPngExport } from "../export.js";
 import { markAllDirty, register } from "../scheduler.js";
 import { sweepChart } from "../charts/sweep.js";
+import { sweepTimeChart } from "../charts/sweeptime.js";
 
 const CHOICES = { both: ["recommended", "default"], recommended: ["recommended"], default: ["default"] };
 
@@ -16,6 +17,8 @@ let sweeps = []; // [{init: "recommended" | "default", ...GET /api/sweep's answe
 await initChrome();
 initPngExport();
 register(sweepChart($(SEL.plot("sweep")), () => sweeps));
+let sweepTime = null; // the sequence-length sweep of the recurrent models (GET /api/sweep/time)
+register(sweepTimeChart($(SEL.plot("sweep-time")), () => sweepTime));
 const select = $(SEL.sweepInit);
 const shown = $(SEL.sweepShown);
 const notice = $(SEL.notice);
@@ -61,3 +64,14 @@ select.addEventListener("change", async () => {
 });
 await load(select.value);
 document.body.dataset.ready = "sweep";
+const noticeTime = $('[data-role="notice-time"]');
+try {
+  const params = new URL(location.href).searchParams;
+  sweepTime = await api.sweepTime(new URLSearchParams([...params].filter(([k]) => k === "max_len")).toString());
+  noticeTime.hidden = true;
+  markAllDirty();
+} catch (e) {
+  noticeTime.removeAttribute("data-i18n");
+  noticeTime.textContent = t("error.server", { error: e.message });
+}
+document.body.dataset.readyTime = "sweep-time";

@@ -1,0 +1,118 @@
+"""Gradient through time and the Transformer's FFN view in Debian's chromium, against a real server training."""
+
+import httpx
+import pytest
+
+from tests.browser.support import Watched
+from tests.support.server import live_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+EXPOSE = "() => import('/static/js/pages/live.js').then((m) => { window.__live = m.live; })"
+NEWEST_TIME = (
+    "() => { const s = window.__live.store.runs.values().next().value; return s.latestFull?.time ?? null; }"
+)
+
+
+def create_run(url: str, **config) -> str:
+    resp = httpx.post(f"{url}/api/runs", json={"steps_per_second": 10, **config}, timeout=30)
+    assert resp.status_code == 201, resp.text
+    return resp.json()["id"]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    with live_server(tmp_path_factory.mktemp("time")) as srv:
+        yield srv
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context()
+    yield ctx
+    ctx.close()
+
+
+def test_a_recurrent_run_shows_dl_dh_t_over_time_and_says_how_much_reaches_step_1(served, context):
+    rid = create_run(served.url, architecture="rnn", seq_len=12, width=8, n_samples=200, max_steps=400)
+    w = Watched(context, served.url, viewport=(1400, 2400))
+    w.goto(f"/runs/{rid}", ready="live")
+    w.page.evaluate(EXPOSE)
+    w.wait("document.getElementById('chart-timegrad')?.data?.length === 1", 30_000)
+    assert w.page.is_visible('[data-chart="timegrad"]') and w.page.is_visible('[data-chart="timeheat"]')
+    assert not w.page.is_visible('[data-chart="ffnw2"]')
+    trace = w.plot("timegrad")[0]
+    step = trace["meta"]["step"]
+    time = w.page.evaluate(
+        "(step) => window.__live.store.runs.values().next().value.full.find((r) => r.step === step).time",
+        step,
+    )
+    assert trace["y"] == time["hidden_grad_norm"]  # what is drawn is what the server sent
+    ratio = time["hidden_grad_norm"][0] / time["hidden_grad_norm"][-1]
+    assert ratio < 1e-1  # a tanh RNN at the start of training: the signal fades back through time
+    verdict = w.page.text_content('[data-role="time-verdict"]')
+    assert "from step 12 reaches step 1 at" in verdict and "‖diag(a′)·W_hh‖" in verdict
+    top = w.page.text_content('[data-role="verdicts"], .verdict')
+    assert "step 12" in top  # the run's verdict speaks of the gradient through time
+    w.wait("document.getElementById('chart-timeheat')?.data?.[0]?.x?.length >= 2", 30_000)
+    w.assert_clean()
+
+
+def test_an_mlp_run_hides_the_time_cards_and_a_transformer_shows_its_ffn_w2_per_block(served, context):
+    mlp = create_run(served.url, depth=2, width=4, n_samples=100, max_steps=50)
+    w = Watched(context, served.url)
+    w.goto(f"/runs/{mlp}", ready="live")
+    w.wait("document.getElementById('chart-gradflow')?.data?.length >= 1", 30_000)
+    assert not w.page.is_visible('[data-chart="timegrad"]') and not w.page.is_visible('[data-chart="ffnw2"]')
+    tf = create_run(
+        served.url,
+        architecture="transformer",
+        depth=3,
+        width=8,
+        heads=2,
+        ffn_width=16,
+        seq_len=10,
+        max_steps=50,
+    )
+    w.goto(f"/runs/{tf}", ready="live")
+    w.wait("document.getElementById('chart-ffnw2')?.data?.length === 1", 30_000)
+    trace = w.plot("ffnw2")[0]
+    assert len(trace["y"]) == 3 and all(v > 0 for v in trace["y"])
+    assert not w.page.is_visible('[data-chart="timegrad"]')
+    w.assert_clean()
+
+
+def test_picking_an_architecture_in_the_builder_sets_its_own_defaults_and_trains_it(served, context):
+    w = Watched(context, served.url)
+    page = w.goto("/", ready="home")
+    page.select_option('select[name="architecture"]', "rnn")
+    assert page.input_value('select[name="dataset"]') == "adding"
+    assert page.input_value('select[name="activation"]') == "tanh"
+    page.select_option('select[name="architecture"]', "cnn")
+    assert page.input_value('select[name="dataset"]') == "digits"
+    assert page.input_value('select[name="activation"]') == "relu"  # back to the schema's default
+    page.select_option('select[name="architecture"]', "lstm")
+    page.fill('input[name="seq_len"]', "10")
+    page.fill('input[name="width"]', "8")
+    page.fill('input[name="max_steps"]', "20")
+    page.click('form[data-role="builder"] button[type="submit"]')
+    page.wait_for_url("**/runs/*")
+    config = httpx.get(f"{served.url}/api/runs/{page.url.rsplit('/', 1)[1]}").json()["config"]
+    assert (config["architecture"], config["dataset"], config["seq_len"]) == ("lstm", "adding", 10)
+    w.assert_clean()
+
+
+def test_a_recurrent_comparison_draws_one_time_line_per_run_and_marks_a_prime_not_measured(served, context):
+    started = httpx.post(
+        f"{served.url}/api/presets/rnn-seq-10-vs-50-vs-200/runs", json={"paused": True}, timeout=30
+    ).json()
+    group = started["group"]
+    assert httpx.post(f"{served.url}/api/groups/{group}/step", timeout=60).status_code == 200
+    w = Watched(context, served.url, viewport=(1400, 2000))
+    w.goto(f"/groups/{group}", ready="live")
+    w.wait("document.getElementById('chart-timegrad')?.data?.length === 3", 30_000)
+    lengths = sorted(len(trace["y"]) for trace in w.plot("timegrad"))
+    assert lengths == [10, 50, 200]  # each run's own T
+    assert "missing" in w.page.get_attribute('[data-chart="deriv"]', "class")
+    assert w.page.locator('[data-role="time-verdict"] .time-verdict-line').count() == 3
+    w.assert_clean()

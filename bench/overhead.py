@@ -66,7 +66,8 @@ def time_block(mode: str, tr: Trainer | BareLoop, steps: int) -> float:
 
 def measure(name: str, cfg: RunConfig, steps: int, rounds: int) -> None:
     """Print each mode's time per step and its ratios to the bare loop."""
-    mlp = cfg.architecture == "mlp"  # the bare nn.Sequential exists for MLPs; elsewhere the model is the baseline
+    # the bare nn.Sequential exists for MLPs; elsewhere the model itself is the baseline
+    mlp = cfg.architecture == "mlp"
     assert not mlp or same_losses(cfg), "the bare loop does not compute what the engine does"
     trainers: dict[str, Trainer | BareLoop] = {
         **({"bare": BareLoop(cfg)} if mlp else {}),
@@ -143,7 +144,9 @@ def main() -> None:
         measure("default config", RunConfig(max_steps=BIG), steps=20, rounds=150 // div)
         measure(
             "lecture's 10 x 64 sigmoid",
-            RunConfig(depth=10, width=64, activation="sigmoid", batch_size=128, optimizer="sgd", max_steps=BIG),
+            RunConfig(
+                depth=10, width=64, activation="sigmoid", batch_size=128, optimizer="sgd", max_steps=BIG
+            ),
             steps=20,
             rounds=150 // div,
         )

@@ -209,7 +209,7 @@ CONV20 = RunConfig(architecture="cnn", depth=20, width=16, activation="tanh", ma
 _PRESETS += [
     _comparison(
         "rnn-vs-lstm-vs-gru",
-        ("tanh RNN vs LSTM vs GRU on the adding problem", "tanh RNN vs LSTM vs GRU: 덧셈 문제"),
+        ("tanh RNN vs LSTM vs GRU on the adding problem", "덧셈 문제 비교: tanh RNN · LSTM · GRU"),
         (
             "Sequences of 50 steps; the answer depends on two values marked early on. The chain rule through time "
             "multiplies diag(tanh')·W_hh at every step, so the RNN's signal from step 50 reaches step 1 at ~1e-12; "
@@ -224,7 +224,7 @@ _PRESETS += [
     ),
     _comparison(
         "rnn-seq-10-vs-50-vs-200",
-        ("RNN: sequence length 10 vs 50 vs 200", "RNN: 시퀀스 길이 10 vs 50 vs 200"),
+        ("RNN: sequence length 10 vs 50 vs 200", "RNN 시퀀스 길이 비교: 10 · 50 · 200"),
         (
             "The same tanh RNN on the adding problem; only the length differs. Each step back multiplies the "
             "gradient by a factor below 1, so ||dL/dh_1|| / ||dL/dh_T|| falls exponentially in T: a straight line "
@@ -240,7 +240,7 @@ _PRESETS += [
         "post-ln-vs-pre-ln-6",
         (
             "Post-LN vs Pre-LN Transformer at initialisation, 6 layers",
-            "Post-LN vs Pre-LN 트랜스포머 초기화, 6층",
+            "트랜스포머 초기화 비교: Post-LN · Pre-LN, 6층",
         ),
         (
             "Only where LayerNorm sits differs. At initialisation post-LN's FFN weight gradients (block k.ffn.w2) "
@@ -257,7 +257,7 @@ _PRESETS += [
         "post-ln-vs-pre-ln-12",
         (
             "Post-LN vs Pre-LN Transformer at initialisation, 12 layers",
-            "Post-LN vs Pre-LN 트랜스포머 초기화, 12층",
+            "트랜스포머 초기화 비교: Post-LN · Pre-LN, 12층",
         ),
         (
             "The same comparison with 12 encoder blocks: post-LN's last-to-first FFN gradient ratio grows with "
@@ -271,7 +271,7 @@ _PRESETS += [
     ),
     _comparison(
         "plain-vs-residual-cnn-20",
-        ("Plain vs residual CNN, 20 conv layers", "일반 CNN vs 잔차 CNN, 합성곱 20층"),
+        ("Plain vs residual CNN, 20 conv layers", "CNN 비교: 일반 · 잔차 연결, 합성곱 20층"),
         (
             "20 tanh conv layers on the 8x8 digits; only the skip connections differ. Without them conv1's "
             "gradient is ~1e-5 of conv20's and the first layers stop learning; with h = h + a(conv(h)) the "

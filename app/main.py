@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.manager = manager
         app.state.lessons = LessonService(settings.data_dir, manager, records)
         app.state.sweep_cache = sweep.SweepCache()  # bounded; one per app
+        app.state.length_sweep_cache = sweep.SweepCache()
         app.state.stage = Stage()  # what the presenter shows the room (lecture mode)
         await manager.start()
         restore_priority = priority.lower_session_priority(settings.session_nice)

@@ -2,12 +2,14 @@
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from app.ml.inits import INITS
 from app.ml.sweep import RECOMMENDED
+from app.settings import Settings
 from app.web.deps import SettingsDep
 from app.web.security import holds_token, presenter_token
 
@@ -26,11 +28,14 @@ def cost(max_depth: int, seeds: int, width: int) -> int:
 
 
 CHEAP = cost(*DEFAULT)  # a lecture viewer may start a sweep up to this (about a second); the largest is ~850x
+CHEAP_TIME = cost(
+    100, 3, 32
+)  # the same for the sequence-length sweep: the /sweep page's own (max_len, seeds, width)
 
 
 class SweepCache:
     """Results by their parameters, at most `size` of them; one computation at a time (they are CPU-bound).
-    Created in the app's lifespan."""
+    Created in the app's lifespan: one for depth sweeps, one for sequence-length sweeps."""
 
     def __init__(self, size: int = CACHED_SWEEPS) -> None:
         self.size = size
@@ -40,49 +45,53 @@ class SweepCache:
     def cached(self, key: tuple) -> bool:
         return key in self.results
 
-    async def get(self, max_depth: int, seeds: int, width: int, init: str = "default") -> dict:
-        key = (max_depth, seeds, width, init)
+    async def get(self, key: tuple, compute: Callable[[], dict]) -> dict:
+        """The result for key, computed in a worker thread the first time; the oldest unused one goes first."""
         async with self.lock:
             if key not in self.results:
-                from app.ml.activations import ACTIVATIONS
-                from app.ml.sweep import depth_sweep
-
-                self.results[key] = await asyncio.to_thread(
-                    depth_sweep, list(ACTIVATIONS), max_depth=max_depth, seeds=seeds, width=width, init=init
-                )
+                self.results[key] = await asyncio.to_thread(compute)
                 while len(self.results) > self.size:
                     self.results.popitem(last=False)
             self.results.move_to_end(key)
             return self.results[key]
 
 
-class LengthSweepCache(SweepCache):
-    """The sequence-length sweep's results by their parameters."""
-
-    async def get(self, max_len: int, seeds: int, width: int) -> dict:  # type: ignore[override]
-        key = (max_len, seeds, width)
-        async with self.lock:
-            if key not in self.results:
-                from app.ml.sweep_time import RECURRENT, length_sweep
-
-                self.results[key] = await asyncio.to_thread(
-                    length_sweep, list(RECURRENT), max_len=max_len, seeds=seeds, width=width
-                )
-            return self.results[key]
+def _viewer_may(
+    request: Request, settings: Settings, cache: SweepCache, key: tuple, cost_: int, cheap: int = CHEAP
+) -> None:
+    """In lecture mode a viewer gets a cached sweep or a cheap one (at most the default's cost); 403 otherwise.
+    The presenter (or anyone when no token is set) may start any."""
+    token = presenter_token(settings)
+    if token is None or cache.cached(key) or cost_ <= cheap:
+        return
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    if not holds_token(headers, token):
+        raise HTTPException(
+            403,
+            detail=f"only the presenter starts a sweep this large ({', '.join(map(str, key))}); viewers get the "
+            "ones already computed or one no costlier than the page's default",
+        )
 
 
 @router.get("/sweep/time")
 async def get_length_sweep(
     request: Request,
+    settings: SettingsDep,
     max_len: Annotated[int, Query(ge=10, le=400, description="Longest sequence measured.")] = 100,
     seeds: Annotated[int, Query(ge=1, le=10, description="Initialisations averaged per length.")] = 3,
     width: Annotated[int, Query(ge=2, le=256, description="Recurrent state size.")] = 32,
 ) -> dict:
-    """{"lengths": [..], "series": [{"architecture", "ratio": [..]}]}: ||dL/dh_1|| / ||dL/dh_T|| at initialisation."""
-    cache = getattr(request.app.state, "length_sweep_cache", None)
-    if cache is None:
-        cache = request.app.state.length_sweep_cache = LengthSweepCache()
-    return await cache.get(max_len, seeds, width)
+    """{"lengths": [..], "series": [{"architecture", "ratio": [..]}]}: ||dL/dh_1|| / ||dL/dh_T|| at initialisation.
+    Lecture viewers get cached or cheap ones only, as for the depth sweep."""
+    from app.ml.sweep_time import RECURRENT, length_sweep
+
+    cache: SweepCache = request.app.state.length_sweep_cache
+    key = (max_len, seeds, width)
+    # a sequence of length T through one recurrent layer costs about T layers of width^2: as a depth sweep
+    _viewer_may(request, settings, cache, key, cost(max_len, seeds, width), CHEAP_TIME)
+    return await cache.get(
+        key, lambda: length_sweep(list(RECURRENT), max_len=max_len, seeds=seeds, width=width)
+    )
 
 
 @router.get("/sweep")
@@ -101,18 +110,13 @@ async def get_sweep(
 ) -> dict:
     """{"depths", "init", "series": [{"activation", "init", "grad", "ratio", "bound"}]} at initialisation. In
     lecture mode a viewer gets a cached sweep or a cheap one (at most the default's cost); the presenter any."""
+    from app.ml.activations import ACTIVATIONS
+    from app.ml.sweep import depth_sweep
+
     cache: SweepCache = request.app.state.sweep_cache
-    token = presenter_token(settings)
-    if (
-        token is not None
-        and not cache.cached((max_depth, seeds, width, init))
-        and cost(max_depth, seeds, width) > CHEAP
-    ):
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        if not holds_token(headers, token):
-            raise HTTPException(
-                403,
-                detail=f"only the presenter starts a sweep this large (max_depth x seeds x width = {max_depth} x "
-                f"{seeds} x {width}); viewers get the ones already computed or the default {DEFAULT}",
-            )
-    return await cache.get(max_depth, seeds, width, init)
+    key = (max_depth, seeds, width, init)
+    _viewer_may(request, settings, cache, key, cost(max_depth, seeds, width))
+    return await cache.get(
+        key,
+        lambda: depth_sweep(list(ACTIVATIONS), max_depth=max_depth, seeds=seeds, width=width, init=init),
+    )

@@ -10,6 +10,7 @@ import { initPngExport } from "../export.js";
 import { markAllDirty, register } from "../scheduler.js";
 import { sweepChart } from "../charts/sweep.js";
 import { sweepTimeChart } from "../charts/sweeptime.js";
+import { LOCATION_EVENT } from "../stage.js";
 
 const CHOICES = { both: ["recommended", "default"], recommended: ["recommended"], default: ["default"] };
 
@@ -31,9 +32,6 @@ function describe() {
 async function load(choice) {
   notice.hidden = false;
   const inits = CHOICES[choice] ?? CHOICES.both;
-  const url = new URL(location.href);
-  url.searchParams.set("init", choice);
-  history.replaceState(history.state, "", url);
   try {
     const got = [];
     for (const init of inits) {
@@ -59,6 +57,12 @@ on(EVENTS.theme, () => {
 select.value = CHOICES[params.get("init")] ? params.get("init") : "both";
 select.addEventListener("change", async () => {
   document.body.dataset.ready = "loading";
+  // The choice goes into the address only when made (a page opened without ?init= keeps its address, so the room
+  // and a lecture's followers see one path); the stage republishes it (static/js/stage.js).
+  const url = new URL(location.href);
+  url.searchParams.set("init", select.value);
+  history.replaceState(history.state, "", url);
+  document.dispatchEvent(new CustomEvent(LOCATION_EVENT));
   await load(select.value);
   document.body.dataset.ready = "sweep";
 });

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from app.client import watch
+from gradcast import watch
 
 
 def digits_like_cnn() -> nn.Module:

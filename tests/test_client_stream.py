@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from websockets.sync.client import connect
 
-from app.client import watch
+from gradcast import watch
 
 torch.set_num_threads(1)
 

@@ -100,7 +100,7 @@ def test_the_plain_loop_example_runs_against_a_server(server):
 def test_the_presenter_token_is_sent_when_the_server_requires_one(tmp_path, monkeypatch):
     import torch
 
-    from app.client import watch
+    from gradcast import watch
     from tests.support.server import live_server
 
     with live_server(tmp_path, presenter_token="s3cret-token") as srv:
@@ -121,7 +121,7 @@ def test_the_presenter_token_is_sent_when_the_server_requires_one(tmp_path, monk
 
 def test_without_with_the_run_is_flushed_and_finished_at_interpreter_exit(server):
     script = (
-        "import sys, torch; from app.client import watch; m = torch.nn.Linear(2, 2); "
+        "import sys, torch; from gradcast import watch; m = torch.nn.Linear(2, 2); "
         "run = watch(m, url=sys.argv[1], name='no-with'); "
         "m(torch.randn(3, 2)).sum().backward(); run.step(loss=0.1); run.step(loss=0.2)"
     )

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import orjson
 
 from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
+from gradcast.protocol import STEP_USER_METRICS as USER_METRICS
 
 # Per-layer numbers in the order they are listed on the wire (docs/protocol.md has their meaning).
 LAYER_METRICS = ("weight_grad_norm", "bias_grad_norm", *DISPLAY_LAYER_METRICS)
@@ -76,6 +77,10 @@ def step_dict(record: StepRecord) -> dict:
         if value is not None:
             out[key] = finite_or_none(value)
             nonfinite |= out[key] is None
+    metrics = record.extra.get(USER_METRICS) if record.extra else None
+    if metrics:
+        out[USER_METRICS] = {k: finite_or_none(v) for k, v in metrics.items()}
+        nonfinite |= any(v is None for v in out[USER_METRICS].values())
     if record.boundary is not None:
         out["boundary"] = _clean_tree(record.boundary)
     if record.diverged is not None:

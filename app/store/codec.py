@@ -8,6 +8,7 @@ from array import array
 import orjson
 
 from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
+from gradcast.protocol import STEP_USER_METRICS as USER_METRICS
 
 # LayerRecord fields taken on display-rate steps only, stored column-wise (one list per metric) in `metrics`.
 DISPLAY_METRICS = (*DISPLAY_LAYER_METRICS, "grad_hist")
@@ -212,4 +213,5 @@ def from_wire(d: dict) -> StepRecord:
         test_loss=opt(d["test_loss"]) if "test_loss" in d else None,
         boundary=d.get("boundary"),
         diverged=d.get("diverged"),
+        extra={USER_METRICS: {k: opt(v) for k, v in d[USER_METRICS].items()}} if d.get(USER_METRICS) else {},
     )

@@ -106,6 +106,7 @@ class ImportStep(BaseModel):
     test_loss: float | None = None
     boundary: dict | None = None
     diverged: dict | None = None
+    metrics: dict[str, float | None] | None = None  # the step's own named scalars (gradcast.protocol)
     nonfinite: bool = False
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from app.client import watch
+from gradcast import watch
 from tests.browser.support import Watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

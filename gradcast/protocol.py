@@ -5,6 +5,7 @@ it, and people who write their own clients can import it without the server. Fie
 """
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, NotRequired, TypedDict
 
@@ -27,6 +28,7 @@ STEP_METRICS = ("train_acc", "test_acc", "test_loss")
 STEP_USER_METRICS = "metrics"
 MAX_USER_METRICS = 16  # per step: a loss card with more lines than this is unreadable
 USER_METRIC_NAME_MAX = 64
+USER_METRIC_NAME = r"^[\w./ -]+$"  # letters, digits, _ . / space -: "val/acc", "train_loss_step"
 
 # Frames (server -> browser): a step record plus these; the steps between frames ride along column-wise.
 FRAME_FIELDS = ("type", "seq", "run", "step", "t", "loss", "layers", "between")
@@ -82,6 +84,11 @@ def is_display_step(record: Mapping[str, Any]) -> bool:
         if lget(LAYER_HIST) is not None or any(lget(k) is not None for k in DISPLAY_LAYER_METRICS):
             return True
     return False
+
+
+def metric_name(name: str) -> str:
+    """A name as the protocol takes it: other characters become "_", cut to USER_METRIC_NAME_MAX."""
+    return re.sub(r"[^\w./ -]", "_", str(name))[:USER_METRIC_NAME_MAX] or "_"
 
 
 def finite_or_none(value: float | None) -> float | None:

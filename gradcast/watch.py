@@ -21,7 +21,7 @@ from gradcast.deferred import Deferred, scalar
 from gradcast.display import GradHistogram, UpdateRatio, main_params
 from gradcast.layers import NormReader, find_layers, may_be_sparse, unwrap
 from gradcast.notebook import NotebookView
-from gradcast.protocol import MAX_USER_METRICS, USER_METRIC_NAME_MAX
+from gradcast.protocol import MAX_USER_METRICS, metric_name
 from gradcast.sender import Sender
 from gradcast.transport import JsonTransport
 from gradcast.version import __version__
@@ -184,9 +184,7 @@ class WatchedRun(NotebookView):
         for key, value in metrics.items():
             if value is None:
                 continue
-            if len(key) > USER_METRIC_NAME_MAX:
-                raise ValueError(f"metric name {key[:20]!r}... is longer than {USER_METRIC_NAME_MAX}")
-            values[key] = scalar(value)
+            values[metric_name(key)] = scalar(value)
         pending = self._pending
         for key, value in values.items():
             if pending is not None and not self._has(pending, key):
@@ -208,14 +206,18 @@ class WatchedRun(NotebookView):
     # -- what the optimizer hooks and the integrations call -------------------------------------------
 
     def attach_optimizer(self, optimizer: torch.optim.Optimizer, *, read: bool) -> None:
-        """Hook `optimizer`: read the gradients in its step pre-hook (read=True) and measure each display step's
-        update ratio around its step. Removed at finish()."""
+        """Hook `optimizer`. read=True: its step pre-hook reads the gradients (capture) and keeps the weights of a
+        display step (before_update). Either way its post-hook measures that step's update ratio (after_update).
+        read=False is for callers that capture() and before_update() themselves. Removed at finish()."""
         if read:
-            self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self.capture()))
+            self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self._pre_step()))
         if self._ratio is not None:
-            self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self.before_update()))
             self._hooks.append(optimizer.register_step_post_hook(lambda *_: self.after_update()))
         self.track_updates()
+
+    def _pre_step(self) -> None:
+        self.capture()
+        self.before_update()
 
     def track_updates(self) -> None:
         """Say that before_update() and after_update() will be called (by hooks or by an integration)."""

@@ -128,7 +128,7 @@ class LayerIn(BaseModel):
 
 
 MetricName = Annotated[
-    str, StringConstraints(min_length=1, max_length=protocol.USER_METRIC_NAME_MAX, pattern=r"^[\w./ -]+$")
+    str, StringConstraints(min_length=1, max_length=protocol.USER_METRIC_NAME_MAX, pattern=protocol.USER_METRIC_NAME)
 ]
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from gradcast.deferred import Deferred
 from gradcast.layers import Layer
 from gradcast.protocol import SATURATED_DERIV
 
@@ -69,7 +70,7 @@ class ActivationProbes:
     def __init__(self, model: nn.Module, layers: list[Layer]) -> None:
         names = {layer.name: i for i, layer in enumerate(layers)}
         self.armed = False
-        self.found: dict[int, tuple[Tensor, Tensor | None, Tensor | None]] = {}  # layer -> (a', sat, dead)
+        self.found: dict[int, tuple[Deferred, Kind]] = {}  # layer -> ([a', saturated, dead], kind)
         self._handles = []
         self.credited: dict[str, str] = {}  # activation module name -> layer name (shown in the run's config)
         last: int | None = None
@@ -94,17 +95,19 @@ class ActivationProbes:
                 # Units: channels of a convolution's output (dim 1), else the last dim (features, hidden size).
                 unit_dim = 1 if conv and z.dim() > 2 else -1
                 per_unit = d.movedim(unit_dim, -1).reshape(-1, d.shape[unit_dim]) if z.dim() > 1 else d[None]
-                sat = dead = None
+                nan = torch.full((), math.nan, device=d.device)
+                sat = dead = nan
                 if entry.kind == "saturating":
                     sat = (per_unit < SATURATED_DERIV).all(dim=0).float().mean()
                 elif entry.kind == "rectifying":
                     zz = z.movedim(unit_dim, -1).reshape(-1, z.shape[unit_dim]) if z.dim() > 1 else z[None]
                     dead = (zz <= 0).all(dim=0).float().mean()
-                self.found[layer] = (d.mean(), sat, dead)
+                # (mean a'(z), saturated fraction, dead fraction); NaN: not measured for this kind
+                self.found[layer] = (Deferred(torch.stack([d.mean(), sat, dead])), entry.kind)
 
         return hook
 
-    def take(self) -> dict[int, tuple[Tensor, Tensor | None, Tensor | None]]:
+    def take(self) -> dict[int, tuple[Deferred, Kind]]:
         """What the armed forward passes measured since the last take, by layer index."""
         found, self.found = self.found, {}
         return found

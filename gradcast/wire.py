@@ -22,8 +22,8 @@ class Captured:
     metrics: dict[str, float | Deferred] = field(default_factory=dict)
     update_ratio: Deferred | None = None  # per layer, display steps
     hist: Deferred | None = None  # (layers, bins) counts, display steps
-    # layer index -> (mean a'(z), saturated fraction or None, dead fraction or None), display steps
-    acts: dict[int, tuple] = field(default_factory=dict)
+    # layer index -> ([mean a'(z), saturated fraction, dead fraction], activation kind), display steps
+    acts: dict[int, tuple[Deferred, str]] = field(default_factory=dict)
 
 
 def _finite(x: float | None) -> float | None:
@@ -35,7 +35,7 @@ def step_record(cap: Captured, layers: list[Layer]) -> dict:
     grad_norms, weight_norms = cap.norms.host()
     ratios = cap.update_ratio.tolist() if cap.update_ratio is not None else None
     hist = cap.hist.tolist() if cap.hist is not None else None
-    acts = {i: [host_float(v) for v in values] for i, values in cap.acts.items()}
+    acts = {i: (values.tolist(), kind) for i, (values, kind) in cap.acts.items()}
     out_layers = []
     for i, layer in enumerate(layers):
         entry: dict = {
@@ -48,11 +48,11 @@ def step_record(cap: Captured, layers: list[Layer]) -> dict:
         if ratios is not None:
             entry["update_ratio"] = ratios[i]
         if i in acts:
-            mean_deriv, saturated, dead = acts[i]
+            (mean_deriv, saturated, dead), kind = acts[i]
             entry["mean_act_deriv"] = mean_deriv
-            if saturated is not None:
+            if kind == "saturating":
                 entry["saturated_frac"] = saturated
-            if dead is not None:
+            elif kind == "rectifying":
                 entry["dead_frac"] = dead
         if hist is not None:
             entry["grad_hist"] = hist[i]

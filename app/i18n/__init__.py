@@ -1,10 +1,11 @@
 """The dashboard's strings in English and Korean: one catalogue, read by templates and served to the browser."""
 
-from app.i18n import catalogue
+from app.i18n import catalogue, external
 
 # One table per topic, each a module beside this one ({key: {"en", "ko"}}); a key may be defined once only.
 _PARTS: tuple[dict[str, dict[str, str]], ...] = (
     catalogue.CORE,
+    external.STRINGS,
 )
 
 

@@ -128,7 +128,10 @@ class LayerIn(BaseModel):
 
 
 MetricName = Annotated[
-    str, StringConstraints(min_length=1, max_length=protocol.USER_METRIC_NAME_MAX, pattern=protocol.USER_METRIC_NAME)
+    str,
+    StringConstraints(
+        min_length=1, max_length=protocol.USER_METRIC_NAME_MAX, pattern=protocol.USER_METRIC_NAME
+    ),
 ]
 
 

@@ -4,6 +4,28 @@ import { t } from "../i18n.js";
 import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
 import { changed, noData, react, runLabel, tail, windowed } from "./plot.js";
 
+// A run's own named scalars (docs/client.md): names that say accuracy go on the accuracy axis, the rest beside the
+// loss. Colours after the four above, in a fixed order of first appearance.
+const onAccuracyAxis = (name) => /acc/i.test(name);
+const METRIC_COLORS = [OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.black, OKABE_ITO.yellow];
+
+function metricTraces(metrics, width) {
+  const rows = tail(metrics, 300);
+  const names = [...new Set(rows.flatMap((m) => Object.keys(m.values)))];
+  return names.map((name, i) => {
+    const have = rows.filter((m) => name in m.values);
+    return {
+      type: "scatter",
+      mode: "lines",
+      x: have.map((m) => m.step),
+      y: have.map((m) => m.values[name]),
+      name,
+      yaxis: onAccuracyAxis(name) ? "y2" : "y",
+      line: { color: METRIC_COLORS[i % METRIC_COLORS.length], width, dash: "dot" },
+    };
+  });
+}
+
 export function lossChart(el, store) {
   return {
     name: "loss",
@@ -26,6 +48,7 @@ export function lossChart(el, store) {
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.train_acc ?? null), name: t("chart.acc.train"), yaxis: "y2", line: { color: OKABE_ITO.vermillion, width: w } },
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_acc ?? null), name: t("chart.acc.test"), yaxis: "y2", line: { color: OKABE_ITO.orange, width: w, dash: "dash" } },
         );
+        traces.push(...metricTraces(s.metrics, w));
       } else {
         const colors = runColors(states);
         for (const s of states) {
@@ -40,7 +63,7 @@ export function lossChart(el, store) {
         }
       }
       const single = store.runs.size === 1;
-      const accuracy = single && states[0].evals.length > 0;
+      const accuracy = single && (states[0].evals.length > 0 || states[0].metrics.some((m) => Object.keys(m.values).some(onAccuracyAxis)));
       const lay = layout({ x: t("axis.step"), y: t("axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
       lay.yaxis.rangemode = "tozero";
       react(el, traces, lay);

@@ -23,3 +23,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ko": "결정 경계 (이 서버에서 학습한 2차원 데이터만)",
     },
 }
+
+STRINGS |= {
+    "group.by": {"en": "layers by", "ko": "층 묶기"},
+    "group.mode.layer": {"en": "module", "ko": "모듈별"},
+    "group.mode.path": {"en": "module path (blocks.3.*)", "ko": "모듈 경로별 (blocks.3.*)"},
+    "group.mode.type": {"en": "module type (Linear, LayerNorm…)", "ko": "모듈 종류별 (Linear, LayerNorm…)"},
+    "group.lines": {"en": "lines", "ko": "표시할 선"},
+}

@@ -6,6 +6,7 @@ import { exportHistory } from "../export.js";
 import { unbind } from "../keys.js";
 import { startLive } from "./live.js";
 import { showUnmeasured, unmeasured } from "../measured.js";
+import { showGroupControls } from "../groupcontrols.js";
 import { gradflowChart } from "../charts/gradflow.js";
 import { heatmapChart } from "../charts/heatmap.js";
 import { linesChart } from "../charts/lines.js";
@@ -76,6 +77,7 @@ function onSnapshot(store) {
   $(SEL.viewTitle).textContent = t("run.title", { name: s.run.name || s.run.id });
   document.title = `${s.run.name || s.run.id} · ${t("app.name")}`;
   showExternal(s.run, Boolean(s.points));
+  showGroupControls(s.run);
   fillHistLayers(s.run.layer_names ?? []);
   const same = $(SEL.sameConfig);
   if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;

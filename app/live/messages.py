@@ -9,12 +9,14 @@ from collections.abc import Iterable
 
 import orjson
 
-from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
+from app.ml.records import LayerRecord, StepRecord
+from gradcast import protocol
 from gradcast.protocol import STEP_USER_METRICS as USER_METRICS
 
-# Per-layer numbers in the order they are listed on the wire (docs/protocol.md has their meaning).
-LAYER_METRICS = ("weight_grad_norm", "bias_grad_norm", *DISPLAY_LAYER_METRICS)
-STEP_METRICS = ("train_acc", "test_acc", "test_loss")  # display-rate steps only
+# Per-layer numbers in the order they are listed on the wire, and the display-rate step numbers: written once in
+# gradcast.protocol (docs/protocol.md has their meaning).
+LAYER_METRICS = protocol.LAYER_METRICS
+STEP_METRICS = protocol.STEP_METRICS
 PONG = '{"type":"pong"}'
 
 

@@ -14,7 +14,8 @@ class Deferred:
     __slots__ = ("_host", "_event")
 
     def __init__(self, values: torch.Tensor) -> None:
-        values = values.detach()
+        if values.requires_grad:
+            values = values.detach()
         if values.device.type == "cpu":
             self._host, self._event = values, None
             return

@@ -55,6 +55,10 @@ class GradHistogram:
     def __init__(self, weights: list[nn.Parameter]) -> None:
         self.weights = weights
         self.strides = [max(1, -(-w.numel() // HIST_SAMPLE)) for w in weights]
+        sizes = torch.tensor([-(-w.numel() // st) for w, st in zip(weights, self.strides, strict=True)])
+        # Each sampled element's bin offset (its layer * HIST_BINS), when every layer has a gradient: built once.
+        self._owners = torch.repeat_interleave(torch.arange(len(weights)) * HIST_BINS, sizes)
+        self._owners_on: dict[torch.device, torch.Tensor] = {}
 
     def counts(self) -> Deferred | None:
         """(layers, HIST_BINS) counts of the gradients now; a layer without a gradient has all zeros."""
@@ -65,13 +69,21 @@ class GradHistogram:
                 if g is None or g.is_sparse:
                     continue
                 flat = g.detach().reshape(-1)[::stride]
-                samples.append(flat.float())
-                owners.append(torch.full((flat.numel(),), i * HIST_BINS, device=flat.device))
+                samples.append(flat)
+                owners.append((i, flat))
             if not samples:
                 return None
-            values = torch.cat(samples)
+            values = torch.cat(samples).float()
+            if len(owners) == len(self.weights):
+                offsets = self._owners_on.get(values.device)
+                if offsets is None:
+                    offsets = self._owners_on[values.device] = self._owners.to(values.device)
+            else:  # some layer had no gradient this step
+                offsets = torch.cat(
+                    [torch.full((f.numel(),), i * HIST_BINS, device=f.device) for i, f in owners]
+                )
             # 2 log10|v| = log10(v^2): no abs; nan and inf go to the last bin.
-            pos = torch.log10(values.square().clamp_(min=_HIST_FLOOR**2)).sub_(2 * HIST_LOG10_MIN)
+            pos = torch.log10(values.square_().clamp_(min=_HIST_FLOOR**2)).sub_(2 * HIST_LOG10_MIN)
             bins = pos.nan_to_num_(nan=HIST_BINS).clamp_(0, HIST_BINS - 1).long()
-            flat_counts = torch.bincount(bins + torch.cat(owners), minlength=len(self.weights) * HIST_BINS)
+            flat_counts = torch.bincount(bins.add_(offsets), minlength=len(self.weights) * HIST_BINS)
             return Deferred(flat_counts.reshape(len(self.weights), HIST_BINS))

@@ -118,16 +118,22 @@ class NormReader:
         tensors = present + self.params if with_weights else present
         if self._upcast:
             tensors = [t.float() if t.dtype in _LOW_PRECISION else t for t in tensors]
-        with torch.no_grad():  # weights require grad: no autograd graph for their norms
-            norms = torch._foreach_norm(tensors, 2, dtype=self._dtype)  # one fused kernel per device/dtype
-            # Model parallel: the scalars are gathered on the CPU (a copy and a sync per tensor; rare).
-            values = torch.stack(norms if self._single_device else [n.cpu() for n in norms])
+        if with_weights:
+            with torch.no_grad():  # weights require grad: no autograd graph for their norms
+                values = self._norms(tensors)
+        else:  # gradients require no grad: no context to enter on the every-step path
+            values = self._norms(tensors)
         return GradNorms(
-            values=Deferred(values.float()),
+            values=Deferred(values if values.dtype == torch.float32 else values.float()),
             present=None if complete else tuple(g is not None for g in grads),
             n_params=len(grads),
             with_weights=with_weights,
         )
+
+    def _norms(self, tensors: list[torch.Tensor]) -> torch.Tensor:
+        norms = torch._foreach_norm(tensors, 2, dtype=self._dtype)  # one fused kernel per device/dtype
+        # Model parallel: the scalars are gathered on the CPU (a copy and a sync per tensor; rare).
+        return torch.stack(norms if self._single_device else [n.cpu() for n in norms])
 
 
 def may_be_sparse(model: nn.Module) -> bool:

@@ -250,7 +250,7 @@ class WatchedRun(NotebookView):
                 return
             cap = Captured(step=number, t=time.time(), norms=norms)
             if display and self._hist is not None:
-                cap.hist = self._hist.counts()
+                cap.hist = self._histogram()
             if display and self._probes is not None:
                 cap.acts = self._probes.take()
         except Exception as exc:  # a tensor the fused norm cannot take: never break the user's loop for it
@@ -270,6 +270,15 @@ class WatchedRun(NotebookView):
             self._put(cap, key, value)
         self._next = {}
         self._pending = cap
+
+    def _histogram(self):
+        """This step's histogram counts; a model they cannot be taken of (e.g. split over devices) goes without."""
+        try:
+            return self._hist.counts()
+        except Exception as exc:
+            log.warning("GradCast: gradient histograms turned off (%s: %s)", type(exc).__name__, exc)
+            self._hist = None
+            return None
 
     def before_update(self) -> None:
         """Just before the optimizer updates the weights: keep a copy of them on a display step."""

@@ -165,3 +165,20 @@ def test_a_users_config_is_made_strict_json_before_it_is_sent():
     )
     assert cfg == {"device": "cpu", "dtype": "torch.float32", "lr": None, "sizes": [1, 2.5]}
     json.dumps(cfg, allow_nan=False)
+
+
+def test_histograms_bin_a_strided_sample_exactly_as_the_trainer_does():
+    from app.ml.instrument import hist_bins
+    from gradcast.display import GradHistogram
+    from gradcast.protocol import HIST_BINS
+
+    torch.manual_seed(0)
+    small, big = nn.Linear(4, 3), nn.Linear(200, 50)  # 12 elements; 10,000 -> every 3rd (3,334)
+    small.weight.grad = torch.randn(3, 4) * 1e-3
+    big.weight.grad = torch.randn(50, 200).mul_(torch.logspace(-9, 1, 200))
+    big.weight.grad[0, :3] = torch.tensor([0.0, math.inf, math.nan])
+    counts = GradHistogram([small.weight, big.weight]).counts().tolist()
+    for w, got in zip((small.weight, big.weight), counts, strict=True):
+        sample = w.grad.reshape(-1)[:: -(-w.numel() // 4096)]
+        assert got == torch.bincount(hist_bins(sample), minlength=HIST_BINS).tolist()
+    assert sum(counts[1]) == 3334

@@ -8,6 +8,7 @@ launches fused norms on the device and queues them; a daemon thread copies them 
 import atexit
 import json
 import logging
+import math
 import os
 import platform
 import time
@@ -66,6 +67,7 @@ class WatchedRun(NotebookView):
         config: dict | None,
         weight_norm_every: int,
         display_every: int,
+        display_interval: float,
         histograms: bool,
         update_ratio: bool,
         activations: bool,
@@ -89,6 +91,10 @@ class WatchedRun(NotebookView):
         self.steps = 0  # optimizer steps recorded so far (on this rank)
         self.weight_norm_every = weight_norm_every  # steps between weight_norm samples: one more fused norm
         self.display_every = display_every  # steps between update ratios and histograms
+        # ... and at least this many seconds: a fast loop's extras cost a bounded share of its time
+        self.display_interval = display_interval
+        self._last_display = -math.inf  # monotonic time of the last display step
+        self._display_next = display_every > 0  # whether the next step read is a display step (step 1 is)
         self.close_timeout = close_timeout  # seconds exit may wait for the last steps to reach the dashboard
         self._reader = NormReader(params, sparse=may_be_sparse(inner))
         weights = main_params(self.layers, params)
@@ -140,7 +146,7 @@ class WatchedRun(NotebookView):
             self.attach_optimizer(optimizer, read=True)
         atexit.register(self.finish)  # without `with` or finish(): still flush and finish at exit
         if self._probes is not None:
-            self._probes.armed = self._is_display(1)
+            self._probes.armed = self._display_next
 
     def _measured(self) -> list[str]:
         """Which display-rate panels this run fills (the dashboard says once what the others lack)."""
@@ -155,8 +161,13 @@ class WatchedRun(NotebookView):
             out += ["mean_act_deriv", "saturated_frac", "dead_frac"]
         return out
 
-    def _is_display(self, step: int) -> bool:
-        return self.display_every > 0 and (step == 1 or step % self.display_every == 0)
+    def _due(self, step: int) -> bool:
+        """Whether `step` will be a display step: every display_every-th, display_interval s after the last."""
+        return (
+            self.display_every > 0
+            and step % self.display_every == 0
+            and time.monotonic() - self._last_display >= self.display_interval
+        )
 
     # -- the calls in the training loop ---------------------------------------------------------------
 
@@ -235,7 +246,9 @@ class WatchedRun(NotebookView):
         if self._sender is None:
             return  # rank > 0
         self._send_pending()
-        display = self._is_display(number)
+        display = self._display_next
+        if display:
+            self._last_display = time.monotonic()
         every = self.weight_norm_every
         try:
             norms = self._reader.read(with_weights=every > 0 and (number % every == 0 or number == 1))
@@ -262,10 +275,10 @@ class WatchedRun(NotebookView):
                     exc,
                 )
             return
+        cap.display = display
+        self._display_next = self._due(number + 1)
         if self._probes is not None:
-            self._probes.armed = self._is_display(
-                number + 1
-            )  # the next forward pass belongs to the next step
+            self._probes.armed = self._display_next  # the next forward pass belongs to the next step
         for key, value in self._next.items():
             self._put(cap, key, value)
         self._next = {}
@@ -282,7 +295,7 @@ class WatchedRun(NotebookView):
 
     def before_update(self) -> None:
         """Just before the optimizer updates the weights: keep a copy of them on a display step."""
-        if self._ratio is not None and self._pending is not None and self._is_display(self._pending.step):
+        if self._ratio is not None and self._pending is not None and self._pending.display:
             self._ratio.snapshot()
 
     def after_update(self) -> None:
@@ -362,6 +375,7 @@ def watch(
     config: dict | None = None,
     weight_norm_every: int = 10,
     display_every: int = 10,
+    display_interval: float = 0.1,
     histograms: bool = True,
     update_ratio: bool = True,
     activations: bool = False,
@@ -375,7 +389,7 @@ def watch(
 
     Layers are the modules that own trainable parameters directly, in named_modules order. Every step: loss,
     weight_grad_norm and bias_grad_norm per layer; weight_norm every `weight_norm_every` steps; update ratio and a
-    sampled gradient histogram every `display_every` steps; with activations=True, mean a'(z) and saturated or
+    sampled gradient histogram every `display_every` steps (and at most every `display_interval` s); with activations=True, mean a'(z) and saturated or
     dead units of recognised activation modules (ReLU family, sigmoid, tanh, GELU, SiLU, ELU) on those steps too.
     With `optimizer`, the gradients are read in its step pre-hook (no run.step(); run.log(loss=...) instead).
     A slow, down or restarted dashboard never blocks training: steps beyond `queue_max` queued are dropped and
@@ -390,6 +404,7 @@ def watch(
         config=config,
         weight_norm_every=weight_norm_every,
         display_every=display_every,
+        display_interval=display_interval,
         histograms=histograms,
         update_ratio=update_ratio,
         activations=activations,

@@ -18,6 +18,7 @@ class Captured:
     step: int
     t: float  # unix seconds when the gradients were read
     norms: GradNorms
+    display: bool = False  # a display step: the extras below are (being) measured
     loss: float | Deferred | None = None
     metrics: dict[str, float | Deferred] = field(default_factory=dict)
     update_ratio: Deferred | None = None  # per layer, display steps

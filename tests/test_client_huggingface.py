@@ -78,7 +78,7 @@ def test_transformers_trainer_streams_every_optimizer_step(server, tmp_path):
         dataloader_num_workers=0,
     )
     oracle = Oracle()
-    watcher = GradCastCallback(url=server.url, name="hf-tiny-bert", display_every=3)
+    watcher = GradCastCallback(url=server.url, name="hf-tiny-bert", display_every=3, display_interval=0)
     Trainer(model=model, args=args, train_dataset=data, callbacks=[watcher, oracle]).train()
     run = finished_run(server, "hf-tiny-bert")
 

@@ -25,7 +25,13 @@ def test_optimizer_hooks_give_norms_update_ratios_and_activation_factors(server)
     want: list[dict] = []
     backwards = []
     with watch(
-        model, url=server.url, name="opt-hooked", optimizer=opt, display_every=EVERY, activations=True
+        model,
+        url=server.url,
+        name="opt-hooked",
+        optimizer=opt,
+        display_every=EVERY,
+        display_interval=0,
+        activations=True,
     ) as run:
         for _ in range(STEPS):
             logits = model(x)

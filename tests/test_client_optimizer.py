@@ -108,3 +108,35 @@ def test_interrupting_the_cell_stops_the_run_cleanly(server):
     assert got["status"] == "stopped" and got["reason"] == "interrupted (KeyboardInterrupt)"
     assert [s["step"] for s in got["history"]] == [1, 2, 3] and run.dropped == 0
     assert not run._sender._thread.is_alive()  # nothing left running
+
+
+def test_the_training_thread_never_reads_device_values(server, monkeypatch):
+    """tolist()/item() are where a GPU would make the loop wait: only the sender thread may call them."""
+    import threading
+
+    callers: list[str] = []
+    for method in ("tolist", "item"):
+        original = getattr(torch.Tensor, method)
+
+        def spy(self, *a, _original=original, **kw):
+            callers.append(threading.current_thread().name)
+            return _original(self, *a, **kw)
+
+        monkeypatch.setattr(torch.Tensor, method, spy)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    x, y = torch.randn(16, 4), torch.randint(0, 2, (16,))
+    with watch(
+        model, url=server.url, name="no-sync", optimizer=opt, display_interval=0, activations=True
+    ) as run:
+        for _ in range(12):
+            logits = model(x)
+            loss = nn.functional.cross_entropy(logits, y)
+            loss.backward()
+            opt.step()
+            run.log(loss=loss, accuracy=(logits.argmax(1) == y).float().mean())  # tensors, read later
+            opt.zero_grad()
+        in_loop = [name for name in callers if name == threading.current_thread().name]
+    assert in_loop == []  # nothing read on the training thread while it trained
+    assert "gradcast-sender" in callers  # the sender read them
+    assert run.sent == 12 and run.dropped == 0

@@ -6,51 +6,26 @@ launches fused norms on the device and queues them; a daemon thread copies them 
 """
 
 import atexit
-import json
 import logging
-import math
 import os
-import platform
-import time
 from types import TracebackType
 
 import torch
 from torch import nn
 
-from gradcast.activations import ActivationProbes
 from gradcast.deferred import Deferred, scalar
-from gradcast.display import GradHistogram, UpdateRatio, main_params
-from gradcast.layers import NormReader, find_layers, may_be_sparse, unwrap
+from gradcast.layers import find_layers, unwrap
 from gradcast.notebook import NotebookView
 from gradcast.protocol import MAX_USER_METRICS, metric_name
+from gradcast.reading import StepReader
+from gradcast.registration import describe, rank
 from gradcast.sender import Sender
 from gradcast.transport import JsonTransport
-from gradcast.version import __version__
 from gradcast.wire import Captured
 
 log = logging.getLogger("gradcast.client")
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-
-
-def _rank() -> int:
-    """This process's rank: torch.distributed's when initialised, else torchrun's RANK, else 0."""
-    dist = torch.distributed
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank()
-    return int(os.environ.get("RANK", "0"))
-
-
-def _world_size() -> int:
-    dist = torch.distributed
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_world_size()
-    return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def json_safe(value: dict) -> dict:
-    """The config as strict JSON data: unknown objects (devices, dtypes, paths) as text, NaN as null."""
-    return json.loads(json.dumps(value, default=str), parse_constant=lambda _: None)
 
 
 class WatchedRun(NotebookView):
@@ -77,36 +52,28 @@ class WatchedRun(NotebookView):
         timeout: float,
         close_timeout: float,
     ) -> None:
-        if weight_norm_every < 0 or display_every < 0:
-            raise ValueError(
-                f"weight_norm_every and display_every must be >= 0 (0: never), got "
-                f"{weight_norm_every} and {display_every}"
-            )
         inner = unwrap(model)
         self.layers, params, _ = find_layers(inner)
         self.layer_names = [layer.name for layer in self.layers]
         self.url = url.rstrip("/")
-        self.rank = _rank()
+        self.rank = rank()
         self.active = self.rank == 0  # other ranks hold the same all-reduced gradients: one voice is enough
         self.steps = 0  # optimizer steps recorded so far (on this rank)
-        self.weight_norm_every = weight_norm_every  # steps between weight_norm samples: one more fused norm
-        self.display_every = display_every  # steps between update ratios and histograms
-        # ... and at least this many seconds: a fast loop's extras cost a bounded share of its time
-        self.display_interval = display_interval
-        self._last_display = -math.inf  # monotonic time of the last display step
-        self._display_next = display_every > 0  # whether the next step read is a display step (step 1 is)
         self.close_timeout = close_timeout  # seconds exit may wait for the last steps to reach the dashboard
-        self._reader = NormReader(params, sparse=may_be_sparse(inner))
-        weights = main_params(self.layers, params)
-        self._ratio = UpdateRatio(weights) if update_ratio and display_every else None
-        self._hist = GradHistogram(weights) if histograms and display_every else None
-        self._probes = ActivationProbes(inner, self.layers) if activations and display_every else None
-        self._closed = False
-        self._warned_no_grad = False
-        self._unread = 0  # steps whose gradients could not be read (counted in dropped)
-        self._pending: Captured | None = (
-            None  # the newest step: sent at the next read (its update ratio) or end
+        self._reader = StepReader(
+            inner,
+            self.layers,
+            params,
+            weight_norm_every=weight_norm_every,
+            display_every=display_every,
+            display_interval=display_interval,
+            histograms=histograms,
+            update_ratio=update_ratio,
+            activations=activations,
         )
+        self._closed = False
+        self._unread = 0  # steps whose gradients could not be read (counted in dropped)
+        self._pending: Captured | None = None  # the newest step: sent at the next read (or the end)
         self._next: dict[str, object] = {}  # values logged for a step not read yet
         self._last_loss: float | Deferred | None = None
         self._hooks: list = []  # optimizer hook handles (removed at finish)
@@ -116,22 +83,7 @@ class WatchedRun(NotebookView):
             if optimizer is not None:
                 self.attach_optimizer(optimizer, read=True)  # counts the steps; reads nothing on this rank
             return
-        described = {
-            "model": type(inner).__name__,
-            "parameters": sum(p.numel() for p in params),  # trainable ones
-            "layer_types": [layer.kind for layer in self.layers],
-            "world_size": _world_size(),
-            "device": str(params[0].device),
-            "torch": torch.__version__,
-            "python": platform.python_version(),
-            "client": __version__,
-            "measured": self._measured(),
-        }
-        registration = {
-            "name": (name or type(inner).__name__)[:100],  # the dashboard's limit
-            "layer_names": self.layer_names,
-            "config": json_safe(described | (config or {})),
-        }
+        registration = describe(inner, self.layers, params, name, config, self._reader.measured(False))
         token = token if token is not None else os.environ.get("GRADCAST_PRESENTER_TOKEN") or None
         self._sender = Sender(
             JsonTransport(url, token, timeout),
@@ -145,29 +97,6 @@ class WatchedRun(NotebookView):
         if optimizer is not None:
             self.attach_optimizer(optimizer, read=True)
         atexit.register(self.finish)  # without `with` or finish(): still flush and finish at exit
-        if self._probes is not None:
-            self._probes.armed = self._display_next
-
-    def _measured(self) -> list[str]:
-        """Which display-rate panels this run fills (the dashboard says once what the others lack)."""
-        out = ["weight_grad_norm", "bias_grad_norm"]
-        if self.weight_norm_every:
-            out.append("weight_norm")
-        if self._tracks_updates:
-            out.append("update_ratio")
-        if self._hist is not None:
-            out.append("grad_hist")
-        if self._probes is not None and self._probes.credited:
-            out += ["mean_act_deriv", "saturated_frac", "dead_frac"]
-        return out
-
-    def _due(self, step: int) -> bool:
-        """Whether `step` will be a display step: every display_every-th, display_interval s after the last."""
-        return (
-            self.display_every > 0
-            and step % self.display_every == 0
-            and time.monotonic() - self._last_display >= self.display_interval
-        )
 
     # -- the calls in the training loop ---------------------------------------------------------------
 
@@ -222,7 +151,7 @@ class WatchedRun(NotebookView):
         read=False is for callers that capture() and before_update() themselves. Removed at finish()."""
         if read:
             self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self._pre_step()))
-        if self._ratio is not None:
+        if self._reader.ratio is not None:
             self._hooks.append(optimizer.register_step_post_hook(lambda *_: self.after_update()))
         self.track_updates()
 
@@ -232,9 +161,9 @@ class WatchedRun(NotebookView):
 
     def track_updates(self) -> None:
         """Say that before_update() and after_update() will be called (by hooks or by an integration)."""
-        self._tracks_updates = self._ratio is not None
+        self._tracks_updates = self._reader.ratio is not None
         if self._sender is not None:  # registered ~flush_interval after start: normally before this lands
-            self._sender.registration["config"]["measured"] = self._measured()
+            self._sender.registration["config"]["measured"] = self._reader.measured(self._tracks_updates)
 
     def capture(self, step: int | None = None) -> None:
         """Read this optimizer step's gradients now (the fused norms are launched, not waited for); the step read
@@ -246,26 +175,8 @@ class WatchedRun(NotebookView):
         if self._sender is None:
             return  # rank > 0
         self._send_pending()
-        display = self._display_next
-        if display:
-            self._last_display = time.monotonic()
-        every = self.weight_norm_every
         try:
-            norms = self._reader.read(with_weights=every > 0 and (number % every == 0 or number == 1))
-            if norms is None:
-                if not self._warned_no_grad:
-                    self._warned_no_grad = True
-                    log.warning(
-                        "GradCast: no gradients found at step %d: read them after backward(), before zero_grad()",
-                        number,
-                    )
-                self._unread += 1
-                return
-            cap = Captured(step=number, t=time.time(), norms=norms)
-            if display and self._hist is not None:
-                cap.hist = self._histogram()
-            if display and self._probes is not None:
-                cap.acts = self._probes.take()
+            cap = self._reader.read(number)
         except Exception as exc:  # a tensor the fused norm cannot take: never break the user's loop for it
             self._unread += 1
             if self._unread == 1:
@@ -275,33 +186,26 @@ class WatchedRun(NotebookView):
                     exc,
                 )
             return
-        cap.display = display
-        self._display_next = self._due(number + 1)
-        if self._probes is not None:
-            self._probes.armed = self._display_next  # the next forward pass belongs to the next step
+        if cap is None:
+            self._unread += 1
+            if self._unread == 1:
+                log.warning(
+                    "GradCast: no gradients found at step %d: read them after backward(), before zero_grad()",
+                    number,
+                )
+            return
         for key, value in self._next.items():
             self._put(cap, key, value)
         self._next = {}
         self._pending = cap
 
-    def _histogram(self):
-        """This step's histogram counts; a model they cannot be taken of (e.g. split over devices) goes without."""
-        try:
-            return self._hist.counts()
-        except Exception as exc:
-            log.warning("GradCast: gradient histograms turned off (%s: %s)", type(exc).__name__, exc)
-            self._hist = None
-            return None
-
     def before_update(self) -> None:
         """Just before the optimizer updates the weights: keep a copy of them on a display step."""
-        if self._ratio is not None and self._pending is not None and self._pending.display:
-            self._ratio.snapshot()
+        self._reader.before_update(self._pending)
 
     def after_update(self) -> None:
         """Just after the update: ||dW|| / ||W|| per layer for the step read last."""
-        if self._ratio is not None and self._pending is not None and self._ratio.waiting:
-            self._pending.update_ratio = self._ratio.ratios()
+        self._reader.after_update(self._pending)
 
     def _send_pending(self) -> None:
         cap, self._pending = self._pending, None
@@ -343,8 +247,7 @@ class WatchedRun(NotebookView):
         self._closed = True
         for handle in self._hooks:
             handle.remove()
-        if self._probes is not None:
-            self._probes.remove()
+        self._reader.remove()
         if self._sender is None:
             return
         self._send_pending()

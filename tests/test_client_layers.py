@@ -158,7 +158,7 @@ def test_the_client_imports_no_web_framework():
 
 
 def test_a_users_config_is_made_strict_json_before_it_is_sent():
-    from gradcast.watch import json_safe
+    from gradcast.registration import json_safe
 
     cfg = json_safe(
         {"device": torch.device("cpu"), "dtype": torch.float32, "lr": math.nan, "sizes": [1, 2.5]}

@@ -67,10 +67,13 @@ class StepReader:
     def read(self, number: int) -> Captured | None:
         """Step `number`'s gradients (None when there is none). Raises what the fused norm raises."""
         every = self.weight_norm_every
-        norms = self._norms.read(with_weights=every > 0 and (number % every == 0 or number == 1))
+        display = self._display_next
+        # Weight norms on their own schedule, and on display steps: a group's update ratio needs its ||W||.
+        weights = display or (every > 0 and (number % every == 0 or number == 1))
+        norms = self._norms.read(with_weights=weights)
         if norms is None:
             return None
-        cap = Captured(step=number, t=time.time(), norms=norms, display=self._display_next)
+        cap = Captured(step=number, t=time.time(), norms=norms, display=display)
         if cap.display:
             self._last_display = time.monotonic()
             if self._hist is not None:

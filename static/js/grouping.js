@@ -105,5 +105,21 @@ export function reduce(values, groups) {
   });
 }
 
+/** Per-group update ratio ||dW|| / ||W|| from the layers' ratios and weight norms (null when one is missing). */
+export function reduceRatios(layers, groups) {
+  return groups.map(({ members }) => {
+    let moved = 0;
+    let size = 0;
+    for (const i of members) {
+      const r = layers[i]?.update_ratio;
+      const w = layers[i]?.weight_norm;
+      if (r === null || r === undefined || w === null || w === undefined) return null;
+      moved += (r * w) ** 2;
+      size += w * w;
+    }
+    return size > 0 ? Math.sqrt(moved / size) : null;
+  });
+}
+
 /** Whether grouping applies to this run at all: external runs (the lecture's networks are 1 … N, out). */
 export const groupable = (run) => Boolean(run?.external);

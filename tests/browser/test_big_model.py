@@ -113,6 +113,16 @@ def test_a_500_module_model_is_grouped_legibly(server, browser):
         "Array.from(document.querySelectorAll('#chart-heatmap .ytick text')).map((t) => t.textContent)"
     )
     assert len(heat_ticks) == len(rows)
+    # The update ratio of a group is ||dW|| / ||W|| of its weights together, from the layers' own numbers.
+    w.wait(f"document.getElementById('chart-update').data?.[0]?.x.length === {len(bars['x'])}")
+    ratios = page.evaluate("document.getElementById('chart-update').data[0].y")
+    full = [s for s in run["history"] if "update_ratio" in s["layers"][0]][-1]["layers"]
+    members = [
+        n for n in run["layer_names"] if n.startswith("blocks.") and int(n.split(".")[1]) in range(3, 7)
+    ]
+    moved = sum((x["update_ratio"] * x["weight_norm"]) ** 2 for x in full if x["name"] in members)
+    size = sum(x["weight_norm"] ** 2 for x in full if x["name"] in members)
+    assert ratios[bars["x"].index("blocks.3–6.*")] == pytest.approx(math.sqrt(moved / size), rel=1e-9)
     # One control regroups all three charts by module type.
     page.locator('[data-role="group-by"]').select_option("type")
     w.wait("document.getElementById('chart-gradflow').data[0].x.length === 3")

@@ -73,6 +73,7 @@ class WatchedRun(NotebookView):
         )
         self._closed = False
         self._unread = 0  # steps whose gradients could not be read (counted in dropped)
+        self._said: set[str] = set()  # kinds of unread steps already reported
         self._pending: Captured | None = None  # the newest step: sent at the next read (or the end)
         self._next: dict[str, object] = {}  # values logged for a step not read yet
         self._last_loss: float | Deferred | None = None
@@ -178,26 +179,26 @@ class WatchedRun(NotebookView):
         try:
             cap = self._reader.read(number)
         except Exception as exc:  # a tensor the fused norm cannot take: never break the user's loop for it
-            self._unread += 1
-            if self._unread == 1:
-                log.warning(
-                    "GradCast: could not read the gradients (%s: %s); steps are dropped",
-                    type(exc).__name__,
-                    exc,
-                )
+            self._drop_unread(
+                "read", f"could not read the gradients ({type(exc).__name__}: {exc}); steps are dropped"
+            )
             return
         if cap is None:
-            self._unread += 1
-            if self._unread == 1:
-                log.warning(
-                    "GradCast: no gradients found at step %d: read them after backward(), before zero_grad()",
-                    number,
-                )
+            self._drop_unread(
+                "none", f"no gradients at step {number}: read them after backward(), before zero_grad()"
+            )
             return
         for key, value in self._next.items():
             self._put(cap, key, value)
         self._next = {}
         self._pending = cap
+
+    def _drop_unread(self, kind: str, message: str) -> None:
+        """A step whose gradients could not be read: counted in dropped; each kind is said once."""
+        self._unread += 1
+        if kind not in self._said:
+            self._said.add(kind)
+            log.warning("GradCast: %s", message)
 
     def before_update(self) -> None:
         """Just before the optimizer updates the weights: keep a copy of them on a display step."""

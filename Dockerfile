@@ -15,9 +15,11 @@ RUN pip install --index-url "${TORCH_INDEX}" "torch==${TORCH_VERSION}"
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY app ./app
+COPY gradcast ./gradcast
 COPY static ./static
 COPY templates ./templates
-RUN pip install .
+# The server's dependencies are the package's `server` extra (the bare package is the torch-only client).
+RUN pip install "./[server]"
 
 # ---- runtime: the virtualenv only, a non-root numeric user ----
 FROM python:${PYTHON_VERSION}-slim

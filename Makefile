@@ -27,7 +27,7 @@ $(VENV)/.stamp-torch: | $(BIN)/python
 	@touch $@
 
 $(VENV)/.stamp-run: pyproject.toml $(VENV)/.stamp-torch
-	$(BIN)/python -m pip install -e .
+	$(BIN)/python -m pip install -e '.[server]'
 	@touch $@
 
 $(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-torch
@@ -44,12 +44,12 @@ bench: $(VENV)/.stamp-test
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lint: $(VENV)/.stamp-test
-	$(BIN)/ruff check app tests bench examples
-	$(BIN)/ruff format --check app tests bench examples
+	$(BIN)/ruff check app gradcast tests bench examples
+	$(BIN)/ruff format --check app gradcast tests bench examples
 
 format: $(VENV)/.stamp-test
-	$(BIN)/ruff format app tests bench examples
-	$(BIN)/ruff check --fix app tests bench examples
+	$(BIN)/ruff format app gradcast tests bench examples
+	$(BIN)/ruff check --fix app gradcast tests bench examples
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

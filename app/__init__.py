@@ -1,3 +1,5 @@
 """GradCast: watch gradients vanish (or hold up) layer by layer while a real network trains."""
 
-__version__ = "0.1.0"
+from gradcast.version import __version__
+
+__all__ = ["__version__"]

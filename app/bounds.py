@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from gradcast import protocol
+
 # Steps and counts: JavaScript's Number.MAX_SAFE_INTEGER, so a browser reads them exactly; far inside SQLite's
 # 64-bit INTEGER.
 MAX_COUNT = 2**53 - 1
@@ -121,3 +123,12 @@ def safe_echo(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list | tuple):
         return [safe_echo(v, depth + 1) for v in value[:20]]
     return safe_echo(str(value), depth)
+
+
+# A user's named scalar on a step (accuracy, lr, ...): the name rules of gradcast.protocol, the client's side.
+MetricName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=protocol.USER_METRIC_NAME_MAX, pattern=protocol.USER_METRIC_NAME
+    ),
+]

@@ -8,6 +8,10 @@ Plain and watched blocks alternate (ABBA order, so drift hits both alike); the f
 per-pair ratios watched/plain of the mean step time (wall clock), and the same for this process's CPU time
 (all its threads, so the sender's work counts; a busy machine's other processes do not). Logging every step;
 goal <= 1.05. Wall ratios need a quiet machine: check `uptime` (load average well under the core count).
+
+Variants: `default` (what watch() does unasked: norms every step, weight norms and sampled histograms every 10th
+step), `activations` (plus the opt-in a'(z) probes on every activation module, measured every 10th step). With a
+GPU the same figures are printed for CUDA too (the device is synchronised at the end of each block only).
 """
 
 import argparse
@@ -25,7 +29,7 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from app.client import watch
+from gradcast import watch
 
 
 def digits_like_cnn() -> nn.Module:
@@ -89,15 +93,19 @@ def started_server() -> Iterator[str]:
             proc.wait(10)
 
 
-def bench(model_key: str, url: str, blocks: int, steps: int, batch: int) -> dict:
+VARIANTS: dict[str, dict] = {"default": {}, "activations": {"activations": True}}
+
+
+def bench(model_key: str, url: str, blocks: int, steps: int, batch: int, variant: str, device: str) -> dict:
     """Mean step time (s) per block for both modes, and the per-pair ratios."""
     build, shape = MODELS[model_key]
     torch.manual_seed(0)
-    model = build()
+    model = build().to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.randn(batch, *shape)
-    y = torch.randint(0, 10, (batch,))
+    x = torch.randn(batch, *shape, device=device)
+    y = torch.randint(0, 10, (batch,), device=device)
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
     def block(run) -> tuple[float, float, float]:
         """(wall s, process CPU s, training-thread CPU s) per step."""
@@ -111,6 +119,7 @@ def bench(model_key: str, url: str, blocks: int, steps: int, batch: int) -> dict
                 loss.item()  # the plain loop reads its loss too, as any loop that logs it does
             optimizer.step()
             optimizer.zero_grad()
+        sync()
         wall, thread = time.perf_counter() - t0, time.thread_time() - th0
         time.sleep(
             0.15
@@ -119,7 +128,8 @@ def bench(model_key: str, url: str, blocks: int, steps: int, batch: int) -> dict
 
     plain: list[tuple[float, float, float]] = []
     watched: list[tuple[float, float, float]] = []
-    with watch(model, url=url, name=f"bench-{model_key}", close_timeout=10) as run:
+    options = VARIANTS[variant]
+    with watch(model, url=url, name=f"bench-{model_key}-{variant}", close_timeout=10, **options) as run:
         block(None), block(run)  # warm-up: allocator, autograd graph, the sender's connection
         for i in range(blocks):
             order = (None, run) if i % 2 == 0 else (run, None)  # ABBA
@@ -138,6 +148,20 @@ def bench(model_key: str, url: str, blocks: int, steps: int, batch: int) -> dict
     }
 
 
+def report(label: str, r: dict) -> None:
+    p, w = statistics.median(r["plain"]), statistics.median(r["watched"])
+    ratio, cpu = statistics.median(r["ratios"]), statistics.median(r["cpu_ratios"])
+    step_us, sender_us = statistics.median(r["step_us"]), statistics.median(r["sender_us"])
+    print(
+        f"{label}: plain {p * 1e6:7.1f} us/step  watched {w * 1e6:7.1f} us/step  "
+        f"sent {r['sent']} dropped {r['dropped']}\n"
+        f"{'':>12}wall ratio {ratio:.3f} [pairs {min(r['ratios']):.3f}..{max(r['ratios']):.3f}]  "
+        f"{'OK' if ratio <= 1.05 else 'ABOVE GOAL'} (goal <= 1.05)\n"
+        f"{'':>12}CPU ratio  {cpu:.3f} [pairs {min(r['cpu_ratios']):.3f}..{max(r['cpu_ratios']):.3f}]  "
+        f"= training thread +{step_us:.1f} us/step (run.step) + sender thread +{sender_us:.1f} us/step"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default="start", help="'start' (default), 'none', or a dashboard URL")
@@ -148,6 +172,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument(
         "--models", default="digits_cnn,deep_mlp", help=f"comma-separated, of {sorted(MODELS)}"
+    )
+    parser.add_argument(
+        "--variants", default="default,activations", help=f"comma-separated, of {sorted(VARIANTS)}"
     )
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -169,20 +196,15 @@ def main() -> None:
         print(
             f"torch {torch.__version__}, 1 thread, batch {args.batch}, {args.blocks} ABBA pairs x {args.steps} steps,"
         )
-        print("run.step() every step (weight_norm every 10th)")
-        for key in args.models.split(","):
-            r = bench(key, url, args.blocks, args.steps, args.batch)
-            p, w = statistics.median(r["plain"]), statistics.median(r["watched"])
-            ratio, cpu = statistics.median(r["ratios"]), statistics.median(r["cpu_ratios"])
-            step_us, sender_us = statistics.median(r["step_us"]), statistics.median(r["sender_us"])
-            print(
-                f"{key:>10}: plain {p * 1e6:7.1f} us/step  watched {w * 1e6:7.1f} us/step  "
-                f"sent {r['sent']} dropped {r['dropped']}\n"
-                f"{'':>12}wall ratio {ratio:.3f} [pairs {min(r['ratios']):.3f}..{max(r['ratios']):.3f}]  "
-                f"{'OK' if ratio <= 1.05 else 'ABOVE GOAL'} (goal <= 1.05)\n"
-                f"{'':>12}CPU ratio  {cpu:.3f} [pairs {min(r['cpu_ratios']):.3f}..{max(r['cpu_ratios']):.3f}]  "
-                f"= training thread +{step_us:.1f} us/step (run.step) + sender thread +{sender_us:.1f} us/step"
-            )
+        print("run.step() every step (weight_norm and histograms every 10th)")
+        devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+        for device in devices:
+            if device == "cuda":
+                print(f"CUDA: {torch.cuda.get_device_name()}")
+            for key in args.models.split(","):
+                for variant in args.variants.split(","):
+                    r = bench(key, url, args.blocks, args.steps, args.batch, variant, device)
+                    report(f"{device}/{key}/{variant}", r)
     print("CPU: this process's CPU time, all its threads; other processes' load does not enter it.")
     print("load average (1/5/15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 

@@ -17,7 +17,7 @@ from sklearn.datasets import load_digits
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from app.client import watch
+from gradcast import watch
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import torch
 from sklearn.datasets import load_digits
 from torch import nn
 
-from app.client import watch
+from gradcast import watch
 
 
 class DigitsCNN(nn.Module):

@@ -13,7 +13,7 @@ import time
 import torch
 from torch import nn
 
-from app.client import watch
+from gradcast import watch
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
 

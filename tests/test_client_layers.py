@@ -9,8 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from app.client.layers import NormReader, find_layers, unwrap
-from app.client.wire import step_record
+from gradcast.deferred import Deferred
+from gradcast.layers import GradNorms, NormReader, find_layers, unwrap
+from gradcast.wire import Captured, step_record
 
 torch.set_num_threads(1)
 
@@ -27,9 +28,15 @@ def backward(model: nn.Module, x: torch.Tensor) -> None:
 
 def layer_norms(model: nn.Module, with_weights: bool = False) -> list[dict]:
     """What the client sends per layer, decoded from its own step record."""
-    layers, params = find_layers(model)
-    grad_norms, weight_norms, _ = NormReader(params).read(with_weights)
-    return step_record((1, 0.0, 0.5, grad_norms, weight_norms), layers)["layers"]
+    layers, params, _ = find_layers(model)
+    norms = NormReader(params).read(with_weights)
+    return step_record(Captured(step=1, t=0.0, norms=norms, loss=0.5), layers)["layers"]
+
+
+def given(grads: list[float], loss: float, step: int) -> Captured:
+    """A captured step with these per-parameter gradient norms, as if read from a model."""
+    norms = GradNorms(Deferred(torch.tensor(grads, dtype=torch.float64)), None, len(grads), False)
+    return Captured(step=step, t=1.5, norms=norms, loss=loss)
 
 
 def test_cnn_layers_are_modules_with_direct_parameters_in_named_modules_order():
@@ -42,7 +49,7 @@ def test_cnn_layers_are_modules_with_direct_parameters_in_named_modules_order():
         nn.Sequential(nn.Linear(144, 8), nn.Tanh()),
         nn.Linear(8, 3, bias=False),
     )
-    layers, params = find_layers(model)
+    layers, params, _ = find_layers(model)
     assert [(x.name, x.kind) for x in layers] == [
         ("0", "Conv2d"),
         ("1", "BatchNorm2d"),
@@ -64,7 +71,7 @@ def test_cnn_layers_are_modules_with_direct_parameters_in_named_modules_order():
 def test_transformer_attention_without_weight_uses_the_norm_over_its_own_parameters():
     torch.manual_seed(0)
     model = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, dropout=0.0, batch_first=True)
-    layers, _ = find_layers(model)
+    layers, _, _ = find_layers(model)
     names = [x.name for x in layers]
     assert names == ["self_attn", "self_attn.out_proj", "linear1", "linear2", "norm1", "norm2"]
     backward(model, torch.randn(3, 5, 16))
@@ -90,7 +97,7 @@ def test_frozen_tied_and_unused_parameters():
     frozen.requires_grad_(False)
     unused = nn.Linear(6, 6)
     model = nn.ModuleDict({"emb": emb, "frozen": frozen, "unused": unused, "head": head})
-    layers, params = find_layers(model)
+    layers, params, _ = find_layers(model)
     assert [x.name for x in layers] == ["emb", "unused"]
     assert len(params) == 3
     tokens = torch.tensor([1, 2, 3])
@@ -123,9 +130,9 @@ def test_a_model_without_trainable_parameters_is_refused_at_once():
 
 def test_non_finite_numbers_become_null_with_the_flag_and_the_json_is_strict():
     model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
-    layers, params = find_layers(model)
+    layers, params, _ = find_layers(model)
     grads = [math.nan, 1.0, math.inf, 2.0]  # layer 0 weight NaN, layer 1 weight inf
-    record = step_record((7, 1.5, math.inf, grads, None), layers)
+    record = step_record(given(grads, math.inf, 7), layers)
     text = json.dumps(record, allow_nan=False)  # raises if a NaN or Infinity token were left
     back = json.loads(text)
     assert back["nonfinite"] is True and back["loss"] is None and back["step"] == 7
@@ -136,14 +143,14 @@ def test_non_finite_numbers_become_null_with_the_flag_and_the_json_is_strict():
         "nonfinite": True,
     }
     assert back["layers"][1]["weight_grad_norm"] is None and back["layers"][1]["bias_grad_norm"] == 2.0
-    clean = step_record((8, 1.5, 0.25, [1.0, 1.0, 1.0, 1.0], None), layers)
+    clean = step_record(given([1.0, 1.0, 1.0, 1.0], 0.25, 8), layers)
     assert "nonfinite" not in clean and all("nonfinite" not in x for x in clean["layers"])
 
 
 def test_the_client_imports_no_web_framework():
     code = (
-        "import sys, app.client; from app.client import watch; "
-        "bad = sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'pydantic', 'httpx', 'requests') "
+        "import sys, gradcast; from gradcast import watch; "
+        "bad = sorted(m for m in ('app', 'fastapi', 'uvicorn', 'starlette', 'pydantic', 'httpx', 'requests') "
         "if m in sys.modules); print(','.join(bad))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
@@ -151,10 +158,27 @@ def test_the_client_imports_no_web_framework():
 
 
 def test_a_users_config_is_made_strict_json_before_it_is_sent():
-    from app.client.watch import json_safe
+    from gradcast.registration import json_safe
 
     cfg = json_safe(
         {"device": torch.device("cpu"), "dtype": torch.float32, "lr": math.nan, "sizes": [1, 2.5]}
     )
     assert cfg == {"device": "cpu", "dtype": "torch.float32", "lr": None, "sizes": [1, 2.5]}
     json.dumps(cfg, allow_nan=False)
+
+
+def test_histograms_bin_a_strided_sample_exactly_as_the_trainer_does():
+    from app.ml.instrument import hist_bins
+    from gradcast.display import GradHistogram
+    from gradcast.protocol import HIST_BINS
+
+    torch.manual_seed(0)
+    small, big = nn.Linear(4, 3), nn.Linear(200, 50)  # 12 elements; 10,000 -> every 3rd (3,334)
+    small.weight.grad = torch.randn(3, 4) * 1e-3
+    big.weight.grad = torch.randn(50, 200).mul_(torch.logspace(-9, 1, 200))
+    big.weight.grad[0, :3] = torch.tensor([0.0, math.inf, math.nan])
+    counts = GradHistogram([small.weight, big.weight]).counts().tolist()
+    for w, got in zip((small.weight, big.weight), counts, strict=True):
+        sample = w.grad.reshape(-1)[:: -(-w.numel() // 4096)]
+        assert got == torch.bincount(hist_bins(sample), minlength=HIST_BINS).tolist()
+    assert sum(counts[1]) == 3334

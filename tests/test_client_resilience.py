@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from app.client import watch
+from gradcast import watch
 from tests.support.server import free_port, live_server
 
 torch.set_num_threads(1)  # 2 shared cores: more threads only spin against each other

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 from websockets.sync.client import connect
 
-from app.client import watch
 from app.store import importer
+from gradcast import watch
 
 torch.set_num_threads(1)
 

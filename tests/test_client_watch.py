@@ -14,7 +14,7 @@ STEPS = 40
 
 def run_example(script: str, *args: str, timeout: float = 60) -> str:
     """Run examples/<script> in its own process; return its stdout (fails with its stderr)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
     env.pop("GRADCAST_PRESENTER_TOKEN", None)
     env.pop("GRADCAST_URL", None)
     out = subprocess.run(
@@ -100,7 +100,7 @@ def test_the_plain_loop_example_runs_against_a_server(server):
 def test_the_presenter_token_is_sent_when_the_server_requires_one(tmp_path, monkeypatch):
     import torch
 
-    from app.client import watch
+    from gradcast import watch
     from tests.support.server import live_server
 
     with live_server(tmp_path, presenter_token="s3cret-token") as srv:
@@ -121,7 +121,7 @@ def test_the_presenter_token_is_sent_when_the_server_requires_one(tmp_path, monk
 
 def test_without_with_the_run_is_flushed_and_finished_at_interpreter_exit(server):
     script = (
-        "import sys, torch; from app.client import watch; m = torch.nn.Linear(2, 2); "
+        "import sys, torch; from gradcast import watch; m = torch.nn.Linear(2, 2); "
         "run = watch(m, url=sys.argv[1], name='no-with'); "
         "m(torch.randn(3, 2)).sum().backward(); run.step(loss=0.1); run.step(loss=0.2)"
     )
@@ -130,3 +130,31 @@ def test_without_with_the_run_is_flushed_and_finished_at_interpreter_exit(server
     with server.client() as http:
         (run,) = [r for r in http.get("/api/runs").json() if r["name"] == "no-with"]
     assert run["status"] == "finished" and run["step"] == 2
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "name", "layers"),
+    [
+        ("optimizer_hook.py", ("--steps", "30", "--depth", "3"), "hooked-sigmoid-3", ["0", "2", "4", "6"]),
+        (
+            "lightning_watch.py",
+            ("--steps", "20", "--depth", "3"),
+            "lightning-sigmoid-3",
+            ["net.0", "net.2", "net.4", "net.6"],
+        ),
+        ("huggingface_watch.py", ("--steps", "12", "--layers", "1"), "tiny-bert-1", None),
+    ],
+)
+def test_the_integration_examples_run_against_a_server(server, script, args, name, layers):
+    """What docs/client.md tells a Lightning, a Hugging Face and a plain-PyTorch user to run."""
+    steps = int(args[1])
+    stdout = run_example(script, "--url", server.url, *args, timeout=240)
+    assert f"steps={steps} sent={steps} dropped=0" in stdout
+    with server.client() as http:
+        (run,) = [r for r in http.get("/api/runs").json() if r["name"] == name]
+        run = http.get(f"/api/runs/{run['id']}").json()
+    assert run["status"] == "finished" and [s["step"] for s in run["history"]] == list(range(1, steps + 1))
+    if layers is not None:
+        assert run["layer_names"] == layers
+    assert {"update_ratio", "mean_act_deriv", "grad_hist"} <= set(run["config"]["measured"])
+    assert any("mean_act_deriv" in layer for s in run["history"] for layer in s["layers"])

@@ -107,3 +107,13 @@ def test_copied_paths_exist():
             for src in args.split()[:-1]:
                 assert (ROOT / src).exists(), src
                 assert src.rstrip("/") not in ignored, src
+
+
+def test_the_image_installs_the_server_extra_and_the_client_package():
+    """The bare package is the torch-only client: the image needs the `server` extra, and gradcast/ itself."""
+    runs = [args for word, args in _instructions() if word == "RUN"]
+    assert any("pip install" in r and "[server]" in r for r in runs), runs
+    copies = [
+        args.split()[0] for word, args in _instructions() if word == "COPY" and not args.startswith("--")
+    ]
+    assert "gradcast" in copies and "app" in copies

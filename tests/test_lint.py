@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TREES = ["app", "tests", "bench", "examples"]
+TREES = ["app", "gradcast", "tests", "bench", "examples"]
 
 
 def _ruff(*args: str) -> subprocess.CompletedProcess:

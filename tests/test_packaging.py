@@ -37,7 +37,8 @@ def test_wheel_contains_assets(wheel):
     assert "app/templates/base.html" in names
     assert "app/static/favicon.svg" in names
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
-    assert "gradcast = app.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "gradcast = gradcast.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "gradcast/__init__.py" in names and "gradcast/protocol.py" in names
 
 
 def test_installed_wheel_serves_page_and_plotly(wheel, tmp_path):

@@ -1,9 +1,8 @@
-"""Watch your own PyTorch training loop on a GradCast dashboard. Needs only torch and the standard library.
+"""The client moved to the top-level `gradcast` package (torch and the standard library only): this is its alias.
 
-with watch(model, url="http://127.0.0.1:8000", name="my-cnn") as run:
-    ...; loss.backward(); run.step(loss=loss.item()); optimizer.step(); optimizer.zero_grad()
+Prefer `from gradcast import watch`: it works in any project, including one with its own `app/` package.
 """
 
-from app.client.watch import WatchedRun, watch
+from gradcast import WatchedRun, watch
 
 __all__ = ["WatchedRun", "watch"]

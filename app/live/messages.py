@@ -10,11 +10,14 @@ from collections.abc import Iterable
 
 import orjson
 
-from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
+from app.ml.records import LayerRecord, StepRecord
+from gradcast import protocol
+from gradcast.protocol import STEP_USER_METRICS as USER_METRICS
 
-# Per-layer numbers in the order they are listed on the wire (docs/protocol.md has their meaning).
-LAYER_METRICS = ("weight_grad_norm", "bias_grad_norm", *DISPLAY_LAYER_METRICS)
-STEP_METRICS = ("train_acc", "test_acc", "test_loss")  # display-rate steps only
+# Per-layer numbers in the order they are listed on the wire, and the display-rate step numbers: written once in
+# gradcast.protocol (docs/protocol.md has their meaning).
+LAYER_METRICS = protocol.LAYER_METRICS
+STEP_METRICS = protocol.STEP_METRICS
 PONG = '{"type":"pong"}'
 
 
@@ -43,7 +46,7 @@ def _clean_tree(value: object) -> object:
 
 
 _metrics_of = operator.attrgetter(*LAYER_METRICS)  # LayerRecord -> its LAYER_METRICS values, in one C call
-_NO_DISPLAY = (None,) * len(DISPLAY_LAYER_METRICS)
+_NO_DISPLAY = (None,) * len(protocol.DISPLAY_LAYER_METRICS)
 
 
 def layer_dict(layer: LayerRecord) -> dict:
@@ -87,6 +90,10 @@ def step_dict(record: StepRecord) -> dict:
         if value is not None:
             out[key] = finite_or_none(value)
             nonfinite |= out[key] is None
+    metrics = record.extra.get(USER_METRICS) if record.extra else None
+    if metrics:
+        out[USER_METRICS] = {k: finite_or_none(v) for k, v in metrics.items()}
+        nonfinite |= any(v is None for v in out[USER_METRICS].values())
     if record.boundary is not None:
         out["boundary"] = _clean_tree(record.boundary)
     if record.diverged is not None:

@@ -5,15 +5,11 @@ Floats may be NaN/inf here (a diverged step); the wire layer turns them into nul
 
 from dataclasses import dataclass, field
 
-# The display-rate scalar metrics of a layer, in wire order: the one list the wire, the store and ingest share.
-DISPLAY_LAYER_METRICS = (
-    "act_grad_norm",
-    "mean_act_deriv",
-    "weight_norm",
-    "update_ratio",
-    "saturated_frac",
-    "dead_frac",
-)
+# The display-rate scalar metrics of a layer, in wire order: the one list the wire, the store and ingest share
+# (gradcast.protocol, standard library only, so that clients elsewhere use the same definition).
+from gradcast.protocol import DISPLAY_LAYER_METRICS
+
+__all__ = ["DISPLAY_LAYER_METRICS", "LayerRecord", "StepRecord"]
 
 
 @dataclass(slots=True)

@@ -8,6 +8,8 @@ from array import array
 import orjson
 
 from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
+from gradcast import protocol
+from gradcast.protocol import STEP_USER_METRICS as USER_METRICS
 
 # LayerRecord fields taken on display-rate steps only, stored column-wise (one list per metric) in `metrics`.
 DISPLAY_METRICS = (*DISPLAY_LAYER_METRICS, "grad_hist")
@@ -192,7 +194,6 @@ def from_wire(d: dict) -> StepRecord:
         """An optional number: null is non-finite only when the record says so, else absent."""
         return (math.nan if nonfinite else None) if v is None else float(v)
 
-    full = False
     layers = []
     for ld in d["layers"]:
         lr = LayerRecord(
@@ -202,7 +203,6 @@ def from_wire(d: dict) -> StepRecord:
         )
         for k in DISPLAY_METRICS:
             if k in ld:
-                full = True
                 v = ld[k]
                 setattr(lr, k, v if k == "grad_hist" else opt(v))
         layers.append(lr)
@@ -210,7 +210,7 @@ def from_wire(d: dict) -> StepRecord:
         step=int(d["step"]),
         loss=num(d["loss"]),
         layers=layers,
-        full=full,
+        full=protocol.is_display_step(d),  # the protocol's one rule, as ingest applies it
         t=float(d.get("t", 0.0)),
         train_acc=opt(d["train_acc"]) if "train_acc" in d else None,
         test_acc=opt(d["test_acc"]) if "test_acc" in d else None,
@@ -218,4 +218,5 @@ def from_wire(d: dict) -> StepRecord:
         boundary=d.get("boundary"),
         diverged=d.get("diverged"),
         time=d.get("time"),
+        extra={USER_METRICS: {k: opt(v) for k, v in d[USER_METRICS].items()}} if d.get(USER_METRICS) else {},
     )

@@ -22,6 +22,7 @@ from app.bounds import (
     JsonObject,
     Label,
     LayerRef,
+    MetricName,
     Name,
     Norm,
     Step,
@@ -32,6 +33,7 @@ from app.ml.records import DISPLAY_LAYER_METRICS, StepRecord
 from app.store import codec, columns
 from app.store.columns import Builder, to_f32, trim_hist
 from app.store.runstore import RunStore
+from gradcast import protocol
 
 FORMAT = "gradcast-run"
 VERSION = 2
@@ -256,6 +258,8 @@ class ImportStep(BaseModel):
     boundary: JsonBlob | None = None
     diverged: JsonObject | None = None
     time: JsonBlob | None = None  # recurrent models: {"t": [..], "hidden_grad_norm": [..], ..}
+    # the step's own named scalars (gradcast.protocol): as on POST /api/external/runs/{id}/steps
+    metrics: dict[MetricName, Finite | None] | None = Field(None, max_length=protocol.MAX_USER_METRICS)
     nonfinite: bool = False
 
 

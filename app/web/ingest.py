@@ -9,18 +9,31 @@ import json
 import math
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
-from app.bounds import MAX_LAYERS, Finite, Fraction, JsonObject, LayerRef, Name, Norm, Step, Text, Time
+from app.bounds import (
+    MAX_LAYERS,
+    Finite,
+    Fraction,
+    JsonObject,
+    LayerRef,
+    MetricName,
+    Name,
+    Norm,
+    Step,
+    Text,
+    Time,
+)
 from app.live.errors import Conflict
 from app.live.state import Status
-from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
+from app.ml.records import LayerRecord, StepRecord
 from app.web.deps import ManagerDep
+from gradcast import protocol
 
 
 def _token_as_text(token: str) -> str:
@@ -106,6 +119,9 @@ class LayerIn(BaseModel):
     update_ratio: Norm | None = None
     saturated_frac: Fraction | None = None
     dead_frac: Fraction | None = None
+    grad_hist: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, min_length=protocol.HIST_BINS, max_length=protocol.HIST_BINS
+    )
     nonfinite: bool = False
 
 
@@ -121,6 +137,8 @@ class StepIn(BaseModel):
     train_acc: Fraction | None = None
     test_acc: Fraction | None = None
     test_loss: Finite | None = None
+    # The step's own named scalars (accuracy, learning rate...); null only when not finite.
+    metrics: dict[MetricName, Finite | None] | None = Field(None, max_length=protocol.MAX_USER_METRICS)
     nonfinite: bool = False
 
 
@@ -199,6 +217,7 @@ def to_record(rec: StepIn, full: bool) -> StepRecord:
             update_ratio=layer.update_ratio,
             saturated_frac=layer.saturated_frac,
             dead_frac=layer.dead_frac,
+            grad_hist=layer.grad_hist,
         )
         for layer in rec.layers
     ]
@@ -211,15 +230,9 @@ def to_record(rec: StepIn, full: bool) -> StepRecord:
         test_acc=rec.test_acc,
         test_loss=rec.test_loss,
         t=rec.t if rec.t is not None else time.time(),
-    )
-
-
-def _is_full(rec: StepIn) -> bool:
-    """A step that carries display-rate metrics keeps them all in the history."""
-    return (
-        rec.test_acc is not None
-        or rec.train_acc is not None
-        or any(getattr(layer, key) is not None for layer in rec.layers for key in DISPLAY_LAYER_METRICS)
+        extra={protocol.STEP_USER_METRICS: {k: _nan(v) for k, v in rec.metrics.items()}}
+        if rec.metrics
+        else {},
     )
 
 
@@ -236,7 +249,9 @@ async def post_external_steps(run_id: str, body: StepsIn, manager: ManagerDep) -
     check_against_run(body.records, run.layer_names, run.step)
     last = len(body.records) - 1
     # The newest step of each batch is a frame (viewers see the latest), as is any step with display metrics.
-    records = [to_record(rec, full=i == last or _is_full(rec)) for i, rec in enumerate(body.records)]
+    records = [
+        to_record(rec, full=i == last or protocol.is_display_step(rec)) for i, rec in enumerate(body.records)
+    ]
     manager.ingest(run_id, records)  # 409 once the run has ended
     return {"accepted": len(records)}
 

@@ -78,6 +78,13 @@ DOCS_CSP = (
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
 
 
+def _embeddable(path: str, scope: Scope) -> bool:
+    """GET /runs/{id}?view=1: the read-only page of one run, which a notebook shows inline."""
+    if not path.startswith("/runs/") or "/" in path[len("/runs/") :]:
+        return False
+    return ("view", "1") in parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+
+
 class SecurityMiddleware:
     """Pure ASGI: token on mutating /api routes, presenter link -> cookie, websocket Host/Origin, headers."""
 
@@ -120,7 +127,7 @@ class SecurityMiddleware:
                 )
                 await _json(send, code, detail, self._headers(path, headers))
                 return
-        extra = self._headers(path, headers)
+        extra = self._headers(path, headers, embed=method == "GET" and _embeddable(path, scope))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -180,8 +187,17 @@ class SecurityMiddleware:
             return f"cross-site request refused (Origin {origin[:100]!r} is not this server)"
         return None
 
-    def _headers(self, path: str, headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    def _headers(self, path: str, headers: dict[str, str], embed: bool = False) -> list[tuple[bytes, bytes]]:
         policy = DOCS_CSP if path in DOCS_PATHS else csp(headers.get("host", ""))
+        if embed:  # a read-only run page may be framed (a notebook's inline view): it has no control to click
+            return [
+                (
+                    b"content-security-policy",
+                    policy.replace("frame-ancestors 'none'", "frame-ancestors *").encode(),
+                ),
+                (b"x-content-type-options", b"nosniff"),
+                (b"referrer-policy", b"no-referrer"),
+            ]
         return [
             (b"content-security-policy", policy.encode()),
             (b"x-content-type-options", b"nosniff"),

@@ -23,6 +23,7 @@ export class RunState {
     this.weightGradNorm = []; // per step: [per layer ||dL/dW_k||] input -> output
     this.full = []; // display-rate step records (per-layer metrics), oldest first
     this.evals = []; // {step, train_acc, test_acc, test_loss} of the steps that evaluated, oldest first
+    this.metrics = []; // {step, values: {name: number|null}}: a step's own named scalars (external runs), oldest first
     this.latest = null; // newest step record (any kind)
     this.latestFinite = null; // newest record with a finite gradient (what a diverged run last showed)
     this.latestFull = null; // newest display-rate record
@@ -65,6 +66,10 @@ export class RunState {
     if (rec.train_acc !== undefined || rec.test_acc !== undefined) {
       this.evals.push({ step: rec.step, train_acc: rec.train_acc ?? null, test_acc: rec.test_acc ?? null, test_loss: rec.test_loss ?? null });
       if (this.evals.length > EVAL_CAP) this.evals.splice(0, this.evals.length - EVAL_CAP);
+    }
+    if (rec.metrics) {
+      this.metrics.push({ step: rec.step, values: rec.metrics });
+      if (this.metrics.length > EVAL_CAP) this.metrics.splice(0, this.metrics.length - EVAL_CAP);
     }
     if (isFull(rec)) {
       this.firstFull ??= rec;

@@ -5,6 +5,7 @@ import { layout, lineWidth, markerSize, OKABE_ITO, runColors } from "../theme.js
 import { changed, decadeStep, isBuiltIn, layerLabels, noData, react, runLabel, StickyLogRange } from "./plot.js";
 import { layerAxis } from "./layeraxis.js";
 import { NONFINITE_MARKER } from "./nonfinite.js";
+import { groupable, grouping, groupsOf, modeOf, reduce } from "../grouping.js";
 
 const MARKERS_UP_TO = 16; // layers
 
@@ -18,10 +19,14 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.latest);
       if (!states.length) return noData(el), 0;
-      if (!changed(this, `${states.map((s) => s.latest.step).join()}|${overlay()}`)) return null;
+      if (!changed(this, `${states.map((s) => s.latest.step).join()}|${overlay()}|${grouping.version}`)) return null;
       const colors = runColors(states);
       const longest = states.reduce((a, s) => (s.run.layer_names.length > a.length ? s.run.layer_names : a), []);
-      const x = layerLabels(longest);
+      // One external run may show groups of layers (grouping.js); a group's bar is the norm of all its gradients.
+      const groups = states.length === 1 && groupable(states[0].run) ? groupsOf(states[0].run, modeOf(states[0].run)) : null;
+      const group = (values) => (groups ? reduce(values, groups) : values);
+      let x = layerLabels(longest);
+      if (groups) x = groups.map((g) => g.label);
       const traces = [];
       let axis = null; // a comparison's layer axis (layeraxis.js); a single run's bars sit on its own categories
       if (states.length === 1) {
@@ -29,7 +34,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
         traces.push({
           type: "bar",
           x,
-          y: (s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm),
+          y: group((s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm)),
           name: t("chart.gradflow.weight"),
           marker: { color: colors.get(s.run.id) },
           meta: { run: s.run.id, step: (s.latestFinite ?? s.latest).step },
@@ -39,7 +44,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
             type: "scatter",
             mode: "lines+markers",
             x,
-            y: s.latestFull.layers.map((l) => l.act_grad_norm ?? null),
+            y: group(s.latestFull.layers.map((l) => l.act_grad_norm ?? null)),
             name: t("chart.gradflow.act"),
             line: { color: OKABE_ITO.black, width: lineWidth(), dash: "dot" },
             marker: { size: markerSize() },
@@ -78,6 +83,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
         lay.xaxis.automargin = !isBuiltIn(longest);
         lay.xaxis.categoryorder = "array";
         lay.xaxis.categoryarray = x; // the run's layers, input -> output
+        if (groups) Object.assign(lay.xaxis, { tickmode: "array", tickvals: x, ticktext: x }); // every group named
       }
       lay.bargap = 0.15;
       react(el, traces, lay);

@@ -4,6 +4,7 @@ import { t } from "../i18n.js";
 import { layout } from "../theme.js";
 import { HEAT_WINDOW, changed, layerLabels, noData, react } from "./plot.js";
 import { NONFINITE_MARKER } from "./nonfinite.js";
+import { groupable, grouping, groupsOf, modeOf, reduce } from "../grouping.js";
 
 export function heatmapChart(el, store) {
   let zmin = Infinity;
@@ -19,16 +20,20 @@ export function heatmapChart(el, store) {
     draw() {
       const s = store.runs.values().next().value;
       if (!s || !s.steps.length) return noData(el), 0;
-      if (!changed(this, s.lastStep)) return null;
+      if (!changed(this, `${s.lastStep}|${grouping.version}`)) return null;
       const n = s.steps.length;
       const from = Math.max(0, n - HEAT_WINDOW);
       const x = s.steps.slice(from);
-      const layers = s.run.layer_names.length;
+      // A row per group of layers for a big external model (grouping.js), else per layer.
+      const groups = groupable(s.run) ? groupsOf(s.run, modeOf(s.run)) : null;
+      const cols = [];
+      for (let i = from; i < n; i++) cols.push(groups ? reduce(s.weightGradNorm[i], groups) : s.weightGradNorm[i]);
+      const layers = groups ? groups.length : s.run.layer_names.length;
       const z = [];
       for (let k = 0; k < layers; k++) {
         const row = new Array(n - from);
         for (let i = from; i < n; i++) {
-          const g = s.weightGradNorm[i][k];
+          const g = cols[i - from][k];
           row[i - from] = g > 0 ? Math.log10(g) : null;
           if (g > 0) {
             zmin = Math.min(zmin, Math.floor(row[i - from]));
@@ -42,13 +47,13 @@ export function heatmapChart(el, store) {
       const bad = { x: [], y: [] };
       for (let i = from; i < n; i++) {
         s.weightGradNorm[i].forEach((g, k) => {
-          if (g === null) bad.x.push(s.steps[i]), bad.y.push(labels[k]);
+          if (g === null && !groups) bad.x.push(s.steps[i]), bad.y.push(labels[k]); // (a group shows its finite part)
         });
       }
       const trace = {
         type: "heatmap",
         x,
-        y: labels,
+        y: groups ? groups.map((g) => g.label) : labels,
         z,
         zmin,
         zmax: Math.max(zmax, zmin + 1),
@@ -58,6 +63,7 @@ export function heatmapChart(el, store) {
       };
       const lay = layout({ x: t("axis.step"), y: t("axis.layer"), legend: false });
       lay.yaxis.type = "category";
+      if (groups) Object.assign(lay.yaxis, { tickmode: "array", tickvals: trace.y, ticktext: trace.y }); // every row named
       lay.yaxis.automargin = true; // an external run's module names (features.0) are wider than 1..N
       const traces = [trace];
       if (bad.x.length) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_steps")), ...bad, marker: { ...NONFINITE_MARKER("").marker, size: 9 }, showlegend: false, meta: { nonfinite: true } });

@@ -4,6 +4,7 @@ import { t } from "../i18n.js";
 import { colorAt, layout, lineWidth } from "../theme.js";
 import { changed, decadeStep, layerLabels, noData, react, StickyLogRange, windowed } from "./plot.js";
 import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
+import { groupable, grouping, groupsOf, modeOf, reduce } from "../grouping.js";
 
 const MAX_LINES = 5;
 
@@ -25,16 +26,19 @@ export function linesChart(el, store) {
     draw() {
       const s = store.runs.values().next().value;
       if (!s || !s.steps.length) return noData(el), 0;
-      if (!changed(this, s.lastStep)) return null;
+      if (!changed(this, `${s.lastStep}|${grouping.version}`)) return null;
       const x = windowed(s.steps);
+      // Lines per group of layers for an external run (grouping.js), the ones picked in the card or a spread.
+      const groups = groupable(s.run) ? groupsOf(s.run, modeOf(s.run)) : null;
       const grads = windowed(s.weightGradNorm);
-      const labels = layerLabels(s.run.layer_names);
-      const traces = pickLayers(s.run.layer_names.length).map((k, j) => ({
+      const labels = groups ? groups.map((g) => g.label) : layerLabels(s.run.layer_names);
+      const picked = groups && grouping.picked ? grouping.picked.filter((k) => k < labels.length) : pickLayers(labels.length);
+      const traces = picked.map((k, j) => ({
         type: "scatter",
         mode: "lines",
         x,
-        y: grads.map((g) => g[k]),
-        name: `${t("axis.layer_short")} ${labels[k]}`,
+        y: groups ? grads.map((g) => reduce(g, [groups[k]])[0]) : grads.map((g) => g[k]),
+        name: groups ? labels[k] : `${t("axis.layer_short")} ${labels[k]}`,
         line: { color: colorAt(j), width: lineWidth() },
       }));
       const lay = layout({ x: t("axis.step"), y: t("axis.grad_norm"), ylog: true });

@@ -5,6 +5,28 @@ import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
 import { changed, noData, react, runLabel, tail, windowed } from "./plot.js";
 import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
+// A run's own named scalars (docs/client.md): names that say accuracy go on the accuracy axis, the rest beside the
+// loss. Colours after the four above, in a fixed order of first appearance.
+const onAccuracyAxis = (name) => /acc/i.test(name);
+const METRIC_COLORS = [OKABE_ITO.green, OKABE_ITO.purple, OKABE_ITO.black, OKABE_ITO.yellow];
+
+function metricTraces(metrics, width) {
+  const rows = tail(metrics, 300);
+  const names = [...new Set(rows.flatMap((m) => Object.keys(m.values)))];
+  return names.map((name, i) => {
+    const have = rows.filter((m) => name in m.values);
+    return {
+      type: "scatter",
+      mode: "lines",
+      x: have.map((m) => m.step),
+      y: have.map((m) => m.values[name]),
+      name,
+      yaxis: onAccuracyAxis(name) ? "y2" : "y",
+      line: { color: METRIC_COLORS[i % METRIC_COLORS.length], width, dash: "dot" },
+    };
+  });
+}
+
 export function lossChart(el, store) {
   return {
     name: "loss",
@@ -27,6 +49,7 @@ export function lossChart(el, store) {
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.train_acc ?? null), name: t("chart.acc.train"), yaxis: "y2", line: { color: OKABE_ITO.vermillion, width: w } },
           { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_acc ?? null), name: t("chart.acc.test"), yaxis: "y2", line: { color: OKABE_ITO.orange, width: w, dash: "dash" } },
         );
+        traces.push(...metricTraces(s.metrics, w));
       } else {
         // Each run's train loss (solid, left axis) and test accuracy (dotted, right axis) in the run's colour.
         const colors = runColors(states);
@@ -57,7 +80,8 @@ export function lossChart(el, store) {
         }
       }
       const single = store.runs.size === 1;
-      const accuracy = states.some((s) => s.evals.length > 0);
+      const accuracy =
+        states.some((s) => s.evals.length > 0) || (single && states[0].metrics.some((m) => Object.keys(m.values).some(onAccuracyAxis)));
       // the adding problem is a regression: its loss is a mean squared error, not nats
       const mse = states.every((s) => s.run.config?.dataset === "adding");
       const lay = layout({ x: t("axis.step"), y: t(mse ? "axis.loss_mse" : "axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });

@@ -4,6 +4,7 @@ import { t } from "../i18n.js";
 import { layout, OKABE_ITO } from "../theme.js";
 import { changed, decadeStep, guide, layerLabels, noData, react, StickyLogRange } from "./plot.js";
 import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
+import { groupable, grouping, groupsOf, modeOf, reduceRatios } from "../grouping.js";
 
 export const UPDATE_RATIO_GUIDE = 1e-3;
 
@@ -18,9 +19,11 @@ export function updateChart(el, store) {
       const s = store.runs.values().next().value;
       const rec = s?.latestFull;
       if (!rec) return noData(el), 0;
-      if (!changed(this, rec.step)) return null;
-      const x = layerLabels(s.run.layer_names);
-      const y = rec.layers.map((l) => l.update_ratio ?? null);
+      if (!changed(this, `${rec.step}|${grouping.version}`)) return null;
+      // A group's ratio is ||dW|| / ||W|| of all its weights together (grouping.js).
+      const groups = groupable(s.run) ? groupsOf(s.run, modeOf(s.run)) : null;
+      const x = groups ? groups.map((g) => g.label) : layerLabels(s.run.layer_names);
+      const y = groups ? reduceRatios(rec.layers, groups) : rec.layers.map((l) => l.update_ratio ?? null);
       const traces = [
         { type: "bar", x, y, name: t("axis.update_ratio"), marker: { color: OKABE_ITO.blue }, showlegend: false },
         guide(x[0], x[x.length - 1], UPDATE_RATIO_GUIDE, t("chart.update.guide")),
@@ -32,6 +35,7 @@ export function updateChart(el, store) {
       const bad = nonFiniteAt(x, rec.layers.map((l) => (l.update_ratio === null ? null : 0)), 10 ** (lay.yaxis.range[1] - 0.15));
       if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite", { step: rec.step })), ...bad, meta: { nonfinite: true } });
       lay.xaxis.type = "category";
+      if (groups) lay.xaxis.automargin = true; // group labels (blocks.3–6.*) tilt and need room
       react(el, traces, lay);
       return rec.t || 0;
     },

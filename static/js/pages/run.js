@@ -5,6 +5,8 @@ import { t } from "../i18n.js";
 import { exportHistory } from "../export.js";
 import { unbind } from "../keys.js";
 import { startLive } from "./live.js";
+import { showUnmeasured, unmeasured } from "../measured.js";
+import { showGroupControls } from "../groupcontrols.js";
 import { gradflowChart } from "../charts/gradflow.js";
 import { heatmapChart } from "../charts/heatmap.js";
 import { linesChart } from "../charts/lines.js";
@@ -27,24 +29,18 @@ const histLayer = $(SEL.histLayer); // the layer whose histograms sit beside the
 let roomHistLayer = null; // a follower: the presenter's pick, applied once the menu has its layers
 let roomWalk = 0; // a follower: the presenter's position in the backprop walkthrough
 
-// What an external run (a training loop elsewhere, docs/client.md) never sends: activations, a'(z), update
-// ratios, histograms, a decision boundary. Those cards say so instead of waiting for data that cannot come.
-const NOT_MEASURED_EXTERNAL = ["chainrule", "update", "health", "hist", "boundary"];
 const CONTROL_KEYS = [" ", "ArrowRight", "r"]; // play/pause, one step, reset: no trainer here to drive
 
-/** Mark the view for an external run: the badge, no controls (nor their keys), unmeasured cards labelled. (A
- * replay is not external: it has every panel its record has data for, and a run's controls.) */
-function showExternal(external, hasPoints) {
+/** Mark the view for an external run: the badge, no controls (nor their keys), and the cards it cannot fill
+ * hidden with one line saying what they lack (measured.js). A replay of a 2-D run recorded here (it has
+ * `points`) does bring its boundaries: that card stays. */
+function showExternal(run, hasPoints) {
+  const external = Boolean(run.external);
   document.body.classList.toggle("external", external);
   $(SEL.externalBadge).hidden = !external;
   if (!external) return;
   CONTROL_KEYS.forEach(unbind);
-  for (const name of NOT_MEASURED_EXTERNAL) {
-    if (name === "boundary" && hasPoints) continue;
-    const card = $(SEL.chartCard(name));
-    card.classList.add("missing");
-    card.dataset.missing = t("chart.external.none");
-  }
+  showUnmeasured(unmeasured(run, hasPoints));
 }
 
 /** One option per layer after the first; the last is chosen until someone picks another (kept across resets). */
@@ -113,7 +109,8 @@ function onSnapshot(store) {
   if (!s) return;
   $(SEL.viewTitle).textContent = t("run.title", { name: s.run.name || s.run.id });
   document.title = `${s.run.name || s.run.id} · ${t("app.name")}`;
-  showExternal(Boolean(s.run.external), Boolean(s.points));
+  showExternal(s.run, Boolean(s.points));
+  showGroupControls(s.run);
   $(SEL.replayBadge).hidden = s.run.kind !== "replay";
   fillHistLayers(s.run.layer_names ?? []);
   showTimeCards(store);

@@ -1,10 +1,12 @@
-"""Which modules of a model are layers, and their gradient norms per step in one fused call."""
+"""Which modules of a model are layers, and their gradient norms per step in one fused call on the device."""
 
 import math
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from gradcast.deferred import Deferred
 
 # Wrappers whose `.module` / `._orig_mod` is the real model: their names would all start with "module.".
 _WRAPPERS: tuple[type, ...] = (nn.parallel.DistributedDataParallel, nn.DataParallel)
@@ -35,10 +37,12 @@ def unwrap(model: nn.Module) -> nn.Module:
             return model
 
 
-def find_layers(model: nn.Module) -> tuple[list[Layer], list[nn.Parameter]]:
-    """Layers in named_modules order (input -> output as the model declares them) and the flat parameter list."""
+def find_layers(model: nn.Module) -> tuple[list[Layer], list[nn.Parameter], list[nn.Module]]:
+    """Layers in named_modules order (input -> output as the model declares them), the flat parameter list, and
+    the module of each layer."""
     layers: list[Layer] = []
     params: list[nn.Parameter] = []
+    modules: list[nn.Module] = []
     seen: set[int] = set()  # a parameter shared by two modules (tied embeddings) belongs to the first
     for qualname, module in model.named_modules():
         own = [
@@ -63,13 +67,35 @@ def find_layers(model: nn.Module) -> tuple[list[Layer], list[nn.Parameter]]:
                 bias=index.get("bias"),
             )
         )
+        modules.append(module)
     if not layers:
         raise ValueError(f"{type(model).__name__} has no trainable parameters: nothing to watch")
-    return layers, params
+    return layers, params, modules
+
+
+@dataclass(frozen=True, slots=True)
+class GradNorms:
+    """One step's per-parameter norms, still on their way to the host (see Deferred)."""
+
+    values: Deferred  # grad norms of the present gradients, then (with weights) every parameter's weight norm
+    present: tuple[bool, ...] | None  # which parameters had a gradient; None: all of them
+    n_params: int
+    with_weights: bool
+
+    def host(self) -> tuple[list[float], list[float] | None]:
+        """(grad norm per parameter, 0 where there was none; weight norm per parameter or None). Waits here."""
+        values = self.values.tolist()
+        n_grads = self.n_params if self.present is None else sum(self.present)
+        if self.present is None:
+            grads = values[:n_grads]
+        else:
+            it = iter(values[:n_grads])
+            grads = [next(it) if has else 0.0 for has in self.present]
+        return grads, (values[n_grads:] if self.with_weights else None)
 
 
 class NormReader:
-    """Per-parameter L2 norms of the gradients (and optionally the weights) with ONE _foreach_norm and ONE sync."""
+    """Per-parameter L2 norms of the gradients (and optionally the weights): ONE fused _foreach_norm, no sync."""
 
     def __init__(self, params: list[nn.Parameter], sparse: bool = False) -> None:
         self.params = params
@@ -77,38 +103,37 @@ class NormReader:
         # Half-precision norms overflow at 65504: accumulate in float32 when every parameter is low precision.
         self._dtype = torch.float32 if dtypes <= set(_LOW_PRECISION) else None
         self._upcast = bool(dtypes & set(_LOW_PRECISION)) and self._dtype is None  # mixed: upcast the halves
-        self._devices = {p.device for p in params}
+        self._single_device = len({p.device for p in params}) == 1
         self._sparse = sparse  # a module may produce sparse gradients (nn.Embedding(sparse=True))
 
-    def read(self, with_weights: bool) -> tuple[list[float], list[float] | None, bool]:
-        """(grad norm per parameter, weight norm per parameter or None, whether any gradient was present)."""
+    def read(self, with_weights: bool) -> GradNorms | None:
+        """The norms of the gradients present now (None when there is none at all), computed on their device."""
         grads = [p.grad for p in self.params]
-        present = grads if all(g is not None for g in grads) else [g for g in grads if g is not None]
+        complete = all(g is not None for g in grads)
+        present = grads if complete else [g for g in grads if g is not None]
+        if not present:
+            return None
         if self._sparse:
             present = [_dense(g) for g in present]
         tensors = present + self.params if with_weights else present
-        if not tensors:
-            return [0.0] * len(grads), None, False
         if self._upcast:
             tensors = [t.float() if t.dtype in _LOW_PRECISION else t for t in tensors]
         if with_weights:
             with torch.no_grad():  # weights require grad: no autograd graph for their norms
                 values = self._norms(tensors)
-        else:
+        else:  # gradients require no grad: no context to enter on the every-step path
             values = self._norms(tensors)
-        if present is grads:
-            grad_norms = values[: len(grads)]
-        else:  # a parameter without a gradient this step (unused branch): its norm is 0
-            it = iter(values)
-            grad_norms = [next(it) if g is not None else 0.0 for g in grads]
-        weight_norms = values[len(present) :] if with_weights else None
-        return grad_norms, weight_norms, bool(present)
+        return GradNorms(
+            values=Deferred(values if values.dtype == torch.float32 else values.float()),
+            present=None if complete else tuple(g is not None for g in grads),
+            n_params=len(grads),
+            with_weights=with_weights,
+        )
 
-    def _norms(self, tensors: list[torch.Tensor]) -> list[float]:
+    def _norms(self, tensors: list[torch.Tensor]) -> torch.Tensor:
         norms = torch._foreach_norm(tensors, 2, dtype=self._dtype)  # one fused kernel per device/dtype
-        if len(self._devices) > 1:
-            norms = [n.cpu() for n in norms]
-        return torch.stack(norms).tolist()  # the one sync point per step
+        # Model parallel: the scalars are gathered on the CPU (a copy and a sync per tensor; rare).
+        return torch.stack(norms if self._single_device else [n.cpu() for n in norms])
 
 
 def may_be_sparse(model: nn.Module) -> bool:
@@ -122,7 +147,7 @@ def _dense(g: torch.Tensor) -> torch.Tensor:
 
 
 def combine(norms: list[float], layer: Layer) -> float:
-    """A layer's weight norm: its `weight`'s, or the L2 norm over all its direct parameters."""
+    """A layer's norm: its `weight`'s, or the L2 norm over all its direct parameters."""
     if layer.weight is not None:
         return norms[layer.weight]
     return math.sqrt(sum(n * n for n in norms[layer.first : layer.first + layer.count]))

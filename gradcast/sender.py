@@ -6,9 +6,9 @@ import logging
 import threading
 import time
 
-from app.client.layers import Layer
-from app.client.transport import JsonTransport, TransportError
-from app.client.wire import Raw, step_record
+from gradcast.layers import Layer
+from gradcast.transport import JsonTransport, TransportError
+from gradcast.wire import Captured, step_record
 
 log = logging.getLogger("gradcast.client")
 
@@ -41,7 +41,7 @@ class Sender:
             0  # > 1: the dashboard restarted (or lost the run) and the run was registered again
         )
         self.sent = 0  # records the dashboard accepted
-        self._queue: collections.deque[Raw] = collections.deque(maxlen=queue_max)
+        self._queue: collections.deque[Captured] = collections.deque(maxlen=queue_max)
         self._lock = threading.Lock()  # makes "full -> oldest evicted -> counted" exact
         self._overflow = 0  # evicted from the full queue (training thread side)
         self._failed = 0  # in batches the dashboard never accepted (sender side)
@@ -59,12 +59,12 @@ class Sender:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, raw: Raw) -> None:
+    def submit(self, captured: Captured) -> None:
         """Queue one step; when full, the oldest step is evicted and counted. Never blocks for long."""
         with self._lock:
             if len(self._queue) == self._queue.maxlen:
                 self._overflow += 1
-            self._queue.append(raw)
+            self._queue.append(captured)
 
     @property
     def dropped(self) -> int:
@@ -122,14 +122,14 @@ class Sender:
         finally:
             self.transport.close()
 
-    def _take(self) -> list[Raw]:
+    def _take(self) -> list[Captured]:
         with self._lock:
             n = min(self.batch_max, len(self._queue))
             batch = [self._queue.popleft() for _ in range(n)]
             self._in_flight = len(batch)
             return batch
 
-    def _settle(self, batch: list[Raw], accepted: bool) -> None:
+    def _settle(self, batch: list[Captured], accepted: bool) -> None:
         with self._lock:
             self._in_flight = 0
             if self._abandoned:
@@ -146,7 +146,7 @@ class Sender:
             self._post_batch(batch, closing)
         return len(batch) or 1  # (1: nothing was left, stop the caller's count)
 
-    def _post_batch(self, batch: list[Raw], closing: bool) -> None:
+    def _post_batch(self, batch: list[Captured], closing: bool) -> None:
         if self._refused:
             self._settle(batch, accepted=False)
             return

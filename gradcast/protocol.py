@@ -1,0 +1,99 @@
+"""The wire protocol's shapes, written once (docs/protocol.md): what a step record and a frame carry.
+
+Standard library only: the client builds records with it, the server's ingest, import and export read them with
+it, and people who write their own clients can import it without the server. Field names are the contract.
+"""
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict
+
+# Per-layer numbers taken every step.
+EVERY_STEP_LAYER_METRICS = ("weight_grad_norm", "bias_grad_norm")
+# Per-layer numbers taken on display-rate steps only (absent on the steps between), in wire order.
+DISPLAY_LAYER_METRICS = (
+    "act_grad_norm",  # ||dL/dh_k||_2 over the batch: the backpropagated signal
+    "mean_act_deriv",  # mean a'(z_k) over batch and units: the lecture's factor
+    "weight_norm",  # ||W_k||_2 (Frobenius) before this step's update
+    "update_ratio",  # ||dW_k|| / ||W_k|| of this step's optimizer update
+    "saturated_frac",  # sigmoid/tanh-like units with a'(z) < SATURATED_DERIV on the whole batch
+    "dead_frac",  # ReLU-like units that output 0 for the whole batch
+)
+LAYER_METRICS = (*EVERY_STEP_LAYER_METRICS, *DISPLAY_LAYER_METRICS)
+LAYER_HIST = "grad_hist"  # display rate: counts of |dL/dW| elements on HIST_EDGES (a sample of them)
+# Step-level numbers of display-rate steps (a built-in run's evaluation).
+STEP_METRICS = ("train_acc", "test_acc", "test_loss")
+# A step's own named scalars (accuracy, learning rate, ...), any step: {"name": float}, shown on the loss card.
+STEP_USER_METRICS = "metrics"
+MAX_USER_METRICS = 16  # per step: a loss card with more lines than this is unreadable
+USER_METRIC_NAME_MAX = 64
+USER_METRIC_NAME = r"^[\w./ -]+$"  # letters, digits, _ . / space -: "val/acc", "train_loss_step"
+
+# Frames (server -> browser): a step record plus these; the steps between frames ride along column-wise.
+FRAME_FIELDS = ("type", "seq", "run", "step", "t", "loss", "layers", "between")
+
+# |dL/dW| histogram bins: half-decade edges 1e-12 .. 1e2 (29 edges, 28 bins). Values below the first edge
+# (zeros included) count in the first bin, values at or above the last edge in the last bin.
+HIST_LOG10_MIN = -12.0
+HIST_EDGES: list[float] = [10.0 ** (e / 2) for e in range(-24, 5)]
+HIST_BINS = len(HIST_EDGES) - 1
+SATURATED_DERIV = 0.01  # a'(z) below this on the whole batch counts a unit as saturated
+
+
+class LayerEntry(TypedDict):
+    """One layer of a step record. A null number is not finite, and then "nonfinite": true is set."""
+
+    name: str
+    weight_grad_norm: float | None
+    bias_grad_norm: NotRequired[float | None]  # null or absent: no bias
+    act_grad_norm: NotRequired[float | None]
+    mean_act_deriv: NotRequired[float | None]
+    weight_norm: NotRequired[float | None]
+    update_ratio: NotRequired[float | None]
+    saturated_frac: NotRequired[float | None]
+    dead_frac: NotRequired[float | None]
+    grad_hist: NotRequired[list[int]]
+    nonfinite: NotRequired[bool]
+
+
+class StepRecordWire(TypedDict):
+    """One step record: what a client sends, the server stores and streams, and an export carries."""
+
+    step: int  # 1-based count of optimizer steps; increasing
+    t: NotRequired[float]  # unix seconds when measured
+    loss: float | None
+    layers: list[LayerEntry]  # input -> output, the run's layer_names in order
+    train_acc: NotRequired[float | None]
+    test_acc: NotRequired[float | None]
+    test_loss: NotRequired[float | None]
+    metrics: NotRequired[dict[str, float | None]]
+    nonfinite: NotRequired[bool]
+
+
+def is_display_step(record: Mapping[str, Any]) -> bool:
+    """The one rule for a display-rate step: it carries a display-rate number (a layer's or an evaluation's).
+
+    Every step carries the every-step norms; a display step is one the dashboard redraws its slower panels from.
+    Works on a wire dict and on any object with the same attribute names (via Mapping or getattr)."""
+    get = record.get if isinstance(record, Mapping) else lambda k, d=None: getattr(record, k, d)
+    if any(get(k) is not None for k in STEP_METRICS):
+        return True
+    for layer in get("layers") or ():
+        lget = layer.get if isinstance(layer, Mapping) else lambda k, d=None, x=layer: getattr(x, k, d)
+        if lget(LAYER_HIST) is not None or any(lget(k) is not None for k in DISPLAY_LAYER_METRICS):
+            return True
+    return False
+
+
+def metric_name(name: str) -> str:
+    """A name as the protocol takes it: other characters become "_", cut to USER_METRIC_NAME_MAX."""
+    return re.sub(r"[^\w./ -]", "_", str(name))[:USER_METRIC_NAME_MAX] or "_"
+
+
+def finite_or_none(value: float | None) -> float | None:
+    """The float, or None when it is NaN or infinite (strict JSON has no token for them)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None

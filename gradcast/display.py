@@ -55,7 +55,9 @@ class GradHistogram:
     def __init__(self, weights: list[nn.Parameter]) -> None:
         self.weights = weights
         self.strides = [max(1, -(-w.numel() // HIST_SAMPLE)) for w in weights]
-        sizes = torch.tensor([-(-w.numel() // st) for w, st in zip(weights, self.strides, strict=True)])
+        sizes = torch.tensor(
+            [-(-w.numel() // st) for w, st in zip(weights, self.strides, strict=True)], dtype=torch.long
+        )
         # Each sampled element's bin offset (its layer * HIST_BINS), when every layer has a gradient: built once.
         self._owners = torch.repeat_interleave(torch.arange(len(weights)) * HIST_BINS, sizes)
         self._owners_on: dict[torch.device, torch.Tensor] = {}

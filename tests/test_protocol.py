@@ -38,7 +38,7 @@ def test_the_server_streams_the_protocols_fields_and_bins():
 
 
 def test_one_rule_for_a_display_step_in_ingest_and_import():
-    every_step = {"step": 2, "t": 1.0, "loss": 0.5, "layers": [{"name": "a", "weight_grad_norm": 1.0}]}
+    every_step = {"step": 2, "t": 1.7e9, "loss": 0.5, "layers": [{"name": "a", "weight_grad_norm": 1.0}]}
     with_hist = {**every_step, "layers": [{"name": "a", "weight_grad_norm": 1.0, "grad_hist": [1] * 28}]}
     with_eval = {**every_step, "test_acc": 0.9}
     with_metric = {**every_step, "metrics": {"accuracy": 0.9}}  # a named scalar does not make a display step

@@ -202,7 +202,7 @@ export function createStage(lesson, store, session, charts) {
     relabel: () => (renderText(), renderLegend()),
     stepNames: () => current?.numbers ?? [],
     fnData: () => data.fn,
-    sweepData: () => data.sweep,
+    sweepData: () => (data.sweep ? [data.sweep] : []), // the sweep chart draws a list of sweeps (one per init)
     source: () => source,
   };
 }

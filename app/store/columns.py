@@ -104,6 +104,39 @@ def to_f32(v: float | None) -> float | None:
     return None if v is None else array("f", [v])[0]
 
 
+def is_f32(v: float | None) -> bool:
+    """Whether an f4 cell holds v exactly (None, NaN and the infinities count: they travel as themselves)."""
+    return v is None or v != v or array("f", [v])[0] == v
+
+
+def number_text(f: float, dtype: str = "f4") -> str:
+    """The shortest text that reads back as f at the column's precision: for f4 the fewest significant digits
+    that give the same float32, positional or with an unpadded exponent, whichever is shorter (1.25e-7, not
+    1.25e-07 nor 0.000000125); for f8 Python's repr (the shortest for float64). nan, inf, -inf when not finite:
+    spreadsheets, pandas and numpy read all of these."""
+    if f != f or f in (math.inf, -math.inf):
+        return repr(f)
+    if dtype == "f8":
+        return _unpadded(repr(f))
+    f = array("f", [f])[0]
+    for digits in range(1, 10):
+        sci = f"{f:.{digits - 1}e}"
+        if array("f", [float(sci)])[0] == f:
+            break
+    mantissa, exp = sci.split("e")
+    sci = f"{mantissa}e{int(exp)}" if int(exp) else mantissa
+    pos = f"{f:.{digits}g}"
+    return pos if "e" not in pos and len(pos) <= len(sci) else sci
+
+
+def _unpadded(text: str) -> str:
+    """1e-07 -> 1e-7, 1e+16 -> 1e16: the same number in fewer characters."""
+    if "e" not in text:
+        return text
+    mantissa, exp = text.split("e")
+    return f"{mantissa}e{int(exp)}"
+
+
 def trim_hist(counts: list[int] | None) -> list[int] | None:
     """Histogram counts -> [first nonzero bin, its count, .. the last nonzero bin's]: most bins of a layer are 0."""
     if counts is None:

@@ -30,7 +30,7 @@ from app.bounds import (
 )
 from app.ml.records import DISPLAY_LAYER_METRICS, StepRecord
 from app.store import codec, columns
-from app.store.columns import Builder, to_f32, trim_hist
+from app.store.columns import Builder, number_text, trim_hist
 from app.store.runstore import RunStore
 
 FORMAT = "gradcast-run"
@@ -43,23 +43,9 @@ EXPORT_CHUNK = 500  # CSV rows per yielded piece
 _INFO_KEYS = {"hist_edges", "max_steps", "steps_per_second", "lesson"}  # run-dict fields an export carries
 
 
-def _cell(v: float | None) -> str:
-    """Empty for absent; float32's shortest spelling (nan, inf when not finite: pandas and spreadsheets read both)."""
-    if v is None:
-        return ""
-    f = to_f32(v)
-    if math.isnan(f) or math.isinf(f):
-        return repr(f)
-    return _f32_text(f)
-
-
-def _f32_text(f: float) -> str:
-    """The shortest decimal that reads back as the same float32 (as numpy's str(np.float32) writes it)."""
-    for digits in range(6, 10):
-        text = f"{f:.{digits}g}"
-        if to_f32(float(text)) == f:
-            return text
-    return repr(f)
+def _cell(v: float | None, dtype: str = "f4") -> str:
+    """Empty for absent; else the shortest text of v at the column's precision (columns.number_text)."""
+    return "" if v is None else number_text(v, dtype)
 
 
 def _hist_cell(counts: list[int] | None) -> str:
@@ -87,7 +73,7 @@ def iter_csv(store: RunStore, rid: str, run: dict) -> Iterator[str]:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(csv_columns(names))
     for i, rec in enumerate(store.history(rid, names), 1):
-        row = [rec.step, repr(rec.t)] + [_cell(getattr(rec, k)) for k in CSV_STEP[2:]]
+        row = [rec.step, number_text(rec.t, "f8")] + [_cell(getattr(rec, k)) for k in CSV_STEP[2:]]
         for m in CSV_METRICS:
             row += [_cell(getattr(lr, m)) for lr in rec.layers]
         row += [_hist_cell(lr.grad_hist) for lr in rec.layers]

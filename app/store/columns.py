@@ -1,8 +1,8 @@
 """Typed columns of an export (format version 2): numbers packed as little-endian binary in base64, as Plotly.js
 writes its typed arrays ({"dtype", "shape", "bdata"}), plus the cells that hold no number.
 
-A column of per-layer floats over n steps is one {"dtype": "f4", "shape": [n, layers], "bdata": ..} (float32: the
-precision an export keeps; NaN and infinities travel as themselves), "missing": [flat index, ..] where a cell
+A column of per-layer floats over n steps is one {"dtype": "f4", "shape": [n, layers], "bdata": ..} (float32 when
+every value is one, else "f8": an export keeps what is stored; NaN and infinities travel as themselves), "missing": [flat index, ..] where a cell
 holds no value (a layer without a bias, dead_frac of a sigmoid layer). Read one with numpy:
 `np.frombuffer(base64.b64decode(c["bdata"]), "<" + c["dtype"]).reshape(c["shape"])`.
 """
@@ -33,41 +33,6 @@ def encode(values: Sequence, shape: list[int], dtype: str = "f4") -> dict | None
     if missing:
         out["missing"] = missing
     return out
-
-
-class Builder:
-    """A column built value by value at 4 (f4) or 8 (f8) bytes each, not a Python float's 24: a long run's export
-    holds millions of them."""
-
-    def __init__(self, dtype: str = "f4") -> None:
-        self.dtype = dtype
-        self.values = array(_TYPECODE[dtype])
-        self.missing: list[int] = []
-
-    def add(self, values: Sequence[float | None]) -> None:
-        for v in values:
-            if v is None:
-                self.missing.append(len(self.values))
-                self.values.append(math.nan)
-            else:
-                self.values.append(v)
-
-    def column(self, shape: list[int]) -> dict | None:
-        """The typed column (as encode writes it); None when no cell holds a value."""
-        if self.values and len(self.missing) == len(self.values):
-            return None
-        arr = self.values
-        if _SWAP:
-            arr = array(arr.typecode, arr)
-            arr.byteswap()
-        out: dict = {
-            "dtype": self.dtype,
-            "shape": shape,
-            "bdata": base64.b64encode(arr.tobytes()).decode("ascii"),
-        }
-        if self.missing:
-            out["missing"] = self.missing
-        return out
 
 
 def decode(column: dict | None, shape: list[int]) -> list[float | None]:

@@ -1,7 +1,8 @@
 """A recorded run as CSV or JSON, and the schema of version-1 JSON exports (app/store/importer.py reads any).
 
-JSON version 2 is columnar (docs/recording.md#the-json-export): one typed column per metric (float32, base64,
-app/store/columns.py), no key repeated per step; importing it gives back exactly what it holds.
+JSON version 2 is columnar (docs/recording.md#the-json-export): one typed column per metric (float32 where every
+value is one, else float64; base64, app/store/columns.py), no key repeated per step, streamed (app/store/spool.py);
+importing it gives back exactly what was stored.
 """
 
 import csv

@@ -8,7 +8,7 @@ import time
 
 from websockets.sync.client import connect
 
-from app.store import importer
+from app.store import columns, importer
 from app.store.columns import to_f32
 from tests.support.live import SMALL, recv_until, strict_loads, wait_until
 from tests.support.live import recorded as recorded_run
@@ -195,6 +195,13 @@ def test_import_names_the_bad_field(tmp_path):
         bad = c.get(f"/api/records/{rid}/export.json").json()
         bad["display"]["grad_hist"][0][0] = [40, 1, 2]
         assert refused(bad) == ["body", "display", "grad_hist", 0, 0]
+        # An f8 column (float64, as an own loop's numbers travel) meets the same ranges as any step record.
+        bad = c.get(f"/api/records/{rid}/export.json").json()
+        shape = bad["steps"]["weight_grad_norm"]["shape"]
+        norms = columns.decode(bad["steps"]["weight_grad_norm"], shape)
+        norms[4 * shape[1] + 1] = -0.1
+        bad["steps"]["weight_grad_norm"] = columns.encode(norms, shape, "f8")
+        assert refused(bad) == ["body", "steps", 4, "layers", 1, "weight_grad_norm"]
         assert len(c.get("/api/records").json()) == 1  # nothing half-imported
 
 

@@ -154,7 +154,9 @@ def test_export_json_imports_back_identical_and_csv_has_a_row_per_step(tmp_path)
                     first, counts = row[f"grad_hist.{layer['name']}"].split(":")
                     hist = [0] * int(first) + [int(x) for x in counts.split()]
                     assert hist + [0] * (len(layer["grad_hist"]) - len(hist)) == layer["grad_hist"]
-        assert rows[1]["mean_act_deriv.layer1"] == ""  # not measured between display steps
+            # Empty where not measured (between display steps: how many depends on the training speed).
+            cell, measured = row["mean_act_deriv.layer1"], want["layers"][0].get("mean_act_deriv")
+            assert cell == "" if measured is None else to_f32(float(cell)) == measured
         assert 0 < float(rows[0]["mean_act_deriv.layer1"]) <= 0.25  # the sigmoid's bound
 
 

@@ -1,8 +1,8 @@
 """Typed columns of an export (format version 2): numbers packed as little-endian binary in base64, as Plotly.js
 writes its typed arrays ({"dtype", "shape", "bdata"}), plus the cells that hold no number.
 
-A column of per-layer floats over n steps is one {"dtype": "f4", "shape": [n, layers], "bdata": ..} (float32: the
-precision an export keeps; NaN and infinities travel as themselves), "missing": [flat index, ..] where a cell
+A column of per-layer floats over n steps is one {"dtype": "f4", "shape": [n, layers], "bdata": ..} (float32 when
+every value is one, else "f8": an export keeps what is stored; NaN and infinities travel as themselves), "missing": [flat index, ..] where a cell
 holds no value (a layer without a bias, dead_frac of a sigmoid layer). Read one with numpy:
 `np.frombuffer(base64.b64decode(c["bdata"]), "<" + c["dtype"]).reshape(c["shape"])`.
 """
@@ -33,41 +33,6 @@ def encode(values: Sequence, shape: list[int], dtype: str = "f4") -> dict | None
     if missing:
         out["missing"] = missing
     return out
-
-
-class Builder:
-    """A column built value by value at 4 (f4) or 8 (f8) bytes each, not a Python float's 24: a long run's export
-    holds millions of them."""
-
-    def __init__(self, dtype: str = "f4") -> None:
-        self.dtype = dtype
-        self.values = array(_TYPECODE[dtype])
-        self.missing: list[int] = []
-
-    def add(self, values: Sequence[float | None]) -> None:
-        for v in values:
-            if v is None:
-                self.missing.append(len(self.values))
-                self.values.append(math.nan)
-            else:
-                self.values.append(v)
-
-    def column(self, shape: list[int]) -> dict | None:
-        """The typed column (as encode writes it); None when no cell holds a value."""
-        if self.values and len(self.missing) == len(self.values):
-            return None
-        arr = self.values
-        if _SWAP:
-            arr = array(arr.typecode, arr)
-            arr.byteswap()
-        out: dict = {
-            "dtype": self.dtype,
-            "shape": shape,
-            "bdata": base64.b64encode(arr.tobytes()).decode("ascii"),
-        }
-        if self.missing:
-            out["missing"] = self.missing
-        return out
 
 
 def decode(column: dict | None, shape: list[int]) -> list[float | None]:
@@ -102,6 +67,39 @@ def decode(column: dict | None, shape: list[int]) -> list[float | None]:
 def to_f32(v: float | None) -> float | None:
     """The value an f4 column gives back (the float32 nearest v)."""
     return None if v is None else array("f", [v])[0]
+
+
+def is_f32(v: float | None) -> bool:
+    """Whether an f4 cell holds v exactly (None, NaN and the infinities count: they travel as themselves)."""
+    return v is None or v != v or array("f", [v])[0] == v
+
+
+def number_text(f: float, dtype: str = "f4") -> str:
+    """The shortest text that reads back as f at the column's precision: for f4 the fewest significant digits
+    that give the same float32, positional or with an unpadded exponent, whichever is shorter (1.25e-7, not
+    1.25e-07 nor 0.000000125); for f8 Python's repr (the shortest for float64). nan, inf, -inf when not finite:
+    spreadsheets, pandas and numpy read all of these."""
+    if f != f or f in (math.inf, -math.inf):
+        return repr(f)
+    if dtype == "f8":
+        return _unpadded(repr(f))
+    f = array("f", [f])[0]
+    for digits in range(1, 10):
+        sci = f"{f:.{digits - 1}e}"
+        if array("f", [float(sci)])[0] == f:
+            break
+    mantissa, exp = sci.split("e")
+    sci = f"{mantissa}e{int(exp)}" if int(exp) else mantissa
+    pos = f"{f:.{digits}g}"
+    return pos if "e" not in pos and len(pos) <= len(sci) else sci
+
+
+def _unpadded(text: str) -> str:
+    """1e-07 -> 1e-7, 1e+16 -> 1e16: the same number in fewer characters."""
+    if "e" not in text:
+        return text
+    mantissa, exp = text.split("e")
+    return f"{mantissa}e{int(exp)}"
 
 
 def trim_hist(counts: list[int] | None) -> list[int] | None:

@@ -1,14 +1,16 @@
 """A recorded run as CSV or JSON, and the schema of version-1 JSON exports (app/store/importer.py reads any).
 
-JSON version 2 is columnar (docs/recording.md#the-json-export): one typed column per metric (float32, base64,
-app/store/columns.py), no key repeated per step; importing it gives back exactly what it holds.
+JSON version 2 is columnar (docs/recording.md#the-json-export): one typed column per metric (float32 where every
+value is one, else float64; base64, app/store/columns.py), no key repeated per step, streamed (app/store/spool.py);
+importing it gives back exactly what was stored.
 """
 
 import csv
 import io
 import math
 from collections.abc import Iterator
-from typing import Any, Literal
+from contextlib import ExitStack
+from typing import Any, Literal, TypeVar
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,9 +32,10 @@ from app.bounds import (
     Time,
 )
 from app.ml.records import DISPLAY_LAYER_METRICS, StepRecord
-from app.store import codec, columns
-from app.store.columns import Builder, to_f32, trim_hist
+from app.store import codec
+from app.store.columns import is_f32, number_text, trim_hist
 from app.store.runstore import RunStore
+from app.store.spool import Column, JsonList
 from gradcast import protocol
 
 FORMAT = "gradcast-run"
@@ -45,23 +48,9 @@ EXPORT_CHUNK = 500  # CSV rows per yielded piece
 _INFO_KEYS = {"hist_edges", "max_steps", "steps_per_second", "lesson"}  # run-dict fields an export carries
 
 
-def _cell(v: float | None) -> str:
-    """Empty for absent; float32's shortest spelling (nan, inf when not finite: pandas and spreadsheets read both)."""
-    if v is None:
-        return ""
-    f = to_f32(v)
-    if math.isnan(f) or math.isinf(f):
-        return repr(f)
-    return _f32_text(f)
-
-
-def _f32_text(f: float) -> str:
-    """The shortest decimal that reads back as the same float32 (as numpy's str(np.float32) writes it)."""
-    for digits in range(6, 10):
-        text = f"{f:.{digits}g}"
-        if to_f32(float(text)) == f:
-            return text
-    return repr(f)
+def _cell(v: float | None, dtype: str) -> str:
+    """Empty for absent; else the shortest text of v at the column's precision (columns.number_text)."""
+    return "" if v is None else number_text(v, dtype)
 
 
 def _hist_cell(counts: list[int] | None) -> str:
@@ -82,16 +71,33 @@ def csv_columns(layer_names: list[str]) -> list[str]:
     )
 
 
+def precisions(store: RunStore, rid: str, names: list[str]) -> dict[str, str]:
+    """Each number column's dtype in the JSON export: "f4" when every value of it is a float32, else "f8" (the CSV
+    writes each at the same precision, so both hold exactly what is stored)."""
+    keys = [*CSV_STEP[2:], *CSV_METRICS]
+    f64: set[str] = set()
+    for rec in store.history(rid, names):
+        for k in keys:
+            if k in f64:
+                continue
+            values = [getattr(rec, k)] if k in CSV_STEP else [getattr(lr, k) for lr in rec.layers]
+            if not all(is_f32(v) for v in values):
+                f64.add(k)
+    return {k: "f8" if k in f64 else "f4" for k in keys}
+
+
 def iter_csv(store: RunStore, rid: str, run: dict) -> Iterator[str]:
-    """One header line, then one line per recorded step (display-rate cells empty between display steps)."""
+    """One header line, then one line per recorded step (display-rate cells empty between display steps). The
+    history is read twice: once for each column's precision, once for the rows."""
     names = run["layer_names"]
+    dtype = precisions(store, rid, names)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(csv_columns(names))
     for i, rec in enumerate(store.history(rid, names), 1):
-        row = [rec.step, repr(rec.t)] + [_cell(getattr(rec, k)) for k in CSV_STEP[2:]]
+        row = [rec.step, number_text(rec.t, "f8")] + [_cell(getattr(rec, k), dtype[k]) for k in CSV_STEP[2:]]
         for m in CSV_METRICS:
-            row += [_cell(getattr(lr, m)) for lr in rec.layers]
+            row += [_cell(getattr(lr, m), dtype[m]) for lr in rec.layers]
         row += [_hist_cell(lr.grad_hist) for lr in rec.layers]
         writer.writerow(row)
         if i % EXPORT_CHUNK == 0:
@@ -145,83 +151,96 @@ def _grid(boundary: dict, axes: tuple | None) -> tuple[dict, tuple]:
     return entry, (x, y)
 
 
-def document(store: RunStore, rid: str, run: dict) -> dict:
-    """The version-2 export of a recorded run (docs/recording.md#the-json-export)."""
-    names = run["layer_names"]
-    n_layers = len(names)
-    step: list[int] = []
-    t, loss, wgn, bgn = Builder("f8"), Builder(), Builder(), Builder()
-    shown: list[int] = []
-    metrics = {k: Builder() for k in DISPLAY_LAYER_METRICS}
-    hists: list[list] = []
-    evals: dict[str, list] = {"step": [], **{k: [] for k in EVALS}}
-    grids: dict[str, list] = {"step": [], "grid": []}
-    notes: list[dict] = []  # diverged and extra, by step
-    prev, axes = None, None
-    for rec in store.history(rid, names):
-        step.append(rec.step)
-        t.add([rec.t])
-        loss.add([rec.loss])
-        wgn.add([lr.weight_grad_norm for lr in rec.layers])
-        bgn.add([lr.bias_grad_norm for lr in rec.layers])
-        if rec.full:
-            shown.append(rec.step)
-            for k, col in metrics.items():
-                col.add([getattr(lr, k) for lr in rec.layers])
-            hists.append([trim_hist(lr.grad_hist) for lr in rec.layers])
-        if any(getattr(rec, k) is not None for k in EVALS):
-            evals["step"].append(rec.step)
-            for k in EVALS:
-                evals[k].append(getattr(rec, k))
-        if rec.boundary is not None:
-            grids["step"].append(rec.step)
-            if rec.boundary == prev:
-                grids["grid"].append(None)  # the same as the previous one: not again
-            else:
-                entry, axes = _grid(rec.boundary, axes)
-                grids["grid"].append(entry)
-            prev = rec.boundary
-        if rec.diverged is not None or rec.extra or rec.time is not None:
-            note = {"step": rec.step}
-            if rec.diverged is not None:
-                note["diverged"] = _strict(rec.diverged)
-            if rec.extra:
-                note["extra"] = _strict(rec.extra)
-            if rec.time is not None:  # a recurrent model's gradient through time (display steps)
-                note["time"] = _strict(rec.time)
-            notes.append(note)
-    n, m = len(step), len(shown)
-    out_run = {k: run.get(k) for k in RUN_KEYS}
-    out_run["info"] = {k: v for k, v in run.items() if k not in RUN_KEYS and k in _INFO_KEYS}
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "run": _strict(out_run),
-        "events": _strict(store.events(rid)),
-        "steps": {
-            "step": step,
-            "t": t.column([n]),
-            "loss": loss.column([n]),
-            "weight_grad_norm": wgn.column([n, n_layers]),
-            "bias_grad_norm": bgn.column([n, n_layers]),
-        },
-        "display": {
-            "step": shown,
-            **{k: col.column([m, n_layers]) for k, col in metrics.items()},
-            "grad_hist": hists,
-        },
-        "evals": {
-            "step": evals["step"],
-            **{k: columns.encode(evals[k], [len(evals["step"])]) for k in EVALS},
-        },
-        "boundaries": grids,
-        "notes": notes,
-    }
+_Part = TypeVar("_Part", Column, JsonList)
+
+
+def _kept(parts: ExitStack, made: _Part) -> _Part:
+    """A part closed (its temporary file removed) when the export ends or is abandoned."""
+    parts.callback(made.close)
+    return made
 
 
 def iter_json(store: RunStore, rid: str, run: dict) -> Iterator[bytes]:
-    """The version-2 export as JSON bytes."""
-    yield orjson.dumps(document(store, rid, run)) + b"\n"
+    """The version-2 export (docs/recording.md#the-json-export) as JSON bytes, in pieces: the history is read once
+    into temporary files (app/store/spool.py), then sent part by part, so a long run never sits in memory. Every
+    step is read before the first piece is made (a damaged record fails before any byte is sent)."""
+    names = run["layer_names"]
+    n_layers = len(names)
+    with ExitStack() as parts:
+        step, shown, hists, notes = (_kept(parts, JsonList()) for _ in range(4))
+        t, loss, wgn, bgn = (_kept(parts, Column(dtype)) for dtype in ("f8", "auto", "auto", "auto"))
+        metrics = {k: _kept(parts, Column()) for k in DISPLAY_LAYER_METRICS}
+        ev_step, evals = _kept(parts, JsonList()), {k: _kept(parts, Column()) for k in EVALS}
+        grid_step, grids = _kept(parts, JsonList()), _kept(parts, JsonList())
+        prev, axes = None, None
+        for rec in store.history(rid, names):
+            step.add(rec.step)
+            t.add([rec.t])
+            loss.add([rec.loss])
+            wgn.add([lr.weight_grad_norm for lr in rec.layers])
+            bgn.add([lr.bias_grad_norm for lr in rec.layers])
+            if rec.full:
+                shown.add(rec.step)
+                for k, col in metrics.items():
+                    col.add([getattr(lr, k) for lr in rec.layers])
+                hists.add([trim_hist(lr.grad_hist) for lr in rec.layers])
+            if any(getattr(rec, k) is not None for k in EVALS):
+                ev_step.add(rec.step)
+                for k in EVALS:
+                    evals[k].add([getattr(rec, k)])
+            if rec.boundary is not None:
+                grid_step.add(rec.step)
+                if rec.boundary == prev:
+                    grids.add(None)  # the same as the previous one: not again
+                else:
+                    entry, axes = _grid(rec.boundary, axes)
+                    grids.add(entry)
+                prev = rec.boundary
+            if rec.diverged is not None or rec.extra or rec.time is not None:
+                note: dict = {"step": rec.step}
+                if rec.diverged is not None:
+                    note["diverged"] = _strict(rec.diverged)
+                if rec.extra:
+                    note["extra"] = _strict(rec.extra)
+                if rec.time is not None:  # a recurrent model's gradient through time (display steps)
+                    note["time"] = _strict(rec.time)
+                notes.add(note)
+        n, m, e = step.count, shown.count, ev_step.count
+        out_run = {k: run.get(k) for k in RUN_KEYS}
+        out_run["info"] = {k: v for k, v in run.items() if k not in RUN_KEYS and k in _INFO_KEYS}
+        head = {
+            "format": FORMAT,
+            "version": VERSION,
+            "run": _strict(out_run),
+            "events": _strict(store.events(rid)),
+        }
+        yield orjson.dumps(head)[:-1] + b',"steps":{"step":'
+        yield from step.pieces()
+        for key, col in (("t", t), ("loss", loss)):
+            yield b',"%s":' % key.encode()
+            yield from col.pieces([n])
+        for key, col in (("weight_grad_norm", wgn), ("bias_grad_norm", bgn)):
+            yield b',"%s":' % key.encode()
+            yield from col.pieces([n, n_layers])
+        yield b'},"display":{"step":'
+        yield from shown.pieces()
+        for key, col in metrics.items():
+            yield b',"%s":' % key.encode()
+            yield from col.pieces([m, n_layers])
+        yield b',"grad_hist":'
+        yield from hists.pieces()
+        yield b'},"evals":{"step":'
+        yield from ev_step.pieces()
+        for key, col in evals.items():
+            yield b',"%s":' % key.encode()
+            yield from col.pieces([e])
+        yield b'},"boundaries":{"step":'
+        yield from grid_step.pieces()
+        yield b',"grid":'
+        yield from grids.pieces()
+        yield b'},"notes":'
+        yield from notes.pieces()
+        yield b"}\n"
 
 
 # --- the import schema: a JSON export, validated field by field (422 names the field)

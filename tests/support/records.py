@@ -3,6 +3,7 @@
 import json
 import random
 import time
+from array import array
 from pathlib import Path
 
 from app.ml.records import LayerRecord, StepRecord
@@ -18,26 +19,35 @@ def layer_names(n: int) -> list[str]:
 
 
 def step_record(step: int, names: list[str], full: bool, rng: random.Random) -> StepRecord:
-    """One plausible step: gradients shrinking toward the input, every metric on a display-rate step."""
+    """One plausible step: gradients shrinking toward the input, every metric on a display-rate step. Numbers are
+    float32 values, as the trainer's (torch measures in float32), except update_ratio, a float64 quotient."""
+
+    def f32(v: float) -> float:
+        return array("f", [v])[0]
+
     layers = []
     for i, name in enumerate(names):
         scale = 10.0 ** (i - len(names))
         lr = LayerRecord(
-            name, weight_grad_norm=scale * rng.uniform(0.5, 2), bias_grad_norm=scale * rng.random()
+            name,
+            weight_grad_norm=f32(scale * rng.uniform(0.5, 2)),
+            bias_grad_norm=f32(scale * rng.random()),
         )
         if full:
-            lr.act_grad_norm = scale * rng.uniform(1, 3)
-            lr.mean_act_deriv = rng.uniform(0.15, 0.25)
-            lr.weight_norm = rng.uniform(2, 4)
+            lr.act_grad_norm = f32(scale * rng.uniform(1, 3))
+            lr.mean_act_deriv = f32(rng.uniform(0.15, 0.25))
+            lr.weight_norm = f32(rng.uniform(2, 4))
             lr.update_ratio = rng.uniform(1e-6, 1e-2)
             lr.saturated_frac = rng.choice([0.0, 0.0, 0.03125, 0.0625])
             lr.dead_frac = None if name == "output" else 0.0
             lo = rng.randrange(0, BINS - 8)
             lr.grad_hist = [0] * lo + [rng.randrange(0, 400) for _ in range(7)] + [0] * (BINS - lo - 7)
         layers.append(lr)
-    rec = StepRecord(step=step, loss=rng.uniform(0.1, 0.7), layers=layers, full=full, t=1.7e9 + step / 20)
+    rec = StepRecord(
+        step=step, loss=f32(rng.uniform(0.1, 0.7)), layers=layers, full=full, t=1.7e9 + step / 20
+    )
     if full and step % 5 == 0:
-        rec.train_acc, rec.test_acc, rec.test_loss = rng.random(), rng.random(), rng.random()
+        rec.train_acc, rec.test_acc, rec.test_loss = f32(rng.random()), f32(rng.random()), f32(rng.random())
     return rec
 
 
@@ -63,7 +73,7 @@ def synthetic_records(
         full = s == 1 or s % full_every == 0
         rec = step_record(s, names, full, rng)
         if full and boundary_every and s % boundary_every == 0:
-            rec.train_acc, rec.test_acc, rec.test_loss = rng.random(), rng.random(), rng.random()
+            rec.train_acc, rec.test_acc, rec.test_loss = (array("f", [rng.random()])[0] for _ in range(3))
             rec.boundary = boundary(s - s % 25)  # the same grid for 25 steps: stored once
         out.append(rec)
     return out

@@ -4,6 +4,10 @@ Floats may be NaN/inf here (a diverged step); the wire layer turns them into nul
 """
 
 from dataclasses import dataclass, field
+from typing import Any
+
+# A JSON object as it goes on the wire (values: numbers, strings, lists, nested objects).
+JsonObject = dict[str, Any]
 
 # The display-rate scalar metrics of a layer, in wire order: the one list the wire, the store and ingest share.
 DISPLAY_LAYER_METRICS = (
@@ -45,9 +49,9 @@ class StepRecord:
     train_acc: float | None = None  # fraction correct on the whole training set (display rate)
     test_acc: float | None = None
     test_loss: float | None = None
-    boundary: dict | None = None  # 2-D data only: {"x": [..], "y": [..], "z": [[class of each cell]]}
-    diverged: dict | None = None  # {"step", "layer", "what"} on the first non-finite loss or gradient
+    boundary: JsonObject | None = None  # 2-D data only: {"x": [..], "y": [..], "z": [[class of each cell]]}
+    diverged: JsonObject | None = None  # {"step", "layer", "what"} on the first non-finite loss or gradient
     # Recurrent models, display rate: {"t": [1..T], "hidden_grad_norm": [||dL/dh_t||_2 over the batch]}
-    time: dict | None = None
+    time: JsonObject | None = None
     t: float = 0.0  # unix time in seconds when the metrics were taken
-    extra: dict = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)

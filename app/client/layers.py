@@ -2,6 +2,7 @@
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import nn
@@ -27,12 +28,10 @@ class Layer:
 def unwrap(model: nn.Module) -> nn.Module:
     """The model inside DDP / DataParallel / torch.compile wrappers, so layer names are the user's own."""
     while True:
-        if isinstance(model, _WRAPPERS):
-            model = model.module
-        elif isinstance(getattr(model, "_orig_mod", None), nn.Module):
-            model = model._orig_mod
-        else:
+        inner = model.module if isinstance(model, _WRAPPERS) else getattr(model, "_orig_mod", None)
+        if not isinstance(inner, nn.Module):
             return model
+        model = inner
 
 
 def find_layers(model: nn.Module) -> tuple[list[Layer], list[nn.Parameter]]:
@@ -83,10 +82,14 @@ class NormReader:
     def read(self, with_weights: bool) -> tuple[list[float], list[float] | None, bool]:
         """(grad norm per parameter, weight norm per parameter or None, whether any gradient was present)."""
         grads = [p.grad for p in self.params]
-        present = grads if all(g is not None for g in grads) else [g for g in grads if g is not None]
+        present: list[torch.Tensor] = (
+            cast(list[torch.Tensor], grads)
+            if all(g is not None for g in grads)
+            else [g for g in grads if g is not None]
+        )
         if self._sparse:
             present = [_dense(g) for g in present]
-        tensors = present + self.params if with_weights else present
+        tensors = [*present, *self.params] if with_weights else present
         if not tensors:
             return [0.0] * len(grads), None, False
         if self._upcast:
@@ -107,7 +110,7 @@ class NormReader:
     def _norms(self, tensors: list[torch.Tensor]) -> list[float]:
         norms = torch._foreach_norm(tensors, 2, dtype=self._dtype)  # one fused kernel per device/dtype
         if len(self._devices) > 1:
-            norms = [n.cpu() for n in norms]
+            return torch.stack([n.cpu() for n in norms]).tolist()
         return torch.stack(norms).tolist()  # the one sync point per step
 
 

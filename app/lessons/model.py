@@ -109,7 +109,7 @@ class FunctionView(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["function"]
-    activations: list[ActivationName] = Field(min_length=1, max_length=4)  # type: ignore[valid-type]
+    activations: list[ActivationName] = Field(min_length=1, max_length=4)
     measure: Measure | None = None
     z_range: tuple[float, float] = Field((-6.0, 6.0), description="The z axis: [low, high].")
 

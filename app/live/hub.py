@@ -86,11 +86,12 @@ class Stream:
 
         Synchronous on the loop: nothing can be published between the snapshot and the registration.
         """
-        replay = since is not None and self.can_replay(since)
-        if replay:
+        if since is not None and self.can_replay(since):
             viewer.put_backlog([text for seq, text in self.ring if seq > since])
+            replay = True
         else:
             viewer.put_backlog([with_seq(encode(snapshot()), self.seq)])
+            replay = False
         self.viewers.add(viewer)
         return replay
 

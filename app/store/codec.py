@@ -4,6 +4,7 @@ import json
 import math
 import sys
 from array import array
+from typing import overload
 
 import orjson
 
@@ -25,13 +26,17 @@ def pack(values: list[float]) -> bytes:
 
 def pack_optional(values: list[float | None]) -> bytes | str | None:
     """NULL when every value is None; float64 bytes when none is; JSON text (null kept) for a mix."""
-    missing = sum(v is None for v in values)
-    if missing == len(values):
+    present = [v for v in values if v is not None]
+    if not present:
         return None
-    return pack(values) if missing == 0 else json.dumps(values)
+    return pack(present) if len(present) == len(values) else json.dumps(values)
 
 
-def unpack(blob: bytes | str | None) -> list[float | None] | None:
+@overload
+def unpack(blob: bytes) -> list[float]: ...
+@overload
+def unpack(blob: bytes | str | None) -> list[float | None] | None: ...
+def unpack(blob: bytes | str | None) -> list[float] | list[float | None] | None:
     """The inverse of pack and pack_optional."""
     if blob is None:
         return None

@@ -37,6 +37,8 @@ class Network(Protocol):
 
     def modules(self) -> Iterator[nn.Module]: ...
 
+    def state_dict(self) -> dict[str, Any]: ...
+
 
 def weight_of(layer: nn.Module) -> Tensor:
     """A measured layer's weight (nn.Linear, nn.Conv2d): what nn.Module's attribute lookup cannot type."""

@@ -93,7 +93,7 @@ def test_a_replayed_group_frames_every_run_at_one_step_and_ends_as_recorded(reco
 def test_a_replay_pauses_steps_seeks_and_resets_like_a_run(records):
     async def main():
         manager = RunManager(Settings(display_fps=30))
-        manager.loop = asyncio.get_running_loop()  # what start() sets; the rest of start() is for trainers
+        manager._loop = asyncio.get_running_loop()  # what start() sets; the rest of start() is for trainers
         _, (run,), replay = manager.create_replay(
             [recorded("a", records)], steps_per_second=50, grouped=False
         )

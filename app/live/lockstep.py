@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
 
@@ -22,7 +22,7 @@ from app.live.errors import Conflict
 from app.live.items import Ack, AckItem, Items, RecordItem, ResetItem, StatusItem
 from app.live.priority import lower_thread_priority
 from app.live.state import ACTIVE, TRANSITIONS, Action, Status
-from app.ml.records import StepRecord
+from app.ml.records import JsonObject, StepRecord
 
 if (
     TYPE_CHECKING
@@ -70,7 +70,7 @@ class Member:
         return self.step + 1 >= self.config.max_steps
 
 
-def diverged_reason(info: dict[str, Any]) -> str:
+def diverged_reason(info: JsonObject) -> str:
     """'diverged at step 57 in layer3: weight_grad_norm is nan' from the trainer's {"step", "layer", "what"}."""
     layer = info.get("layer")
     where = f" in {layer}" if layer and layer != "loss" else ""

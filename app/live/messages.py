@@ -7,11 +7,10 @@ Messages are encoded once with orjson; the stream's seq is spliced in per stream
 import math
 import operator
 from collections.abc import Iterable
-from typing import Any
 
 import orjson
 
-from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
+from app.ml.records import DISPLAY_LAYER_METRICS, JsonObject, LayerRecord, StepRecord
 
 # Per-layer numbers in the order they are listed on the wire (docs/protocol.md has their meaning).
 LAYER_METRICS = ("weight_grad_norm", "bias_grad_norm", *DISPLAY_LAYER_METRICS)
@@ -47,7 +46,7 @@ _metrics_of = operator.attrgetter(*LAYER_METRICS)  # LayerRecord -> its LAYER_ME
 _NO_DISPLAY = (None,) * len(DISPLAY_LAYER_METRICS)
 
 
-def layer_dict(layer: LayerRecord) -> dict[str, Any]:
+def layer_dict(layer: LayerRecord) -> JsonObject:
     """One layer of a step record: its name and the metrics present at this step."""
     values = _metrics_of(layer)
     if values[2:] == _NO_DISPLAY and layer.grad_hist is None:
@@ -55,7 +54,7 @@ def layer_dict(layer: LayerRecord) -> dict[str, Any]:
         w, b = values[0], values[1]
         if w is not None and b is not None and math.isfinite(w) and math.isfinite(b):
             return {"name": layer.name, "weight_grad_norm": float(w), "bias_grad_norm": float(b)}
-    out: dict[str, Any] = {"name": layer.name}
+    out: JsonObject = {"name": layer.name}
     nonfinite = False
     for key in LAYER_METRICS:
         value = getattr(layer, key)
@@ -73,10 +72,10 @@ def layer_dict(layer: LayerRecord) -> dict[str, Any]:
     return out
 
 
-def step_dict(record: StepRecord) -> dict[str, Any]:
+def step_dict(record: StepRecord) -> JsonObject:
     """A step record as it goes on the wire and into the history."""
     loss = finite_or_none(record.loss)
-    out: dict[str, Any] = {
+    out: JsonObject = {
         "step": record.step,
         "t": record.t,
         "loss": loss,
@@ -99,9 +98,9 @@ def step_dict(record: StepRecord) -> dict[str, Any]:
     return out
 
 
-def columns(steps: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def columns(steps: Iterable[JsonObject]) -> JsonObject:
     """Steps as columns: {"step": [..], "t": [..], "loss": [..], "weight_grad_norm": [[per layer] per step]}."""
-    out: dict[str, Any] = {"step": [], "t": [], "loss": [], "weight_grad_norm": []}
+    out: JsonObject = {"step": [], "t": [], "loss": [], "weight_grad_norm": []}
     for s in steps:
         out["step"].append(s["step"])
         out["t"].append(s["t"])
@@ -112,7 +111,7 @@ def columns(steps: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def frame(run_id: str, step: dict[str, Any], between: list[dict[str, Any]]) -> dict[str, Any]:
+def frame(run_id: str, step: JsonObject, between: list[JsonObject]) -> JsonObject:
     """A frame: the step record of one run, plus the steps trained since that run's previous frame."""
     msg = {"type": "frame", "run": run_id, **step}
     if between:
@@ -121,15 +120,15 @@ def frame(run_id: str, step: dict[str, Any], between: list[dict[str, Any]]) -> d
     return msg
 
 
-def status(run_id: str, status_value: str, step: int, reason: str | None) -> dict[str, Any]:
+def status(run_id: str, status_value: str, step: int, reason: str | None) -> JsonObject:
     """A change of a run's status."""
     return {"type": "status", "run": run_id, "status": status_value, "step": step, "reason": reason}
 
 
 def snapshot(
-    runs: list[tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]],
-    group: dict[str, Any] | None,
-) -> dict[str, Any]:
+    runs: list[tuple[JsonObject, list[JsonObject], JsonObject | None]],
+    group: JsonObject | None,
+) -> JsonObject:
     """Everything a new viewer needs: each run's object, bounded history and dataset points (null unless 2-D data
     trained here: app/ml/points.py), and the group if any."""
     return {
@@ -139,7 +138,7 @@ def snapshot(
     }
 
 
-def encode(msg: dict[str, Any]) -> bytes:
+def encode(msg: JsonObject) -> bytes:
     """Strict JSON bytes (orjson also writes null for any non-finite float that slipped through)."""
     return orjson.dumps(msg)
 
@@ -149,7 +148,7 @@ def with_seq(body: bytes, seq: int) -> str:
     return f'{{"seq":{seq},{body[1:].decode()}'
 
 
-def decode_client(text: str | bytes) -> dict[str, Any] | None:
+def decode_client(text: str | bytes) -> JsonObject | None:
     """A message from a client, or None when it is not a JSON object."""
     try:
         msg = orjson.loads(text)

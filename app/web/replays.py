@@ -107,11 +107,11 @@ def _replays(manager: RunManager) -> dict[str, tuple[Replay, dict]]:
     out: dict[str, tuple[Replay, dict]] = {}
     for group in manager.groups.values():
         if isinstance(group.lockstep, Replay):
-            records = [manager.runs[r].replay["record"] for r in group.run_ids if r in manager.runs]
+            records = [manager.runs[r].record_id for r in group.run_ids if r in manager.runs]
             out[group.id] = (group.lockstep, {"group": manager.group_dict(group), "records": records})
     for run in manager.runs.values():
         if isinstance(run.lockstep, Replay) and run.group is None:
-            out[run.id] = (run.lockstep, {"run": run.to_dict(), "record": run.replay["record"]})
+            out[run.id] = (run.lockstep, {"run": run.to_dict(), "record": run.record_id})
     return out
 
 

@@ -105,7 +105,7 @@ class Run:
         step = messages.step_dict(record)
         self.step = record.step
         now = time.monotonic()
-        # Full (display-rate) steps are framed: the lockstep clock takes them at most display_fps times a second,
+        # Display steps are framed: the lockstep clock takes them at most display_fps times a second,
         # the same steps for every run of a group. An external sender's are capped here.
         capped = self.external and now - self.last_frame < 0.5 / self.display_fps
         if record.full and may_frame and not capped:

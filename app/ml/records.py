@@ -40,7 +40,8 @@ class LayerRecord:
 
 @dataclass(slots=True)
 class StepRecord:
-    """One optimisation step. `full` says whether the display-rate metrics were taken."""
+    """One optimisation step. `full` marks a display step: the display-rate metrics were taken (the name is the
+    stored and exported field's; everywhere else such a step is called a display step)."""
 
     step: int  # 1-based: the number of optimizer steps taken so far
     loss: float  # training loss of this step's batch (cross-entropy in nats; mean squared error for 'adding')

@@ -186,7 +186,7 @@ def _nan(value: float | None) -> float:
     return math.nan if value is None else value
 
 
-def to_record(rec: StepIn, full: bool) -> StepRecord:
+def to_record(rec: StepIn, display: bool) -> StepRecord:
     """A validated step as the ML core's StepRecord, so it travels the same path as a built-in run's."""
     layers = [
         LayerRecord(
@@ -206,7 +206,7 @@ def to_record(rec: StepIn, full: bool) -> StepRecord:
         step=rec.step,
         loss=_nan(rec.loss),
         layers=layers,
-        full=full,
+        full=display,
         train_acc=rec.train_acc,
         test_acc=rec.test_acc,
         test_loss=rec.test_loss,
@@ -214,7 +214,7 @@ def to_record(rec: StepIn, full: bool) -> StepRecord:
     )
 
 
-def _is_full(rec: StepIn) -> bool:
+def _is_display(rec: StepIn) -> bool:
     """A step that carries display-rate metrics keeps them all in the history."""
     return (
         rec.test_acc is not None
@@ -236,7 +236,7 @@ async def post_external_steps(run_id: str, body: StepsIn, manager: ManagerDep) -
     check_against_run(body.records, run.layer_names, run.step)
     last = len(body.records) - 1
     # The newest step of each batch is a frame (viewers see the latest), as is any step with display metrics.
-    records = [to_record(rec, full=i == last or _is_full(rec)) for i, rec in enumerate(body.records)]
+    records = [to_record(rec, display=i == last or _is_display(rec)) for i, rec in enumerate(body.records)]
     manager.ingest(run_id, records)  # 409 once the run has ended
     return {"accepted": len(records)}
 

@@ -236,12 +236,12 @@ class Trainer:
         return record
 
 
-def warm_up() -> float:
-    """Build and step a tiny trainer once; returns the seconds it took.
+def warm_up() -> Trainer:
+    """Build and step a tiny trainer once; returns it.
 
-    The first optimizer of a process imports torch._dynamo (~3 s on a small CPU); a server can pay that at
+    The first optimizer of a process imports torch._dynamo (seconds of imports); a server can pay that at
     startup, in a thread, instead of on the first run a person creates.
     """
-    start = time.perf_counter()
-    Trainer(RunConfig(depth=1, width=2, n_samples=50, max_steps=1)).step()
-    return time.perf_counter() - start
+    trainer = Trainer(RunConfig(depth=1, width=2, n_samples=50, max_steps=1))
+    trainer.step()
+    return trainer

@@ -144,7 +144,7 @@ class Hub:
         """Cancel the sender of every viewer whose current send began more than send_timeout s ago.
 
         One sweep a fraction of a second apart instead of a timer per send: at 200 viewers x 30 frames/s,
-        asyncio.wait_for per send cost ~27 us each on this machine (a new task and a timer every time).
+        asyncio.wait_for per send would make 6,000 tasks and timers a second.
         """
         evicted = 0
         for stream in self.streams.values():

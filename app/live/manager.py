@@ -55,8 +55,8 @@ _warmed = threading.Lock()  # held for good once this process has warmed up
 def _warm_up_process() -> None:
     """Once per process, before the first request: build and step a tiny trainer, then freeze what it loaded.
 
-    The first trainer of a process imports the rest of torch (torch._dynamo: seconds on a busy 2-core machine),
-    and the first gc.collect() after it takes 0.1-0.4 s holding the GIL. Paid on a person's first run, both stalled
+    The first trainer of a process imports the rest of torch (torch._dynamo), and the first gc.collect() after it
+    walks everything that import made while holding the GIL. Paid on a person's first run, both stalled
     the event loop (a handler importing a module that a worker thread is still importing waits for it) and every
     answer with it. Paid here, at startup, nothing is waiting yet."""
     if not _warmed.acquire(blocking=False):

@@ -71,7 +71,7 @@ class Run:
 
     def data_points(self) -> JsonObject | None:
         """The dataset points drawn under the decision boundary: a run trained here draws them again from its config
-        (once, ~2 ms for 1,000 points); an external run or a replay has only what its creator set (a replay: its recording's)."""
+        (once); an external run or a replay has only what its creator set (a replay: its recording's)."""
         if self.points is None and self.kind == "trained" and isinstance(self.config, RunConfig):
             self.points = points_for(self.config)
         return self.points

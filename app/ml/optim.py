@@ -25,7 +25,7 @@ OPTIMIZERS: dict[str, OptimizerFactory] = {
 
 
 def bare_step(optimizer: torch.optim.Optimizer) -> Callable[[], None]:
-    """optimizer.step() without torch's per-call wrappers: the same update, ~15 us less per step on CPU.
+    """optimizer.step() without torch's per-call wrappers: the same update, without their cost on every step.
 
     torch wraps every Optimizer.step in a profiler label, the step-hook loops and a grad-mode switch (functools
     wrappers). The engine registers no step hooks, so it runs the wrapped function itself under no_grad. Falls

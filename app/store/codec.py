@@ -132,7 +132,8 @@ def to_row(run_id: str, rec: StepRecord, prev_boundary: dict | None = None) -> t
 
 
 def _dumps(m: dict) -> str:
-    """orjson (~10x faster: the boundary grid dominates) when every float is finite; json keeps NaN/inf tokens."""
+    """orjson (the faster encoder: the boundary grid dominates) when every float is finite; json keeps NaN/inf
+    tokens."""
     floats = [m.get(k) for k in ("train_acc", "test_acc", "test_loss")]
     for k, values in m.get("layers", {}).items():
         if k != "grad_hist":

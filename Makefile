@@ -46,10 +46,11 @@ bench: $(VENV)/.stamp-test
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check app gradcast tests bench examples
 	$(BIN)/ruff format --check app gradcast tests bench examples
+	$(BIN)/mypy
 
 format: $(VENV)/.stamp-test
 	$(BIN)/ruff format app gradcast tests bench examples
 	$(BIN)/ruff check --fix app gradcast tests bench examples
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache

@@ -88,7 +88,14 @@ Time = Annotated[float, Field(ge=MIN_TIME, le=MAX_TIME, allow_inf_nan=False)]  #
 Finite = Annotated[float, Field(allow_inf_nan=False)]  # a loss, a mean derivative: any finite number
 Norm = Annotated[float, Field(ge=0, allow_inf_nan=False)]  # a norm or a ratio of norms: finite, >= 0
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]  # an accuracy, a share of units
-Speed = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]  # steps per second; 0: unthrottled
+# steps_per_second, 0: as fast as possible. A run trained here never gets near 10,000 steps/s on a CPU; a replay
+# only reads recorded steps, so it may go ten times faster (a long recording played through in seconds).
+MAX_TRAIN_SPEED = 10_000.0
+MAX_REPLAY_SPEED = 100_000.0
+TrainSpeed = Annotated[float, Field(ge=0.0, le=MAX_TRAIN_SPEED, allow_inf_nan=False)]  # a run trained here
+ReplaySpeed = Annotated[
+    float, Field(ge=0.0, le=MAX_REPLAY_SPEED, allow_inf_nan=False)
+]  # a replay of a record
 Name = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME),

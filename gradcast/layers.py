@@ -29,12 +29,10 @@ class Layer:
 def unwrap(model: nn.Module) -> nn.Module:
     """The model inside DDP / DataParallel / torch.compile wrappers, so layer names are the user's own."""
     while True:
-        if isinstance(model, _WRAPPERS):
-            model = model.module
-        elif isinstance(getattr(model, "_orig_mod", None), nn.Module):
-            model = model._orig_mod
-        else:
+        inner = model.module if isinstance(model, _WRAPPERS) else getattr(model, "_orig_mod", None)
+        if not isinstance(inner, nn.Module):
             return model
+        model = inner
 
 
 def find_layers(model: nn.Module) -> tuple[list[Layer], list[nn.Parameter], list[nn.Module]]:

@@ -7,7 +7,7 @@ it, and people who write their own clients can import it without the server. Fie
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 # Per-layer numbers taken every step.
 EVERY_STEP_LAYER_METRICS = ("weight_grad_norm", "bias_grad_norm")
@@ -71,7 +71,7 @@ class StepRecordWire(TypedDict):
     nonfinite: NotRequired[bool]
 
 
-def is_display_step(record: Mapping[str, Any]) -> bool:
+def is_display_step(record: object) -> bool:
     """The one rule for a display-rate step: it carries a display-rate number (a layer's or an evaluation's).
 
     Every step carries the every-step norms; a display step is one the dashboard redraws its slower panels from.

@@ -1,4 +1,4 @@
-"""`make lint` in the suite: ruff's checks and formatting over the code we ship and test."""
+"""`make lint` in the suite: ruff's checks and formatting over the code we ship and test, and mypy's types."""
 
 import subprocess
 import sys
@@ -21,4 +21,16 @@ def test_ruff_check_is_clean():
 
 def test_ruff_format_is_applied():
     result = _ruff("format", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_finds_no_type_errors():
+    """What [tool.mypy] in pyproject.toml names: all of app, strict on the ML core and the wire format."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -52,6 +52,14 @@ async def until(predicate, timeout=10.0):
     raise AssertionError("condition not met")
 
 
+async def holds(predicate, seconds):
+    """predicate() stays true for `seconds` of the loop's time (a pause must hold)."""
+    for _ in range(int(seconds / 0.01)):
+        assert predicate(), "condition stopped holding"
+        await asyncio.sleep(0.01)
+    assert predicate(), "condition stopped holding"
+
+
 def test_a_replayed_group_frames_every_run_at_one_step_and_ends_as_recorded(records):
     async def main():
         manager = RunManager(Settings(display_fps=30, replay_messages=100_000))
@@ -93,7 +101,7 @@ def test_a_replayed_group_frames_every_run_at_one_step_and_ends_as_recorded(reco
 def test_a_replay_pauses_steps_seeks_and_resets_like_a_run(records):
     async def main():
         manager = RunManager(Settings(display_fps=30))
-        manager.loop = asyncio.get_running_loop()  # what start() sets; the rest of start() is for trainers
+        manager._loop = asyncio.get_running_loop()  # what start() sets; the rest of start() is for trainers
         _, (run,), replay = manager.create_replay(
             [recorded("a", records)], steps_per_second=50, grouped=False
         )
@@ -103,8 +111,7 @@ def test_a_replay_pauses_steps_seeks_and_resets_like_a_run(records):
         await manager.act(replay, Action.PAUSE)
         held = run.step
         assert run.status is Status.PAUSED and run.to_dict()["steps_per_second"] == 50
-        await asyncio.sleep(0.2)
-        assert run.step == held  # really paused
+        await holds(lambda: run.step == held, 0.2)  # really paused
         await manager.act(replay, Action.STEP)
         assert run.step == held + 1 and stream(manager, key)[-1]["step"] == held + 1  # framed at once
         with pytest.raises(Conflict):
@@ -133,7 +140,8 @@ def test_a_replay_pauses_steps_seeks_and_resets_like_a_run(records):
         await until(lambda: run.status is Status.FINISHED)
         assert run.step == STEPS
         manager.delete_run(run.id)
-        await asyncio.sleep(0.05)
-        assert replay.task.done()  # deleting the run ends its replay
+        await until(
+            lambda: replay.task is not None and replay.task.done()
+        )  # deleting the run ends its replay
 
     asyncio.run(main())

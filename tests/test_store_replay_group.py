@@ -1,11 +1,9 @@
 """A recorded comparison replayed as a live group against a real server: the runs advance in lockstep on
 /ws/groups/{id}, carry the recorded numbers and end with their recorded statuses."""
 
-import time
-
 from websockets.sync.client import connect
 
-from tests.support.live import SMALL, recorded, recv_until, wait_until
+from tests.support.live import SMALL, holds, recorded, recv_until, wait_until
 from tests.support.server import live_server
 
 PRESET = "sigmoid-vs-relu-vs-leaky-relu"
@@ -159,8 +157,9 @@ def test_a_replayed_comparison_pauses_together_and_changes_speed(tmp_path):
         assert held["status"] == "paused" and [x["status"] for x in held["runs"]] == ["paused", "paused"]
         assert len({x["step"] for x in held["runs"]}) == 1  # paused at one step
         assert c.post(f"/api/groups/{gid}/pause").status_code == 409  # already paused, as for a trained group
-        time.sleep(0.5)  # 5 steps at 10 steps/s, were it still playing
-        assert c.get(f"/api/groups/{gid}").json()["step"] == held["step"] < SHORT_STEPS  # really paused
+        assert held["step"] < SHORT_STEPS
+        # really paused: 5 steps at 10 steps/s, were it still playing
+        holds(lambda: c.get(f"/api/groups/{gid}").json()["step"] == held["step"], 0.5)
         assert [p["group"]["id"] for p in c.get("/api/records/replays").json()] == [gid]
         c.patch(f"/api/records/replays/{gid}", json={"paused": False, "steps_per_second": 0})
         done = wait_until(

@@ -10,7 +10,7 @@ from websockets.sync.client import connect
 
 from app.store import columns, importer
 from app.store.columns import to_f32
-from tests.support.live import SMALL, recv_until, strict_loads, wait_until
+from tests.support.live import SMALL, holds, recv_until, strict_loads, wait_until
 from tests.support.live import recorded as recorded_run
 from tests.support.server import live_server
 
@@ -291,8 +291,9 @@ def test_replay_pauses_and_changes_speed(tmp_path):
         assert r.status_code == 200 and r.json()["paused"] is True and r.json()["record"] == rid
         held = c.get(f"/api/runs/{lid}").json()
         assert held["status"] == "paused"  # viewers are told, as for a live run
-        time.sleep(0.4)  # 8 steps at 20 steps/s, were it still playing
-        assert c.get(f"/api/runs/{lid}").json()["step"] == held["step"] < STEPS  # really paused
+        assert held["step"] < STEPS
+        # really paused: 8 steps at 20 steps/s, were it still playing
+        holds(lambda: c.get(f"/api/runs/{lid}").json()["step"] == held["step"], 0.4)
         assert [p["run"]["id"] for p in c.get("/api/records/replays").json()] == [lid]
         c.patch(f"/api/records/replays/{lid}", json={"paused": False, "steps_per_second": 0})
         done = wait_until(

@@ -40,10 +40,15 @@ def _measured(session: LessonSession, n: int, view: FunctionView) -> dict | None
     """The z_k of the step's run now (None when the run is gone or was never made)."""
     source = session.source_of(n)
     run = session.runner.manager.runs.get(source.runs[0]) if source else None
-    if run is None or run.lockstep is None:
+    if run is None or run.lockstep is None or view.measure is None:
         return None
-    model = run.lockstep.members[0].trainer.model
-    return {"step": run.step, **preactivations(model, run.config, view.measure.layers, view.z_range)}
+    member = run.lockstep.members[0]
+    if member.trainer is None:  # between a reset's old trainer and its new one
+        return None
+    return {
+        "step": run.step,
+        **preactivations(member.trainer.model, member.config, view.measure.layers, view.z_range),
+    }
 
 
 def render_handout(
@@ -68,7 +73,8 @@ def render_handout(
             "curves": None,
             "measured": None,
         }
-        source = session.sources.get(source_key(step)) if source_key(step) else None
+        key = source_key(step)
+        source = session.sources.get(key) if key else None
         if source is not None and store is not None and not isinstance(view, FunctionView):
             ids = view.records if isinstance(view, RecordView) else source.runs
             for rid in ids:

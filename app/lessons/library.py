@@ -75,11 +75,12 @@ class LessonLibrary:
                     {"file": path.name, "message": f"{path.name}: cannot read: {exc}", "errors": []}
                 )
                 continue
+            taken = files.get(lesson.id)
             clash = (
                 "a built-in lesson"
                 if lesson.id in BUILTIN
-                else files[lesson.id].path.name
-                if lesson.id in files
+                else taken.path.name
+                if taken is not None and taken.path is not None
                 else None
             )
             if clash:

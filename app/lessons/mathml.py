@@ -29,7 +29,7 @@ def _inline_primes(root: ET.Element) -> None:
             if (last.text or "").strip() not in PRIMES or len(last):
                 continue
             prime = ET.Element(_q("mo"))
-            prime.text = last.text.strip()
+            prime.text = (last.text or "").strip()
             prime.tail = el.tail
             if el.tag == _q("msup"):
                 base = el[0]

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.bounds import ReplaySpeed, TrainSpeed
 from app.lessons.mathml import to_mathml
 from app.ml.config import ActivationName
 from app.ml.presets import PRESETS
@@ -41,7 +42,7 @@ class PresetView(BaseModel):
     kind: Literal["preset"]
     preset: str = Field(description="A preset name (GET /api/presets).")
     # 20: the dashboard's default pace, slow enough to watch the first layers fade
-    steps_per_second: float = Field(20.0, ge=0.0, le=10_000.0, description="0 = as fast as possible.")
+    steps_per_second: TrainSpeed = Field(20.0, description="0 = as fast as possible.")
 
     _check = field_validator("preset")(_known_preset)
 
@@ -56,9 +57,7 @@ class RecordView(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["record"]
     records: list[str] = Field(min_length=1, max_length=4, description="Recorded run ids (GET /api/records).")
-    steps_per_second: float = Field(
-        20.0, ge=0.0, le=100_000.0, description="Replay pace; 0 = as fast as possible."
-    )
+    steps_per_second: ReplaySpeed = Field(20.0, description="Replay pace; 0 = as fast as possible.")
 
     @field_validator("records")
     @classmethod
@@ -88,7 +87,7 @@ class Measure(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     preset: str = Field(description="A single-run preset; its run trains while the step is shown.")
     layers: list[int] = Field([1], min_length=1, max_length=4, description="Hidden layers k (1 = first).")
-    steps_per_second: float = Field(20.0, ge=0.0, le=10_000.0)
+    steps_per_second: TrainSpeed = 20.0
 
     _check = field_validator("preset")(_known_preset)
 
@@ -109,7 +108,7 @@ class FunctionView(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     kind: Literal["function"]
-    activations: list[ActivationName] = Field(min_length=1, max_length=4)  # type: ignore[valid-type]
+    activations: list[ActivationName] = Field(min_length=1, max_length=4)
     measure: Measure | None = None
     z_range: tuple[float, float] = Field((-6.0, 6.0), description="The z axis: [low, high].")
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 import torch
 
 from app.ml.activations import ACTIVATIONS
+from app.ml.arch.common import Network
 from app.ml.config import RunConfig
 from app.ml.datasets import DATASETS
 from app.ml.model import MLP, Capture
@@ -49,7 +50,7 @@ def _rows(config: RunConfig) -> torch.Tensor:
 
 
 def preactivations(
-    model: torch.nn.Module, config: RunConfig, layers: list[int], z_range: tuple[float, float]
+    model: Network, config: RunConfig, layers: list[int], z_range: tuple[float, float]
 ) -> dict:
     """Histograms of z_k (k = 1-based hidden layer) of `model`'s current weights on a batch of its data.
 
@@ -65,7 +66,9 @@ def preactivations(
     act = ACTIVATIONS[config.activation]
     out = []
     for k in layers:
-        z = capture[k - 1].z.flatten()  # (rows * width,)
+        z_k = capture[k - 1].z
+        assert z_k is not None, f"layer {k} is a hidden layer"
+        z = z_k.flatten()  # (rows * width,)
         out.append(
             {
                 "layer": k,

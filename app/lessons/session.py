@@ -78,9 +78,9 @@ class LessonSession:
             task = asyncio.create_task(self._create(key))
             self._pending[key] = task
             task.add_done_callback(lambda _: self._pending.pop(key, None))
-        source = await asyncio.shield(task)
-        self.sources[key] = source
-        return source
+        created = await asyncio.shield(task)
+        self.sources[key] = created
+        return created
 
     async def _create(self, key: Key) -> Source:
         if key[0] == "preset":

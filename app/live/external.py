@@ -3,25 +3,21 @@
 A part of RunManager (mixed in): creating such runs and groups, taking their records, ending them.
 """
 
-from typing import Any
+from pydantic import BaseModel
 
 from app.live.errors import Conflict, Gone
-from app.live.hub import Hub
-from app.live.run import Group, Run
+from app.live.items import RecordItem, StatusItem
+from app.live.parts import ManagerState
+from app.live.run import Run
 from app.live.state import Status
+from app.ml.records import StepRecord
 
 
-class ExternalRuns:
+class ExternalRuns(ManagerState):
     """create_external, ingest, finish_external.
 
-    Uses the manager's state below and its get_run, _check_room, _new_run, _register and apply_items.
+    Uses the manager's state and its get_run, _check_room, _new_run, _register and apply_items (ManagerState).
     """
-
-    hub: Hub
-    runs: dict[str, Run]
-    groups: dict[str, Group]
-    recorder: Any
-    deleted: Any  # ids of runs deleted here (an OrderedDict used as a bounded set)
 
     def get_posted_run(self, run_id: str) -> Run:
         """The run a sender posts to: Gone (410) once deleted here, so it stops; NotFound (404) when this server
@@ -31,7 +27,7 @@ class ExternalRuns:
         return self.get_run(run_id)
 
     def create_external(
-        self, name: str, layer_names: list[str], config: Any = None, record: bool = True
+        self, name: str, layer_names: list[str], config: BaseModel | None = None, record: bool = True
     ) -> Run:
         """A run fed step records from outside (see ingest) instead of by a trainer here; record=False: not kept."""
         self._check_room(1, 0)
@@ -39,18 +35,18 @@ class ExternalRuns:
         self._register(run, record)
         return run
 
-    def ingest(self, run_id: str, records: list) -> None:
+    def ingest(self, run_id: str, records: list[StepRecord]) -> None:
         """Step records of an external run, as if its trainer were here (call on the loop)."""
         run = self.get_run(run_id)
         if not run.external:
             raise Conflict(f"run {run_id} is trained here; only external runs take records")
         if run.status is not Status.RUNNING:
             raise Conflict(f"run {run_id} is {run.status.value}; it takes no more records")
-        self.apply_items([("record", run_id, r) for r in records])
+        self.apply_items([RecordItem(run_id, r) for r in records])
 
     def finish_external(self, run_id: str, status: Status, reason: str | None = None) -> None:
         """Mark an external run as ended (finished, stopped, diverged or failed)."""
         run = self.get_run(run_id)
         if not run.external:
             raise Conflict(f"run {run_id} is trained here")
-        self.apply_items([("status", run_id, status, run.step, reason)])
+        self.apply_items([StatusItem(run_id, status, run.step, reason)])

@@ -10,7 +10,7 @@ import contextlib
 import threading
 from collections.abc import Callable
 
-from app.live.group import Items
+from app.live.items import Items, is_urgent
 
 
 class Handoff:
@@ -24,7 +24,7 @@ class Handoff:
         self._scheduled = False
 
     def post(self, items: Items) -> None:
-        urgent = any(it[0] != "record" or it[2].full for it in items)
+        urgent = any(is_urgent(it) for it in items)
         with self._lock:
             self._queued.append(items)
             if self._scheduled or not urgent:

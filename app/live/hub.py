@@ -86,11 +86,12 @@ class Stream:
 
         Synchronous on the loop: nothing can be published between the snapshot and the registration.
         """
-        replay = since is not None and self.can_replay(since)
-        if replay:
+        if since is not None and self.can_replay(since):
             viewer.put_backlog([text for seq, text in self.ring if seq > since])
+            replay = True
         else:
             viewer.put_backlog([with_seq(encode(snapshot()), self.seq)])
+            replay = False
         self.viewers.add(viewer)
         return replay
 
@@ -143,7 +144,7 @@ class Hub:
         """Cancel the sender of every viewer whose current send began more than send_timeout s ago.
 
         One sweep a fraction of a second apart instead of a timer per send: at 200 viewers x 30 frames/s,
-        asyncio.wait_for per send cost ~27 us each on this machine (a new task and a timer every time).
+        asyncio.wait_for per send would make 6,000 tasks and timers a second.
         """
         evicted = 0
         for stream in self.streams.values():

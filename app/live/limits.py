@@ -1,20 +1,19 @@
 """Server limits on runs: what refuses a new run or a resume, with a message naming the limit and its value."""
 
-from typing import Any
-
 from app.live.errors import Conflict, LimitReached
+from app.ml.config import RunConfig
 from app.settings import Settings
 
 
-def check_config(settings: Settings, config: Any) -> None:
+def check_config(settings: Settings, config: RunConfig) -> None:
     """409 when the network is larger, or the run longer, than this server allows."""
     params = config.param_count()
     if params > settings.max_params:
         raise Conflict(
             f"network too large: {params} parameters, over the limit max_params={settings.max_params}"
         )
-    steps = getattr(config, "max_steps", None)
-    if steps is not None and steps > settings.max_steps:
+    steps = config.max_steps
+    if steps > settings.max_steps:
         raise Conflict(f"max_steps={steps} is over the server's limit max_steps={settings.max_steps}")
 
 

@@ -2,9 +2,12 @@
 
 Lives on the event loop (created in the app's lifespan). Worker threads reach it only through its Handoff,
 whose items `apply_items` (app/live/output.py) turns into history, frames and status messages; runs fed from
-outside are app/live/external.py. Both are parts of RunManager, mixed in, sharing its state. Replays of recorded
-runs (app/live/replay.py) stand where a Lockstep stands and feed their runs through the same output.
+outside are app/live/external.py. Both are parts of RunManager, mixed in, sharing its state (declared as
+ManagerState in app/live/parts.py). Replays of recorded runs (app/live/replay.py) stand where a Lockstep stands
+(both are a Pacer) and feed their runs through the same output.
 """
+
+from __future__ import annotations
 
 import asyncio
 import contextlib
@@ -13,24 +16,34 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
+from pydantic import BaseModel
 
 from app.live.errors import Conflict, Invalid, NotFound
 from app.live.external import ExternalRuns
-from app.live.group import Lockstep, Member
+from app.live.group import Group
 from app.live.handoff import Handoff
 from app.live.history import History
 from app.live.hub import Hub
 from app.live.ids import new_id
+from app.live.items import Ack
 from app.live.limits import check_config, check_room
+from app.live.lockstep import Lockstep, Member
 from app.live.output import WorkerOutput
+from app.live.parts import Pacer, Recorder
 from app.live.replay import Feed, Replay, Tape, config_of, recorded_ending
-from app.live.run import Group, Run
+from app.live.run import Run
 from app.live.state import ACTIVE, Action, Status
+from app.ml.config import RunConfig
 from app.ml.points import points_for
+from app.ml.records import JsonObject
 from app.settings import Settings
+
+if TYPE_CHECKING:  # the trainer's import pulls in the rest of torch: deferred to the first trainer built
+    from app.ml.trainer import Trainer
 
 ACK_TIMEOUT = 10.0  # s a control request waits for the workers to act on it (a step of the largest net)
 DELETED_KEPT = 10_000  # deleted run ids remembered (~0.5 MB): enough for any session's deletions
@@ -42,8 +55,8 @@ _warmed = threading.Lock()  # held for good once this process has warmed up
 def _warm_up_process() -> None:
     """Once per process, before the first request: build and step a tiny trainer, then freeze what it loaded.
 
-    The first trainer of a process imports the rest of torch (torch._dynamo: seconds on a busy 2-core machine),
-    and the first gc.collect() after it takes 0.1-0.4 s holding the GIL. Paid on a person's first run, both stalled
+    The first trainer of a process imports the rest of torch (torch._dynamo), and the first gc.collect() after it
+    walks everything that import made while holding the GIL. Paid on a person's first run, both stalled
     the event loop (a handler importing a module that a worker thread is still importing waits for it) and every
     answer with it. Paid here, at startup, nothing is waiting yet."""
     if not _warmed.acquire(blocking=False):
@@ -66,19 +79,18 @@ class RunManager(ExternalRuns, WorkerOutput):
         # Ids of runs deleted here, newest last (bounded): their senders get 410, not 404, so a script whose run a
         # presenter deleted stops instead of registering it again (404 means "restarted: register again").
         self.deleted: OrderedDict[str, None] = OrderedDict()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.handoff: Handoff | None = None  # worker threads -> loop, made in start()
-        self._joins: set[asyncio.Task] = set()
-        self._watchdog: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handoff: Handoff | None = None  # worker threads -> loop, made in start()
+        self._joins: set[asyncio.Task[bool]] = set()
+        self._watchdog: asyncio.Task[None] | None = None
         self.closing = False
-        # Optional: on_create(run dict), on_record(run_id, StepRecord), on_status(run_id, status, step, reason),
-        # each only enqueues (app/store/recorder.py). Called on the loop, in the order the stream shows.
-        self.recorder: Any = None
+        # Optional (app/store/recorder.py); called on the loop, in the order the stream shows.
+        self.recorder: Recorder | None = None
 
     async def start(self) -> None:
         """Called once in the lifespan, on the event loop."""
-        self.loop = asyncio.get_running_loop()
-        self.handoff = Handoff(self.loop, self.apply_items)
+        self._loop = asyncio.get_running_loop()
+        self._handoff = Handoff(self._loop, self.apply_items)
         torch.set_num_threads(self.settings.torch_threads)
         # A short GIL switch interval lets the loop run between a training thread's bytecodes (see bench/).
         sys.setswitchinterval(self.settings.switch_interval)
@@ -88,6 +100,18 @@ class RunManager(ExternalRuns, WorkerOutput):
         # (on a busy 2-core machine) and stalled the loop and every training thread (it holds the GIL).
         gc.freeze()
         await asyncio.to_thread(_warm_up_process)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop it lives on (set by start())."""
+        assert self._loop is not None, "RunManager.start() has not run"
+        return self._loop
+
+    @property
+    def handoff(self) -> Handoff:
+        """Worker threads -> loop (made by start())."""
+        assert self._handoff is not None, "RunManager.start() has not run"
+        return self._handoff
 
     async def _evict_stalled(self) -> None:
         """Every fraction of send_timeout: evict viewers whose send has been blocked longer than it."""
@@ -102,8 +126,8 @@ class RunManager(ExternalRuns, WorkerOutput):
         """Runs training now."""
         return sum(ls.running_count() for ls in self._locksteps())
 
-    def _locksteps(self) -> list[Lockstep]:
-        seen: dict[int, Lockstep] = {}
+    def _locksteps(self) -> list[Pacer]:
+        seen: dict[int, Pacer] = {}
         for run in self.runs.values():
             if run.lockstep is not None:
                 seen[id(run.lockstep)] = run.lockstep
@@ -139,19 +163,19 @@ class RunManager(ExternalRuns, WorkerOutput):
 
     # ---- creating -------------------------------------------------------------------------------------
 
-    def _build_trainers(self, configs: list[Any]) -> list[tuple[Any, dict | None]]:
+    def _build_trainers(self, configs: list[RunConfig]) -> list[tuple[Trainer, JsonObject | None]]:
         """(trainer, the 2-D points drawn under its boundary) for each config, in a thread: drawing the points
         again on the loop, at a run's first GET or snapshot, held it a few ms per run."""
         return [(self._make_trainer(c), points_for(c)) for c in configs]
 
-    def _make_trainer(self, config: Any) -> Any:
+    def _make_trainer(self, config: RunConfig) -> Trainer:
         from app.ml.trainer import Trainer
 
         return Trainer(config)
 
     async def create(
         self,
-        configs: list[tuple[str, Any]],
+        configs: list[tuple[str, RunConfig]],
         *,
         steps_per_second: float,
         paused: bool,
@@ -194,7 +218,7 @@ class RunManager(ExternalRuns, WorkerOutput):
         if group is not None:
             self.groups[group.id] = group
             self.hub.open(f"group:{group.id}")
-        ack = self.loop.create_future()
+        ack: Ack = self.loop.create_future()
         # In a thread: Thread.start() waits until each new thread runs, which on a busy machine held the loop.
         await asyncio.to_thread(lockstep.start, ack)
         await self._wait(ack)
@@ -202,7 +226,7 @@ class RunManager(ExternalRuns, WorkerOutput):
 
     def create_replay(
         self,
-        recorded: list[tuple[dict, Tape]],
+        recorded: Sequence[tuple[JsonObject, Tape]],
         *,
         steps_per_second: float,
         grouped: bool,
@@ -251,7 +275,7 @@ class RunManager(ExternalRuns, WorkerOutput):
         replay.start()
         return group, runs, replay
 
-    def _new_run(self, name: str, config: Any, layer_names: list[str], **fields: Any) -> Run:
+    def _new_run(self, name: str, config: BaseModel | None, layer_names: list[str], **fields: Any) -> Run:
         from app.ml.instrument import HIST_EDGES
 
         return Run(
@@ -287,17 +311,18 @@ class RunManager(ExternalRuns, WorkerOutput):
             raise NotFound(f"no group with id {group_id!r}")
         return group
 
-    def group_dict(self, group: Group) -> dict:
+    def group_dict(self, group: Group) -> JsonObject:
         """The group object of the protocol."""
         return group.to_dict([self.runs[r] for r in group.run_ids if r in self.runs])
 
     def viewer_count(self, run: Run) -> int:
         """Websockets watching this run, directly or through its group."""
-        return sum(len(self.hub.get(k).viewers) for k in run.streams if self.hub.get(k) is not None)
+        streams = [self.hub.get(k) for k in run.streams]
+        return sum(len(s.viewers) for s in streams if s is not None)
 
     # ---- controlling ----------------------------------------------------------------------------------
 
-    def lockstep_of(self, run: Run) -> Lockstep:
+    def lockstep_of(self, run: Run) -> Pacer:
         if run.lockstep is None:
             raise Conflict(f"run {run.id} is external: its sender controls it")
         return run.lockstep
@@ -309,18 +334,18 @@ class RunManager(ExternalRuns, WorkerOutput):
             raise Conflict(f"{what} {run_or_group.id} is not a replay: only a replay can seek")
         return run_or_group.lockstep
 
-    async def act(self, lockstep: Lockstep, action: Action) -> None:
+    async def act(self, lockstep: Pacer, action: Action) -> None:
         """Pause, resume, step, stop or reset a run or group; returns once the workers acted on it."""
         if action is Action.RESUME:
             self._check_room(0, len(lockstep.members))
-        ack = self.loop.create_future()
+        ack: Ack = self.loop.create_future()
         lockstep.command(action, ack)
         await self._wait(ack)
 
-    def set_speed(self, lockstep: Lockstep, steps_per_second: float) -> None:
+    def set_speed(self, lockstep: Pacer, steps_per_second: float) -> None:
         lockstep.set_speed(steps_per_second)
 
-    async def _wait(self, ack: asyncio.Future) -> None:
+    async def _wait(self, ack: Ack) -> None:
         with contextlib.suppress(TimeoutError):  # a very slow step: the answer shows the state as it is now
             await asyncio.wait_for(ack, ACK_TIMEOUT)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from app.ml.records import LayerRecord, StepRecord
+from app.ml.records import JsonObject, LayerRecord, StepRecord
 from gradcast import protocol
 from gradcast.protocol import STEP_USER_METRICS as USER_METRICS
 
@@ -49,7 +49,7 @@ _metrics_of = operator.attrgetter(*LAYER_METRICS)  # LayerRecord -> its LAYER_ME
 _NO_DISPLAY = (None,) * len(protocol.DISPLAY_LAYER_METRICS)
 
 
-def layer_dict(layer: LayerRecord) -> dict:
+def layer_dict(layer: LayerRecord) -> JsonObject:
     """One layer of a step record: its name and the metrics present at this step."""
     values = _metrics_of(layer)
     if values[2:] == _NO_DISPLAY and layer.grad_hist is None:
@@ -57,7 +57,7 @@ def layer_dict(layer: LayerRecord) -> dict:
         w, b = values[0], values[1]
         if w is not None and b is not None and math.isfinite(w) and math.isfinite(b):
             return {"name": layer.name, "weight_grad_norm": float(w), "bias_grad_norm": float(b)}
-    out: dict = {"name": layer.name}
+    out: JsonObject = {"name": layer.name}
     nonfinite = False
     for key in LAYER_METRICS:
         value = getattr(layer, key)
@@ -75,10 +75,10 @@ def layer_dict(layer: LayerRecord) -> dict:
     return out
 
 
-def step_dict(record: StepRecord) -> dict:
+def step_dict(record: StepRecord) -> JsonObject:
     """A step record as it goes on the wire and into the history."""
     loss = finite_or_none(record.loss)
-    out: dict = {
+    out: JsonObject = {
         "step": record.step,
         "t": record.t,
         "loss": loss,
@@ -105,9 +105,9 @@ def step_dict(record: StepRecord) -> dict:
     return out
 
 
-def columns(steps: Iterable[dict]) -> dict:
+def columns(steps: Iterable[JsonObject]) -> JsonObject:
     """Steps as columns: {"step": [..], "t": [..], "loss": [..], "weight_grad_norm": [[per layer] per step]}."""
-    out: dict = {"step": [], "t": [], "loss": [], "weight_grad_norm": []}
+    out: JsonObject = {"step": [], "t": [], "loss": [], "weight_grad_norm": []}
     for s in steps:
         out["step"].append(s["step"])
         out["t"].append(s["t"])
@@ -118,7 +118,7 @@ def columns(steps: Iterable[dict]) -> dict:
     return out
 
 
-def frame(run_id: str, step: dict, between: list[dict]) -> dict:
+def frame(run_id: str, step: JsonObject, between: list[JsonObject]) -> JsonObject:
     """A frame: the step record of one run, plus the steps trained since that run's previous frame."""
     msg = {"type": "frame", "run": run_id, **step}
     if between:
@@ -127,12 +127,15 @@ def frame(run_id: str, step: dict, between: list[dict]) -> dict:
     return msg
 
 
-def status(run_id: str, status_value: str, step: int, reason: str | None) -> dict:
+def status(run_id: str, status_value: str, step: int, reason: str | None) -> JsonObject:
     """A change of a run's status."""
     return {"type": "status", "run": run_id, "status": status_value, "step": step, "reason": reason}
 
 
-def snapshot(runs: list[tuple[dict, list[dict], dict | None]], group: dict | None) -> dict:
+def snapshot(
+    runs: list[tuple[JsonObject, list[JsonObject], JsonObject | None]],
+    group: JsonObject | None,
+) -> JsonObject:
     """Everything a new viewer needs: each run's object, bounded history and dataset points (null unless 2-D data
     trained here: app/ml/points.py), and the group if any."""
     return {
@@ -142,7 +145,7 @@ def snapshot(runs: list[tuple[dict, list[dict], dict | None]], group: dict | Non
     }
 
 
-def encode(msg: dict) -> bytes:
+def encode(msg: JsonObject) -> bytes:
     """Strict JSON bytes (orjson also writes null for any non-finite float that slipped through)."""
     return orjson.dumps(msg)
 
@@ -152,7 +155,7 @@ def with_seq(body: bytes, seq: int) -> str:
     return f'{{"seq":{seq},{body[1:].decode()}'
 
 
-def decode_client(text: str | bytes) -> dict | None:
+def decode_client(text: str | bytes) -> JsonObject | None:
     """A message from a client, or None when it is not a JSON object."""
     try:
         msg = orjson.loads(text)

@@ -3,54 +3,48 @@
 A part of RunManager (mixed in): the Handoff hands it each batch of items a lockstep tick posted, in order.
 """
 
-from typing import Any
-
 from app.live import messages
-from app.live.group import Items
-from app.live.hub import Hub
-from app.live.run import Group, Run
-from app.settings import Settings
+from app.live.group import Group
+from app.live.items import AckItem, Items, RecordItem, ResetItem, StatusItem
+from app.live.parts import ManagerState
+from app.live.run import Run
+from app.ml.records import JsonObject
 
 
-class WorkerOutput:
+class WorkerOutput(ManagerState):
     """apply_items (worker output, in order) and snapshot (what a viewer starting over is sent).
 
-    Uses the manager's state below and its get_run, get_group and group_dict.
+    Uses the manager's state and lookups (ManagerState).
     """
-
-    settings: Settings
-    hub: Hub
-    runs: dict[str, Run]
-    groups: dict[str, Group]
-    recorder: Any
 
     def apply_items(self, items: Items) -> None:
         """Worker output, in order: records to history and frames, status changes, resets, acks."""
         for item in items:
-            kind = item[0]
-            if kind == "record":
-                run = self.runs.get(item[1])
+            if isinstance(item, RecordItem):
+                run = self.runs.get(item.run_id)
                 if run is not None:
                     if self.recorder is not None:
-                        self.recorder.on_record(run.id, item[2])
-                    msg = run.apply_record(item[2])
+                        self.recorder.on_record(run.id, item.record)
+                    msg = run.apply_record(item.record)
                     if msg is not None:
                         self.hub.publish(run.streams, msg)
-            elif kind == "status":
-                _, run_id, status, step, reason = item
-                run = self.runs.get(run_id)
+            elif isinstance(item, StatusItem):
+                run = self.runs.get(item.run_id)
                 if run is not None:
                     pending = run.flush_frame()
                     if pending is not None:
                         self.hub.publish(run.streams, pending)
-                    run.status, run.reason = status, reason
+                    run.status, run.reason = item.status, item.reason
+                    status = item.status.value
                     if self.recorder is not None:
-                        self.recorder.on_status(run.id, status.value, step, reason)
-                    self.hub.publish(run.streams, messages.status(run.id, status.value, step, reason), False)
-            elif kind == "reset":
-                self._apply_reset([self.runs[r] for r in item[1] if r in self.runs])
-            elif kind == "ack":
-                for fut in item[1]:
+                        self.recorder.on_status(run.id, status, item.step, item.reason)
+                    self.hub.publish(
+                        run.streams, messages.status(run.id, status, item.step, item.reason), False
+                    )
+            elif isinstance(item, ResetItem):
+                self._apply_reset([self.runs[r] for r in item.run_ids if r in self.runs])
+            elif isinstance(item, AckItem):
+                for fut in item.acks:
                     if not fut.done():
                         fut.set_result(None)
 
@@ -65,12 +59,14 @@ class WorkerOutput:
         for run in runs:
             keys += [k for k in run.streams if k not in keys]
         for key in keys:  # a fresh snapshot tells every viewer to start over
-            if self.hub.get(key) is not None:
-                self.hub.get(key).publish(messages.encode(self.snapshot(key)), False)
+            stream = self.hub.get(key)
+            if stream is not None:
+                stream.publish(messages.encode(self.snapshot(key)), False)
 
-    def snapshot(self, key: str) -> dict:
+    def snapshot(self, key: str) -> JsonObject:
         """The snapshot message (without seq) of stream "run:ID" or "group:ID"."""
         kind, ident = key.split(":", 1)
+        group: Group | None
         if kind == "run":
             runs = [self.get_run(ident)]
             group = self.groups.get(runs[0].group) if runs[0].group else None

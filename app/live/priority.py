@@ -3,10 +3,8 @@
 Linux shares the CPU in two levels. First between scheduling groups: with the kernel's autogroups, one per
 session (a terminal and what it started is one; a browser started from the desktop is another). Then between
 the threads of a group, by niceness. So a training thread's own niceness orders it only against the server's
-event loop: against a browser in another session, all of training still gets half the CPU. Measured with
-bench/render.py on 2 cores (4 runs of 31 layers training flat out): the page redrew each chart 8.6 times a second
-and answered a key press in up to 140 ms; with the server's session at niceness 10 it redrew 12.2 times a second,
-answered all 560 key presses of 10 minutes within 56 ms, and training made ~40 % fewer steps.
+event loop: against a browser in another session, all of training still gets half the CPU. So the server lowers
+its session's niceness too: bench/render.py measures what that gives a page (figures in docs/dashboard.md).
 """
 
 import logging

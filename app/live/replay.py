@@ -8,14 +8,22 @@ comparison: every tick hands each run the same number of steps, so they stay at 
 Records come from a Tape (the store provides one); nothing here reads a file.
 """
 
+from __future__ import annotations
+
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.live.errors import Conflict, Invalid
+from app.live.items import Ack, Items, StatusItem
 from app.live.run import Run
 from app.live.state import TRANSITIONS, Action, Status
-from app.ml.records import StepRecord
+from app.ml.records import JsonObject, StepRecord
+
+if TYPE_CHECKING:
+    from app.live.hub import Hub
+    from app.live.lockstep import Member
+    from app.ml.config import RunConfig
 
 READ_CHUNK = 500  # step records read from the tape at a time
 FAST_CHUNK = 500  # steps per tick at steps_per_second = 0 (as fast as possible)
@@ -41,9 +49,9 @@ class Tape(Protocol):
 class Outlet(Protocol):
     """What a replay needs of the run manager: its hub, status items applied in order, snapshots published."""
 
-    hub: Any
+    hub: Hub
 
-    def apply_items(self, items: list[tuple]) -> None: ...
+    def apply_items(self, items: Items) -> None: ...
 
     def publish_snapshots(self, runs: list[Run]) -> None: ...
 
@@ -67,7 +75,9 @@ class Feed:
 class Replay:
     """The clock of one replay: status, pace and position of the runs it feeds (see the module docstring)."""
 
-    members: tuple = ()  # no worker threads: a replay trains nothing and counts against no training limit
+    members: tuple[
+        Member, ...
+    ] = ()  # no worker threads: a replay trains nothing and counts against no training limit
 
     def __init__(
         self,
@@ -89,11 +99,11 @@ class Replay:
         self.stopped_group = stopped_group
         self.mode = Status.RUNNING if start_running else Status.CREATED
         self.step_budget = 0  # single steps asked for while paused
-        self.step_acks: list[asyncio.Future] = []
+        self.step_acks: list[Ack] = []
         self.generation = 0  # bumped by seek and reset: a read begun before is dropped
         self.sent = 0  # steps handed to each run since the pace was last set
         self._anchor = 0.0  # loop time the pace counts from
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()  # set by every command, seek and speed: an idle feeder waits on it
 
     # ---- what a Lockstep offers the manager and the routes -------------------------------------------------
@@ -104,7 +114,7 @@ class Replay:
         self._anchor = loop.time()
         self.task = loop.create_task(self._feed())
 
-    def command(self, action: Action, ack: asyncio.Future) -> None:
+    def command(self, action: Action, ack: Ack) -> None:
         """Apply a presenter's action (Conflict when it does not apply now); ack is set once it took effect."""
         allowed, target = TRANSITIONS[action]
         if self.mode not in allowed:
@@ -117,7 +127,7 @@ class Replay:
             self.step_acks.append(ack)
             self._wake.set()
             return  # the feeder sets ack after the step
-        else:
+        elif target is not None:
             self._set_mode(target)
         self._repace()
         ack.set_result(None)
@@ -214,7 +224,7 @@ class Replay:
         if mode is self.mode:
             return
         self.mode = mode
-        self.outlet.apply_items([("status", f.run.id, mode, f.at, None) for f in self.feeds if not f.done])
+        self.outlet.apply_items([StatusItem(f.run.id, mode, f.at) for f in self.feeds if not f.done])
 
     def _final(self) -> Status:
         return Status.STOPPED if self.stopped_group else Status.FINISHED
@@ -255,7 +265,7 @@ class Replay:
         if not single:  # end the batch on the latest display-rate step any run has in it
             cuts = [i + 1 for f in going for i, r in enumerate(f.buffer[:n]) if r.full]
             n = max(cuts, default=n)
-        items: list[tuple] = []
+        items: Items = []
         for feed in going:
             batch, feed.buffer = feed.buffer[:n], feed.buffer[n:]
             for rec in batch:
@@ -267,7 +277,7 @@ class Replay:
             if msg is not None:
                 self.outlet.hub.publish(feed.run.streams, msg)
             if feed.done:
-                items.append(("status", feed.run.id, feed.ending, feed.at, feed.reason))
+                items.append(StatusItem(feed.run.id, feed.ending, feed.at, feed.reason))
         self.sent += n
         if items:
             self.outlet.apply_items(items)
@@ -301,13 +311,13 @@ class Replay:
                 await asyncio.sleep(max(TICK, min(self.frame_period, 1 / max(self.steps_per_second, 1e-9))))
 
 
-def recorded_ending(run: dict) -> tuple[Status, str | None]:
+def recorded_ending(run: JsonObject) -> tuple[Status, str | None]:
     """The status and reason a replay of the recorded run `run` ends with (a live record that was cut off:
     stopped)."""
-    return ENDINGS.get(run.get("status"), Status.STOPPED), run.get("reason")
+    return ENDINGS.get(str(run.get("status")), Status.STOPPED), run.get("reason")
 
 
-def config_of(data: dict) -> Any:
+def config_of(data: JsonObject) -> RunConfig | None:
     """The recorded config as a RunConfig when it still validates (the run object shows it), else None."""
     from app.ml.config import RunConfig
 

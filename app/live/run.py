@@ -4,15 +4,23 @@ Records reach a Run either from its trainer's worker thread (through the manager
 (an external run: `ingest`). Either way `apply_record` turns them into history and frames.
 """
 
+from __future__ import annotations
+
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
 
 from app.live import messages
 from app.live.history import History
 from app.live.state import Status
+from app.ml.config import RunConfig
 from app.ml.points import points_for
-from app.ml.records import StepRecord
+from app.ml.records import JsonObject, StepRecord
+
+if TYPE_CHECKING:
+    from app.live.parts import Pacer
 
 
 @dataclass
@@ -21,7 +29,7 @@ class Run:
 
     id: str
     name: str
-    config: Any  # RunConfig, or None for an external run that sent none
+    config: BaseModel | None  # RunConfig; an external run's own config object, or None when it sent none
     layer_names: list[str]
     hist_edges: list[float]
     history: History
@@ -33,17 +41,24 @@ class Run:
     status: Status = Status.CREATED
     reason: str | None = None
     step: int = 0
-    lockstep: Any = None  # the Lockstep training it, the Replay feeding it, or None (an external run)
-    between: list[dict] = field(default_factory=list)  # compact steps since the last frame
+    lockstep: Pacer | None = (
+        None  # the Lockstep training it, the Replay feeding it, or None (an external run)
+    )
+    between: list[JsonObject] = field(default_factory=list)  # compact steps since the last frame
     last_frame: float = 0.0  # time.monotonic() of the last frame sent
-    points: dict | None = None  # the 2-D training points under the boundary: see data_points
+    points: JsonObject | None = None  # the 2-D training points under the boundary: see data_points
     # A replay's {"record": recorded run id, "first", "last": its recorded steps} (app/live/replay.py), else None
-    replay: dict | None = None
+    replay: JsonObject | None = None
 
     @property
     def kind(self) -> str:
         """ "trained" here, "external" (fed by a sender: app/live/external.py) or "replay" (of a record)."""
         return "replay" if self.replay is not None else "external" if self.external else "trained"
+
+    @property
+    def record_id(self) -> str | None:
+        """The id of the recorded run a replay feeds it from; None when it is not a replay."""
+        return self.replay["record"] if self.replay is not None else None
 
     @property
     def streams(self) -> list[str]:
@@ -54,14 +69,14 @@ class Run:
     def max_steps(self) -> int | None:
         return getattr(self.config, "max_steps", None)
 
-    def data_points(self) -> dict | None:
+    def data_points(self) -> JsonObject | None:
         """The dataset points drawn under the decision boundary: a run trained here draws them again from its config
-        (once, ~2 ms for 1,000 points); an external run or a replay has only what its creator set (a replay: its recording's)."""
-        if self.points is None and self.kind == "trained":
+        (once); an external run or a replay has only what its creator set (a replay: its recording's)."""
+        if self.points is None and self.kind == "trained" and isinstance(self.config, RunConfig):
             self.points = points_for(self.config)
         return self.points
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         """The run object of the protocol (no history, no points: it is listed, recorded and answered often)."""
         lockstep = self.lockstep
         return {
@@ -83,14 +98,14 @@ class Run:
             "hist_edges": self.hist_edges,
         }
 
-    def apply_record(self, record: StepRecord, may_frame: bool = True) -> dict | None:
+    def apply_record(self, record: StepRecord, may_frame: bool = True) -> JsonObject | None:
         """Take one step into the history; return the frame message when this step is to be shown.
 
         may_frame=False holds every frame back (flush_frame publishes the newest): a replayed group's batch."""
         step = messages.step_dict(record)
         self.step = record.step
         now = time.monotonic()
-        # Full (display-rate) steps are framed: the lockstep clock takes them at most display_fps times a second,
+        # Display steps are framed: the lockstep clock takes them at most display_fps times a second,
         # the same steps for every run of a group. An external sender's are capped here.
         capped = self.external and now - self.last_frame < 0.5 / self.display_fps
         if record.full and may_frame and not capped:
@@ -103,7 +118,7 @@ class Run:
         self.history.append(step)
         return None
 
-    def flush_frame(self) -> dict | None:
+    def flush_frame(self) -> JsonObject | None:
         """A frame of the newest step when steps are waiting (before a status change, so clients are current)."""
         if not self.between:
             return None
@@ -118,26 +133,3 @@ class Run:
         self.between = []
         self.step = 0
         self.last_frame = 0.0
-
-
-@dataclass
-class Group:
-    """A comparison: runs created together from one preset, trained in lockstep."""
-
-    id: str
-    preset: str | None
-    lockstep: Any  # the Lockstep of all its runs
-    run_ids: list[str]
-    created: float = field(default_factory=time.time)
-
-    def to_dict(self, runs: list[Run]) -> dict:
-        """The group object of the protocol."""
-        return {
-            "id": self.id,
-            "preset": self.preset,
-            "status": self.lockstep.mode.value,
-            "step": max((r.step for r in runs), default=0),
-            "steps_per_second": self.lockstep.steps_per_second,
-            "created": self.created,
-            "runs": [r.to_dict() for r in runs],
-        }

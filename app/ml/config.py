@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -11,16 +11,26 @@ from app.ml.arch.specs import ARCHITECTURES
 from app.ml.datasets import DATASETS
 from app.ml.inits import INITS
 from app.ml.norms import NORMS
+from app.ml.optim import OPTIMIZERS
 
 MAX_PARAMS = 5_000_000  # keeps one step on a shared 2-core CPU well under a second
 
 # The registry keys are the allowed values: adding an entry to a registry adds it to the schema and the form.
-DatasetName = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
-ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
-InitName = Literal[tuple(INITS)]  # type: ignore[valid-type]
-NormName = Literal[tuple(NORMS)]  # type: ignore[valid-type]
-OptimizerName = Literal["sgd", "momentum", "adam"]  # keys of app.ml.optim.OPTIMIZERS
-ArchitectureName = Literal[tuple(ARCHITECTURES)]  # type: ignore[valid-type]
+# A checker cannot read a Literal built at run time, so it sees the registry keys' type (str).
+if TYPE_CHECKING:
+    DatasetName = str
+    ActivationName = str
+    InitName = str
+    NormName = str
+    OptimizerName = str
+    ArchitectureName = str
+else:
+    DatasetName = Literal[tuple(DATASETS)]
+    ActivationName = Literal[tuple(ACTIVATIONS)]
+    InitName = Literal[tuple(INITS)]
+    NormName = Literal[tuple(NORMS)]
+    OptimizerName = Literal[tuple(OPTIMIZERS)]
+    ArchitectureName = Literal[tuple(ARCHITECTURES)]
 RecurrentInit = Literal["default", "orthogonal", "identity"]  # keys of app.ml.arch.recurrent.RECURRENT_INITS
 
 
@@ -140,7 +150,7 @@ class RunConfig(BaseModel):
     def _architecture_defaults(cls, data: object) -> object:
         """Fields a request leaves out take its architecture's own defaults (an 'rnn' reads 'adding')."""
         if isinstance(data, dict):
-            spec = ARCHITECTURES.get(data.get("architecture", "mlp"))  # type: ignore[arg-type]
+            spec = ARCHITECTURES.get(str(data.get("architecture", "mlp")))
             if spec is not None and spec.defaults:
                 data = {**spec.defaults, **data}
         return data

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from app.ml.arch.common import Network
 from app.ml.datasets import DataSplit
-from app.ml.model import MLP
 from app.ml.tasks import TASKS, Task
 
 GRID_SIZE = 40  # boundary cells per axis: 1,600 points, a fraction of a millisecond for a small net
@@ -72,10 +73,10 @@ class Evaluator:
             self.boundary_axes = {"x": xs.tolist(), "y": ys.tolist()}
         self.inputs = torch.cat(parts)  # (n_train_eval + n_test [+ GRID_SIZE²], input_dim)
         self.n_train, self.n_test = len(self.y_train), len(self.y_test)
-        self._model: MLP | None = None  # the model of the last call and its MODE_DEPENDENT modules
+        self._model: Network | None = None  # the model of the last call and its MODE_DEPENDENT modules
         self._mode_modules: list[nn.Module] = []
 
-    def __call__(self, model: MLP) -> dict:
+    def __call__(self, model: Network) -> dict[str, Any]:
         """{"train_acc", "test_acc", "test_loss", "boundary"} with BatchNorm in eval mode."""
         if model is not self._model:
             self._model = model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
@@ -36,14 +36,14 @@ def _default(w: Tensor, b: Tensor, cfg: RunConfig, g: torch.Generator) -> None:
     nn.init.uniform_(b, -bound, bound, generator=g)
 
 
-def _kaiming_args(cfg: RunConfig) -> dict:
+def _kaiming_args(cfg: RunConfig) -> dict[str, Any]:
     # He init for the rectifier in use; Leaky ReLU's gain depends on its slope.
     if cfg.activation == "leaky_relu":
         return {"a": cfg.negative_slope, "nonlinearity": "leaky_relu"}
     return {"nonlinearity": "relu"}
 
 
-def _weights_then_zero_bias(draw: Callable[[Tensor, RunConfig, torch.Generator], None]) -> InitFn:
+def _weights_then_zero_bias(draw: Callable[[Tensor, RunConfig, torch.Generator], object]) -> InitFn:
     def apply(w: Tensor, b: Tensor, cfg: RunConfig, g: torch.Generator) -> None:
         draw(w, cfg, g)
         nn.init.zeros_(b)

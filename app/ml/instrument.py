@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import torch
 from torch import Tensor
 
 from app.ml.activations import ACTIVATIONS
+from app.ml.arch.common import Network, bias_of, weight_of
 from app.ml.config import RunConfig
-from app.ml.model import MLP, Capture
+from app.ml.model import Capture
 
 # |dL/dW| histogram bins: half-decade edges 1e-12 .. 1e2 (29 edges, 28 bins). Values below the first edge
 # (zeros included) count in the first bin, values at or above the last edge in the last bin.
@@ -66,12 +68,12 @@ def sample_stride(numel: int) -> int:
 class Probe:
     """What the trainer measures on one model, input -> output. Holds only references and fixed indices."""
 
-    def __init__(self, model: MLP, cfg: RunConfig):
+    def __init__(self, model: Network, cfg: RunConfig):
         self.cfg = cfg
         self.activation = ACTIVATIONS[cfg.activation]
         linears = model.linears()
-        self.weights: list[Tensor] = [lin.weight for lin in linears]
-        self.biases: list[Tensor] = [lin.bias for lin in linears]
+        self.weights: list[Tensor] = [weight_of(lin) for lin in linears]
+        self.biases: list[Tensor] = [bias_of(lin) for lin in linears]
         self.n_layers = len(linears)
         self._strides = [sample_stride(w.numel()) for w in self.weights]
         self._sampled = any(st > 1 for st in self._strides)  # False: every element of every layer counts
@@ -89,7 +91,8 @@ class Probe:
 
     def grad_norms(self, loss: Tensor) -> tuple[list[float], list[float], float]:
         """(weight_grad_norms, bias_grad_norms, loss): one fused _foreach_norm, then each 0-dim result read out."""
-        grads = [p.grad for p in self.weights] + [p.grad for p in self.biases]
+        # after backward every measured parameter has its .grad
+        grads = cast(list[Tensor], [p.grad for p in self.weights] + [p.grad for p in self.biases])
         # .item() per 0-dim norm: half the time of stacking them into one tensor for a single .tolist()
         vals = [n.item() for n in torch._foreach_norm(grads)]
         vals.append(loss.item())
@@ -104,28 +107,28 @@ class Probe:
         """Display metrics that need this step's gradients; call after backward, before clip and step."""
         # float32 here; to_lists redoes in float64 the rare norm that under- or overflows float32 (a vanished
         # signal, 1e-25 in a 30-layer sigmoid net, squares to 0 in float32).
-        self._act_grads = [c.h_grad for c in captures]
+        self._act_grads = cast(list[Tensor], [c.h_grad for c in captures])  # filled by the backward pass
         out: dict[str, Tensor] = {"act_grad_norm": torch.stack(torch._foreach_norm(self._act_grads))}
-        hidden = [c for c in captures if c.z is not None]
+        hidden = [(c.z, c.a) for c in captures if c.z is not None and c.a is not None]  # (z, a(z)) each
         if hidden:
             # Every hidden layer is (B, width): one stacked tensor, a handful of ops whatever the depth.
             act = self.activation
             outputs = None
             if act.deriv_from_output is not None:
-                outputs = torch.stack([c.a.detach() for c in hidden])  # (N, B, W)
+                outputs = torch.stack([a.detach() for _, a in hidden])  # (N, B, W)
                 deriv = act.deriv_from_output(outputs, self.cfg)
             else:
-                deriv = act.deriv(torch.stack([c.z.detach() for c in hidden]), self.cfg)  # (N, B, W)
+                deriv = act.deriv(torch.stack([z.detach() for z, _ in hidden]), self.cfg)  # (N, B, W)
             out["mean_act_deriv"] = deriv.mean(dim=(1, 2))  # (N,)
             if act.kind == "saturating":
                 # saturated on the whole batch <=> the largest a'(z) over the batch is below the threshold
                 out["saturated_frac"] = (deriv.amax(dim=1) < SATURATED_DERIV).float().mean(dim=1)
             if act.kind == "rectifying":
                 if outputs is None:
-                    outputs = torch.stack([c.a.detach() for c in hidden])
+                    outputs = torch.stack([a.detach() for _, a in hidden])
                 # dead: a(z) = 0 for the whole batch
                 out["dead_frac"] = (outputs.abs().amax(dim=1) == 0).float().mean(dim=1)
-        flat = [w.grad.reshape(-1) for w in self.weights]  # views
+        flat = [g.reshape(-1) for g in cast(list[Tensor], [w.grad for w in self.weights])]  # views
         if self._sampled:
             flat = [g[::st] for g, st in zip(flat, self._strides, strict=True)]
         sample = torch.cat(flat)
@@ -153,11 +156,11 @@ class Probe:
         norms = segment_norms(before, self._weight_runs)  # (2, n_layers)
         return {"weight_norm": norms[0], "update_norm": norms[1]}
 
-    def to_lists(self, tensors: dict[str, Tensor]) -> dict[str, list]:
+    def to_lists(self, tensors: dict[str, Tensor]) -> dict[str, list[Any]]:
         """One sync for all display tensors: flat concat, one .tolist(), split back (hist as ints)."""
         keys = [k for k in tensors if k != "grad_hist"]
         flat = torch.cat([tensors[k].reshape(-1) for k in keys]).tolist()
-        result: dict[str, list] = {}
+        result: dict[str, list[Any]] = {}
         pos = 0
         for k in keys:
             n = tensors[k].numel()

@@ -30,7 +30,9 @@ class HiddenLayer(nn.Module):
 
     def __init__(self, d_in: int, d_out: int, cfg: RunConfig):
         super().__init__()
-        self.linear = skip_init(nn.Linear, d_in, d_out)  # no draw from the global RNG; init_weights fills it
+        self.linear: nn.Linear = skip_init(
+            nn.Linear, d_in, d_out
+        )  # no draw from the global RNG; init_weights fills it
         self.norm = NORMS[cfg.norm].module(d_out)
         self.act = ACTIVATIONS[cfg.activation].module(cfg)
         self.residual = cfg.residual and d_in == d_out
@@ -56,24 +58,33 @@ class MLP(nn.Module):
         super().__init__()
         data = DATASETS[cfg.dataset]
         widths = [data.input_dim] + [cfg.width] * cfg.depth
-        layers: dict[str, nn.Module] = {
-            f"layer{k + 1}": HiddenLayer(widths[k], widths[k + 1], cfg) for k in range(cfg.depth)
-        }
-        layers["output"] = skip_init(nn.Linear, cfg.width, data.n_classes)
+        hidden = tuple(HiddenLayer(widths[k], widths[k + 1], cfg) for k in range(cfg.depth))
+        output: nn.Linear = skip_init(nn.Linear, cfg.width, data.n_classes)
+        layers: dict[str, nn.Module] = {f"layer{k + 1}": layer for k, layer in enumerate(hidden)}
+        layers["output"] = output
         self.layers = nn.ModuleDict(layers)
         # The forward pass's plan, fixed at construction: (hidden layers, output Linear), in a tuple so that
         # nn.Module registers nothing twice (state_dict keys stay layers.*) and no module lookup runs per step.
-        *hidden, output = layers.values()
-        self._plan: tuple[tuple[nn.Module, ...], nn.Module] = (tuple(hidden), output)
+        self._plan: tuple[tuple[HiddenLayer, ...], nn.Linear] = (hidden, output)
 
     @property
     def layer_names(self) -> list[str]:
         """Stable names, input -> output."""
         return list(self.layers.keys())
 
+    @property
+    def hidden(self) -> tuple[HiddenLayer, ...]:
+        """The hidden layers, input -> output."""
+        return self._plan[0]
+
+    @property
+    def output(self) -> nn.Linear:
+        """The output layer (logits)."""
+        return self._plan[1]
+
     def linears(self) -> list[nn.Linear]:
         """The Linear of every layer, input -> output (the weights the metrics are about)."""
-        return [m.linear if isinstance(m, HiddenLayer) else m for m in self.layers.values()]
+        return [layer.linear for layer in self.hidden] + [self.output]
 
     def forward(self, x: Tensor, capture: list[Capture] | None = None) -> Tensor:
         """x (B, input_dim) -> logits (B, n_classes); appends each layer's tensors to `capture` if given."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -15,7 +15,7 @@ POINTS_LIMIT = 300  # training points sent per run: the arms stay readable and t
 POINTS_DECIMALS = 4  # standardised units; 1e-4 is far below one boundary cell (~1/10 of a unit)
 
 
-def boundary_points(data: DataSplit, limit: int = POINTS_LIMIT) -> dict:
+def boundary_points(data: DataSplit, limit: int = POINTS_LIMIT) -> dict[str, Any]:
     """{"x", "y", "label", "index"}: at most `limit` training rows, evenly spaced (no RNG), x/y rounded."""
     n = len(data.y_train)
     idx = torch.arange(n) if n <= limit else torch.linspace(0, n - 1, limit).round().long()
@@ -28,14 +28,14 @@ def boundary_points(data: DataSplit, limit: int = POINTS_LIMIT) -> dict:
     }
 
 
-def points_for(cfg: RunConfig | None, limit: int = POINTS_LIMIT) -> dict | None:
+def points_for(cfg: RunConfig | None, limit: int = POINTS_LIMIT) -> dict[str, Any] | None:
     """The boundary_points of the run's dataset (drawn again from its seed), or None unless it is 2-D."""
     if cfg is None or not DATASETS[cfg.dataset].is_2d:
         return None
     return boundary_points(DATASETS[cfg.dataset].load(cfg), limit)
 
 
-def recorded_points(run: dict) -> dict | None:
+def recorded_points(run: dict[str, Any]) -> dict[str, Any] | None:
     """The dataset points of a recorded run trained here, drawn again from its stored config (the datasets are
     deterministic, so nothing is stored for them); None for an external or imported run, or a config that no
     longer validates."""

@@ -6,7 +6,7 @@ chosen by measurement over the full 2,000 steps: sigmoid-deep's first/last weigh
 step 100 and 0.005 at the end (tests/test_ml_physics.py checks the first 300 steps).
 """
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,7 +36,7 @@ class Preset(BaseModel):
 DEEP = RunConfig(dataset="spiral", depth=10, width=32, optimizer="momentum", lr=0.03, seed=0)
 
 
-def _single(name: str, title: tuple[str, str], explanation: tuple[str, str], **changes) -> Preset:
+def _single(name: str, title: tuple[str, str], explanation: tuple[str, str], **changes: Any) -> Preset:
     config = RunConfig.model_validate({**DEEP.model_dump(), **changes})  # validated, unlike model_copy
     return Preset(
         name=name,
@@ -48,7 +48,12 @@ def _single(name: str, title: tuple[str, str], explanation: tuple[str, str], **c
 
 
 def _comparison(
-    name: str, title: tuple[str, str], explanation: tuple[str, str], base: RunConfig, field: str, values: list
+    name: str,
+    title: tuple[str, str],
+    explanation: tuple[str, str],
+    base: RunConfig,
+    field: str,
+    values: list[Any],
 ) -> Preset:
     """Runs that differ from `base` in `field` only; each label is the field's value as a string."""
     runs = [

@@ -4,12 +4,16 @@ Floats may be NaN/inf here (a diverged step); the wire layer turns them into nul
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # The display-rate scalar metrics of a layer, in wire order: the one list the wire, the store and ingest share
 # (gradcast.protocol, standard library only, so that clients elsewhere use the same definition).
 from gradcast.protocol import DISPLAY_LAYER_METRICS
 
-__all__ = ["DISPLAY_LAYER_METRICS", "LayerRecord", "StepRecord"]
+__all__ = ["DISPLAY_LAYER_METRICS", "JsonObject", "LayerRecord", "StepRecord"]
+
+# A JSON object as it goes on the wire (values: numbers, strings, lists, nested objects).
+JsonObject = dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -32,7 +36,8 @@ class LayerRecord:
 
 @dataclass(slots=True)
 class StepRecord:
-    """One optimisation step. `full` says whether the display-rate metrics were taken."""
+    """One optimisation step. `full` marks a display step: the display-rate metrics were taken (the name is the
+    stored and exported field's; everywhere else such a step is called a display step)."""
 
     step: int  # 1-based: the number of optimizer steps taken so far
     loss: float  # training loss of this step's batch (cross-entropy in nats; mean squared error for 'adding')
@@ -41,9 +46,9 @@ class StepRecord:
     train_acc: float | None = None  # fraction correct on the whole training set (display rate)
     test_acc: float | None = None
     test_loss: float | None = None
-    boundary: dict | None = None  # 2-D data only: {"x": [..], "y": [..], "z": [[class of each cell]]}
-    diverged: dict | None = None  # {"step", "layer", "what"} on the first non-finite loss or gradient
+    boundary: JsonObject | None = None  # 2-D data only: {"x": [..], "y": [..], "z": [[class of each cell]]}
+    diverged: JsonObject | None = None  # {"step", "layer", "what"} on the first non-finite loss or gradient
     # Recurrent models, display rate: {"t": [1..T], "hidden_grad_norm": [||dL/dh_t||_2 over the batch]}
-    time: dict | None = None
+    time: JsonObject | None = None
     t: float = 0.0  # unix time in seconds when the metrics were taken
-    extra: dict = field(default_factory=dict)
+    extra: JsonObject = field(default_factory=dict)

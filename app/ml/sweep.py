@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
@@ -29,7 +31,7 @@ def depth_sweep(
     width: int = 32,
     dataset: str = "spiral",
     init: str = "default",
-) -> dict:
+) -> dict[str, Any]:
     """{"depths": [1..N], "init", "series": [{"activation", "init", "grad", "ratio", "bound"}]}.
 
     init: an INITS key for every activation, or "recommended" for each activation's own (series[i]["init"] says
@@ -76,14 +78,14 @@ def _one_seed(
     model = MLP(cfg)  # uninitialised: filled layer by layer below
     apply = INITS[init].apply
     gen = torch.Generator().manual_seed(seed)
-    first_w = model.layers["layer1"].linear.weight
+    first_w = model.hidden[0].linear.weight
     firsts, ratios, h = [], [], x
     for depth in range(1, max_depth + 1):
-        linear = model.layers[f"layer{depth}"].linear
-        apply(linear.weight.data, linear.bias.data, cfg, gen)
-        h = model.layers[f"layer{depth}"](h)  # (B, width), graph kept from layer1
+        layer = model.hidden[depth - 1]
+        apply(layer.linear.weight.data, layer.linear.bias.data, cfg, gen)
+        h = layer(h)  # (B, width), graph kept from layer1
         state = gen.get_state()
-        out = model.layers["output"]
+        out = model.output
         apply(out.weight.data, out.bias.data, cfg, gen)
         gen.set_state(state)
         loss = F.cross_entropy(out(h), y)

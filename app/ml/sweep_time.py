@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from app.ml.arch.build import build_network
+from app.ml.arch.common import time_profile
 from app.ml.config import RunConfig
 from app.ml.datasets import DATASETS
 from app.ml.tasks import TASKS
@@ -20,7 +22,9 @@ def sweep_lengths(max_len: int, points: int = 10) -> list[int]:
     return sorted({round(10 + i * (max_len - 10) / (points - 1)) for i in range(points)})
 
 
-def length_sweep(architectures: list[str], max_len: int = 100, seeds: int = 3, width: int = 32) -> dict:
+def length_sweep(
+    architectures: list[str], max_len: int = 100, seeds: int = 3, width: int = 32
+) -> dict[str, Any]:
     """{"lengths": [..], "series": [{"architecture", "ratio": [..]}]}.
 
     ratio[i]: ||dL/dh_1|| / ||dL/dh_T|| at initialisation for T = lengths[i] on the adding problem, the geometric
@@ -51,5 +55,7 @@ def _log_ratio(architecture: str, length: int, seed: int, width: int) -> float:
     x, y = data.x_train[:SWEEP_ROWS], data.y_train[:SWEEP_ROWS]
     loss = TASKS[DATASETS[cfg.dataset].task].loss(model(x, []), y)  # a capture list: the hooks keep dL/dh_t
     loss.backward()
-    norms = model.time_profile()["hidden_grad_norm"]
+    profile = time_profile(model)
+    assert profile is not None, f"{architecture} keeps no gradient through time"
+    norms = profile["hidden_grad_norm"]
     return math.log10(norms[0] / norms[-1]) if norms[0] > 0 else -math.inf

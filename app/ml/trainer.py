@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -58,7 +59,7 @@ class Trainer:
         self.eval_seconds = 0.0  # wall time of the last evaluation (for a caller pacing them by the clock)
         self.step_count = 0
         self.done = False
-        self.diverged: dict | None = None
+        self.diverged: dict[str, Any] | None = None
         self._batch_gen = torch.Generator().manual_seed(config.seed + BATCH_SEED_OFFSET)
         self._n_train = len(self.data.y_train)
         self._batch_size = min(config.batch_size, self._n_train)
@@ -152,7 +153,9 @@ class Trainer:
         last = self._last_eval_step
         return step == 1 or step >= self.config.max_steps or last is None or step - last >= self.eval_every
 
-    def _check_divergence(self, step: int, loss: float, w: list[float], b: list[float]) -> dict | None:
+    def _check_divergence(
+        self, step: int, loss: float, w: list[float], b: list[float]
+    ) -> dict[str, Any] | None:
         """First non-finite gradient (input -> output) or loss ends the run."""
         if math.isfinite(loss + sum(w) + sum(b)):  # the fast path: norms are >= 0, nothing cancels
             return None
@@ -164,7 +167,7 @@ class Trainer:
             return self._diverge(step, "loss", f"loss is {loss}")
         return None
 
-    def _diverge(self, step: int, layer: str, what: str) -> dict:
+    def _diverge(self, step: int, layer: str, what: str) -> dict[str, Any]:
         self.diverged = {"step": step, "layer": layer, "what": what}
         self.done = True
         return self.diverged
@@ -172,7 +175,7 @@ class Trainer:
     def _fill_display(
         self,
         record: StepRecord,
-        d: dict[str, list],
+        d: dict[str, list[Any]],
         w_norms: list[float],
         b_norms: list[float],
         evaluate: bool,
@@ -233,12 +236,12 @@ class Trainer:
         return record
 
 
-def warm_up() -> float:
-    """Build and step a tiny trainer once; returns the seconds it took.
+def warm_up() -> Trainer:
+    """Build and step a tiny trainer once; returns it.
 
-    The first optimizer of a process imports torch._dynamo (~3 s on a small CPU); a server can pay that at
+    The first optimizer of a process imports torch._dynamo (seconds of imports); a server can pay that at
     startup, in a thread, instead of on the first run a person creates.
     """
-    start = time.perf_counter()
-    Trainer(RunConfig(depth=1, width=2, n_samples=50, max_steps=1)).step()
-    return time.perf_counter() - start
+    trainer = Trainer(RunConfig(depth=1, width=2, n_samples=50, max_steps=1))
+    trainer.step()
+    return trainer

@@ -12,6 +12,7 @@ import math
 import sys
 from array import array
 from collections.abc import Sequence
+from typing import overload
 
 _TYPECODE = {"f4": "f", "f8": "d"}  # dtype -> array typecode (both IEEE 754 everywhere Python runs)
 _SWAP = sys.byteorder != "little"
@@ -50,13 +51,13 @@ def decode(column: dict | None, shape: list[int]) -> list[float | None]:
         raw = base64.b64decode(column.get("bdata", ""), validate=True)
     except ValueError as exc:
         raise ColumnError(f"bdata is not base64: {exc}") from exc
-    arr = array(_TYPECODE[dtype])
+    arr: array[float] = array(_TYPECODE[dtype])
     if len(raw) != size * arr.itemsize:
         raise ColumnError(f"bdata holds {len(raw)} bytes, {size} {dtype} values need {size * arr.itemsize}")
     arr.frombytes(raw)
     if _SWAP:
         arr.byteswap()
-    out: list[float | None] = arr.tolist()
+    out: list[float | None] = list(arr.tolist())  # list: invariant, so a copy typed to hold None
     for i in column.get("missing", []):
         if not (isinstance(i, int) and 0 <= i < size):
             raise ColumnError(f"missing holds {i!r}, not a cell index below {size}")
@@ -64,6 +65,10 @@ def decode(column: dict | None, shape: list[int]) -> list[float | None]:
     return out
 
 
+@overload
+def to_f32(v: float) -> float: ...
+@overload
+def to_f32(v: None) -> None: ...
 def to_f32(v: float | None) -> float | None:
     """The value an f4 column gives back (the float32 nearest v)."""
     return None if v is None else array("f", [v])[0]

@@ -132,10 +132,11 @@ def _runs(values: list[int]) -> list[int]:
     return out
 
 
-def _grid(boundary: dict, axes: tuple | None) -> tuple[dict, tuple]:
+def _grid(boundary: dict, axes: tuple | None) -> tuple[dict, tuple | None]:
     """A boundary as an export entry: {"z": {"cols", "runs"}} plus "x", "y" when they differ from the previous
     entry's (they are the dataset's fixed grid); anything else whole, as {"raw": ..}."""
-    x, y, z = boundary.get("x"), boundary.get("y"), boundary.get("z")
+    x, y = boundary.get("x"), boundary.get("y")
+    z: Any = boundary.get("z")  # list[list[int]] when grid_ok
     grid_ok = (
         isinstance(z, list)
         and z

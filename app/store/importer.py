@@ -67,7 +67,7 @@ class ImportDocV2(BaseModel):
 
 
 # Any export a user may hold, by its "version".
-IMPORT_MODELS: dict[int, type[BaseModel]] = {1: ImportDoc, 2: ImportDocV2}
+IMPORT_MODELS: dict[int, type[ImportDoc] | type[ImportDocV2]] = {1: ImportDoc, 2: ImportDocV2}
 
 
 def _err(loc: tuple, msg: str) -> dict:
@@ -108,8 +108,8 @@ def records_v2(doc: ImportDocV2) -> list[StepRecord]:
         t = columns.decode(st.t, [n]) if st.t is not None else [0.0] * n
         loss = columns.decode(st.loss, [n])
         where = ("steps", "weight_grad_norm")
-        wgn = columns.decode(st.weight_grad_norm, [n, n_layers])
-        if any(v is None for v in wgn):
+        wgn = [v for v in columns.decode(st.weight_grad_norm, [n, n_layers]) if v is not None]
+        if len(wgn) != n * n_layers:
             raise ColumnError("every step has every layer's weight_grad_norm")
         where = ("steps", "bias_grad_norm")
         bgn = columns.decode(st.bias_grad_norm, [n, n_layers])
@@ -119,8 +119,9 @@ def records_v2(doc: ImportDocV2) -> list[StepRecord]:
                 LayerRecord(name, wgn[i * n_layers + j], bgn[i * n_layers + j])
                 for j, name in enumerate(names)
             ]
+            loss_i = loss[i]
             recs[s] = StepRecord(
-                step=s, loss=math.nan if loss[i] is None else loss[i], layers=layers, t=t[i] or 0.0
+                step=s, loss=math.nan if loss_i is None else loss_i, layers=layers, t=t[i] or 0.0
             )
         dp = doc.display
         where = ("display", "step")
@@ -175,12 +176,12 @@ def records_v2(doc: ImportDocV2) -> list[StepRecord]:
             recs[s].boundary = prev
         for i, note in enumerate(doc.notes):
             where = ("notes", i)
-            s = note.get("step")
-            if s not in recs:
-                raise ColumnError(f"step {s!r} is not a recorded step")
-            recs[s].diverged = note.get("diverged")
-            recs[s].extra = note.get("extra") or {}
-            recs[s].time = note.get("time")
+            at = note.get("step")
+            if at not in recs:
+                raise ColumnError(f"step {at!r} is not a recorded step")
+            recs[at].diverged = note.get("diverged")
+            recs[at].extra = note.get("extra") or {}
+            recs[at].time = note.get("time")
     except (ColumnError, TypeError, KeyError) as exc:
         raise ImportProblem([_err(where, str(exc))]) from exc
     return list(recs.values())
@@ -201,7 +202,7 @@ def imported(doc: ImportDoc | ImportDocV2) -> tuple[dict, list[StepRecord], list
 def parse(body: dict) -> tuple[dict, list[StepRecord], list[dict]]:
     """The one place an export is read: (run, step records, events) of an export of any version; ImportProblem
     with FastAPI-style errors (loc from "body") when a field is wrong or the parts do not fit."""
-    model = IMPORT_MODELS.get(body.get("version"))
+    model = IMPORT_MODELS.get(body.get("version", 0))
     if model is None:
         msg = f"version must be one of {sorted(IMPORT_MODELS)}, got {body.get('version')!r}"
         raise ImportProblem([_err(("version",), msg)])

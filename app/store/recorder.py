@@ -60,7 +60,8 @@ class Recorder:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._wake = threading.Event()  # set by flush() and close(): write now, do not wait out the interval
         self._accepted: set[str] = set()  # live run ids being recorded (others, e.g. replays, are ignored)
-        self._ids: dict[str, str] = {}  # live run id -> record id (differs only when the id was taken)
+        # live run id -> record id (differs only when the id was taken; None: not recorded)
+        self._ids: dict[str, str | None] = {}
         self._last_step: dict[str, int] = {}  # record id -> last step written (a lower one means a reset)
         self._boundary: dict[str, dict | None] = {}  # record id -> last boundary written
         self._conn: sqlite3.Connection | None = None
@@ -179,6 +180,7 @@ class Recorder:
 
     def _commit(self, batch: list[tuple]) -> None:
         conn = self._conn
+        assert conn is not None, "the writer thread opens the file before it commits"
         rows: list[tuple] = []
         touched: dict[str, int] = {}  # record id -> last step in this batch
         now = time.time()
@@ -247,14 +249,15 @@ class Recorder:
 
     def _insert_run(self, conn: sqlite3.Connection, info: dict, t: float) -> None:
         live_id = str(info["id"])
+        known = self._ids.get(live_id)
         rid = live_id
-        if self._ids.get(live_id) is None:
+        if known is None:
             n = 1
             while conn.execute("SELECT 1 FROM runs WHERE id = ?", (rid,)).fetchone():
                 n += 1
                 rid = f"{live_id}-{n}"  # ids restart with the process: keep the older record
         else:  # announced again: start its record over
-            rid = self._ids[live_id]
+            rid = known
             conn.execute("DELETE FROM steps WHERE run_id = ?", (rid,))
             conn.execute("DELETE FROM runs WHERE id = ?", (rid,))
         row = codec.run_row(rid, info, steps=0, now=t, external=False)
@@ -272,17 +275,19 @@ class Recorder:
         """Runs left live by a previous process (it crashed or was killed) are stopped, with the reason."""
         live = f"status IN ({', '.join('?' * len(LIVE_STATUSES))})"
         reason = "the server stopped while this run was live"
-        with self._conn:
-            self._conn.execute("BEGIN")
-            self._conn.execute(
+        conn = self._conn
+        assert conn is not None, "called right after the file is opened"
+        with conn:
+            conn.execute("BEGIN")
+            conn.execute(
                 f"INSERT INTO events (run_id, t, status, step, reason) SELECT id, ?, 'stopped', steps, ? FROM runs"
                 f" WHERE {live}",
                 (time.time(), reason, *LIVE_STATUSES),
             )
-            self._conn.execute(
+            conn.execute(
                 f"UPDATE runs SET status = 'stopped', reason = ? WHERE {live}", (reason, *LIVE_STATUSES)
             )
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
 
     def _skip(self, rid: str, why: str) -> None:
         """Leave out one value a client sent that the file cannot hold (the API refuses these; a direct caller

@@ -277,7 +277,7 @@ class RunStore:
             ).fetchall()
         return [codec.from_row(row, layer_names) for row in rows]
 
-    def last_full(self, rid: str, layer_names: list[str], step: int) -> StepRecord | None:
+    def last_display(self, rid: str, layer_names: list[str], step: int) -> StepRecord | None:
         """The newest display-rate step at or before `step`, looking back at most LOOK_BACK steps."""
         with self._conn() as conn:
             row = conn.execute(

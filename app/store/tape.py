@@ -60,10 +60,10 @@ class RecordTape:
             picks = list(range(self.first, head_end + 1, stride))
         recs = self.store.steps_at(self.rid, self.layer_names, picks) + dense
         if not any(r.full for r in dense):
-            full = self.store.last_full(self.rid, self.layer_names, head_end)
-            if full is not None:
-                recs = [r for r in recs if r.step != full.step]
-                recs.append(full)
+            display = self.store.last_display(self.rid, self.layer_names, head_end)
+            if display is not None:
+                recs = [r for r in recs if r.step != display.step]
+                recs.append(display)
                 recs.sort(key=lambda r: r.step)
         for rec in recs:
             rec.boundary = None

@@ -1,6 +1,8 @@
 """Errors as HTTP answers: the live layer's refusals ({"detail": message} with the code the error class names),
 and 422s whose echo of the refused input is always strict, encodable JSON."""
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,7 +21,7 @@ def plain_errors(errors: list) -> list[dict]:
     """Validation errors as strict JSON: the input shown as text where it is not finite or not encodable."""
     out = []
     for err in errors[:50]:  # enough to fix a request; never an answer as large as the body
-        item = {
+        item: dict[str, Any] = {
             "type": str(err.get("type", "value_error")),
             "loc": [safe_echo(p) for p in err.get("loc", ())],
         }

@@ -204,7 +204,7 @@ def _nan(value: float | None) -> float:
     return math.nan if value is None else value
 
 
-def to_record(rec: StepIn, full: bool) -> StepRecord:
+def to_record(rec: StepIn, display: bool) -> StepRecord:
     """A validated step as the ML core's StepRecord, so it travels the same path as a built-in run's."""
     layers = [
         LayerRecord(
@@ -225,7 +225,7 @@ def to_record(rec: StepIn, full: bool) -> StepRecord:
         step=rec.step,
         loss=_nan(rec.loss),
         layers=layers,
-        full=full,
+        full=display,
         train_acc=rec.train_acc,
         test_acc=rec.test_acc,
         test_loss=rec.test_loss,
@@ -250,7 +250,8 @@ async def post_external_steps(run_id: str, body: StepsIn, manager: ManagerDep) -
     last = len(body.records) - 1
     # The newest step of each batch is a frame (viewers see the latest), as is any step with display metrics.
     records = [
-        to_record(rec, full=i == last or protocol.is_display_step(rec)) for i, rec in enumerate(body.records)
+        to_record(rec, display=i == last or protocol.is_display_step(rec))
+        for i, rec in enumerate(body.records)
     ]
     manager.ingest(run_id, records)  # 409 once the run has ended
     return {"accepted": len(records)}

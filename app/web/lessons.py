@@ -170,8 +170,10 @@ async def get_preactivations(session_id: str, step: int, lessons: LessonsDep) ->
             return cached
         at_step = run.step
         member = run.lockstep.members[0]
+        if member.trainer is None:  # between a reset's old trainer and its new one
+            raise NotFound(f"step {step}'s run is starting over: ask again")
         result = await asyncio.to_thread(
-            preactivations, member.trainer.model, run.config, view.measure.layers, view.z_range
+            preactivations, member.trainer.model, member.config, view.measure.layers, view.z_range
         )
         session.probes[step] = {"run": run.id, "step": at_step, **result}
         return session.probes[step]

@@ -23,7 +23,7 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 QR_MAX_URL = 300  # characters: a viewer link is short; a longer one is not ours
 
 
-def _page(request: Request, template: str, page: str, **ids: str) -> HTMLResponse:
+def _page(request: Request, template: str, page: str, **ids: object) -> HTMLResponse:
     """Render a page with its language, read-only flag and projector flag taken from the query."""
     query = request.query_params
     lang = pick_lang(query.get("lang"), request.headers.get("accept-language"))

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.bounds import TrainSpeed
 from app.live.errors import NotFound
 from app.ml.config import RunConfig
 from app.ml.presets import PRESETS
@@ -15,9 +16,7 @@ class PresetStart(BaseModel):
     """How to start a preset's runs."""
 
     model_config = ConfigDict(extra="forbid")
-    steps_per_second: float = Field(
-        20.0, ge=0.0, le=10_000.0, allow_inf_nan=False, description="0 = as fast as possible."
-    )
+    steps_per_second: TrainSpeed = Field(20.0, description="0 = as fast as possible.")
     paused: bool = Field(False, description="Create without training (status 'created').")
     make_room: bool = Field(
         False,

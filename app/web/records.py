@@ -7,7 +7,7 @@ import math
 import re
 import zlib
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -160,7 +160,10 @@ def get_record(
 def patch_record(store: StoreDep, rid: str, body: RecordPatch) -> dict:
     """Rename and/or pin (pinned runs list first: ready for the lecture)."""
     recorded_run(store, rid)
-    return store.patch(rid, name=body.name, pinned=body.pinned)
+    patched = store.patch(rid, name=body.name, pinned=body.pinned)
+    if patched is None:  # deleted in between
+        raise HTTPException(404, detail=f"no recorded run {rid!r}")
+    return patched
 
 
 @router.delete("/{rid}", status_code=204)
@@ -204,7 +207,10 @@ def export_json(request: Request, store: StoreDep, rid: str) -> StreamingRespons
     )
 
 
-def _checked(store: RunStore, rid: str, run: dict, pieces: Iterator[str]) -> Iterator[str]:
+Piece = TypeVar("Piece", str, bytes)  # an export streams text (JSON) or bytes (gzip)
+
+
+def _checked(store: RunStore, rid: str, run: dict, pieces: Iterator[Piece]) -> Iterator[Piece]:
     """The export's pieces once every step has been read and the first piece made: a damaged record fails
     here with 409 naming it, before the first byte, instead of cutting the download short."""
     store.verify(rid, run["layer_names"])

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import Count, Speed
+from app.bounds import Count, ReplaySpeed
 from app.live.manager import RunManager
 from app.live.replay import Replay
 from app.live.state import ACTIVE, Action, Status
@@ -37,7 +37,7 @@ class ReplayControl(BaseModel):
     """PATCH body of /api/records/replays/{id} (the older way to pace and pause a replay)."""
 
     model_config = ConfigDict(extra="forbid")
-    steps_per_second: Speed | None = Field(None, description="0: as fast as possible")
+    steps_per_second: ReplaySpeed | None = Field(None, description="0: as fast as possible")
     paused: bool | None = None
 
 
@@ -78,7 +78,7 @@ async def replay_record(
     request: Request,
     rid: str,
     manager: ManagerDep,
-    steps_per_second: Annotated[Speed, PACE] = 20.0,
+    steps_per_second: Annotated[ReplaySpeed, PACE] = 20.0,
     paused: Annotated[bool, PAUSED] = False,
 ) -> dict:
     """A live run that replays the recorded steps (kind "replay"): watch it on /runs/{id} and /ws/runs/{id},
@@ -92,7 +92,7 @@ async def replay_comparison(
     request: Request,
     manager: ManagerDep,
     ids: Annotated[str, Query(min_length=1, description="2 to 4 recorded run ids, comma-separated")],
-    steps_per_second: Annotated[Speed, PACE] = 20.0,
+    steps_per_second: Annotated[ReplaySpeed, PACE] = 20.0,
     paused: Annotated[bool, PAUSED] = False,
 ) -> dict:
     """The recorded runs ?ids=a,b,c replayed together as a comparison group, in lockstep: watch it on /groups/{id}
@@ -107,11 +107,11 @@ def _replays(manager: RunManager) -> dict[str, tuple[Replay, dict]]:
     out: dict[str, tuple[Replay, dict]] = {}
     for group in manager.groups.values():
         if isinstance(group.lockstep, Replay):
-            records = [manager.runs[r].replay["record"] for r in group.run_ids if r in manager.runs]
+            records = [manager.runs[r].record_id for r in group.run_ids if r in manager.runs]
             out[group.id] = (group.lockstep, {"group": manager.group_dict(group), "records": records})
     for run in manager.runs.values():
         if isinstance(run.lockstep, Replay) and run.group is None:
-            out[run.id] = (run.lockstep, {"run": run.to_dict(), "record": run.replay["record"]})
+            out[run.id] = (run.lockstep, {"run": run.to_dict(), "record": run.record_id})
     return out
 
 

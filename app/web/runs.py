@@ -5,7 +5,7 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.bounds import Name, Text
+from app.bounds import Name, Text, TrainSpeed
 from app.live.state import Action
 from app.ml.config import RunConfig
 from app.web.control import add_controls
@@ -13,18 +13,13 @@ from app.web.deps import ManagerDep
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
-SPEED_FIELD = Field(
-    20.0,
-    ge=0.0,
-    le=10_000.0,
-    description="Steps per second; 0 = as fast as possible. 20 is slow enough to watch.",
-)
-
 
 class RunCreate(RunConfig):
     """A RunConfig plus how to start it."""
 
-    steps_per_second: float = SPEED_FIELD
+    steps_per_second: TrainSpeed = Field(
+        20.0, description="Steps per second; 0 = as fast as possible. 20 is slow enough to watch."
+    )
     paused: bool = Field(
         False, description="Create without training (status 'created'); resume or step later."
     )
@@ -40,9 +35,7 @@ class RunPatch(BaseModel):
     """What may change while a run trains."""
 
     model_config = ConfigDict(extra="forbid")
-    steps_per_second: float | None = Field(
-        None, ge=0.0, le=10_000.0, allow_inf_nan=False, description="0 = as fast as possible."
-    )
+    steps_per_second: TrainSpeed | None = Field(None, description="0 = as fast as possible.")
     name: Name | None = Field(None, max_length=80, description="Display name.")
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import socket
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -51,7 +52,7 @@ def websocket_protocol(send_buffer: int) -> type:
 
 def server_config(app: FastAPI, settings: Settings, **overrides) -> uvicorn.Config:
     """uvicorn options measured to matter for streaming (overrides for tests: log_level, ...)."""
-    options = dict(
+    options: dict[str, Any] = dict(
         host=settings.host,
         port=settings.port,
         workers=1,  # runs live in this process's memory

@@ -43,6 +43,15 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval:
     raise AssertionError(f"condition not met within {timeout} s")
 
 
+def holds(predicate: Callable[[], object], seconds: float, interval: float = 0.02) -> None:
+    """Poll that predicate() stays truthy for `seconds` (a pause must hold); fail at the first time it is not."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert predicate(), f"condition stopped holding within {seconds} s"
+        time.sleep(interval)
+    assert predicate(), f"condition stopped holding within {seconds} s"
+
+
 def recv_json(ws, timeout: float = 10.0) -> dict:
     """The next message of a websockets sync connection, parsed strictly."""
     return strict_loads(ws.recv(timeout=timeout))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
@@ -74,7 +74,7 @@ class Cell(nn.Module):
         h, c, _ = state
         i, f, g, o = (xp + self.w_hh(h)).chunk(4, dim=1)  # each (B, H)
         f = torch.sigmoid(f)
-        c = f * c + torch.sigmoid(i) * torch.tanh(g)  # dc_t/dc_(t-1) = diag(f_t) on this path
+        c = f * c + torch.sigmoid(i) * torch.tanh(g)  # type: ignore[operator]  # dc_t/dc_(t-1) = diag(f_t) on this path (an LSTM state has its c)
         return torch.sigmoid(o) * torch.tanh(c), c, f
 
     def _gru_step(self, xp: Tensor, state: State) -> State:
@@ -139,7 +139,7 @@ class RecurrentNet(nn.Module):
         for xp_t in xp.unbind(1):
             state = self.cell.step(xp_t, state)
             states.append(state[0])
-            carries.append(state[2])
+            carries.append(state[2])  # type: ignore[arg-type]  # every cell's step sets its carry
         h = state[0]
         out = self.output(h)
         if capture is not None:
@@ -154,7 +154,7 @@ class RecurrentNet(nn.Module):
     def _keep(self, t: int, grad: Tensor) -> None:
         self._time_grads[t] = grad  # (B, H): the total dL/dh_t, through every later step
 
-    def time_profile(self) -> dict | None:
+    def time_profile(self) -> dict[str, Any] | None:
         """The last captured pass's profile over t = 1..T, once: {"t", "hidden_grad_norm": ||dL/dh_t||_2 over the
         batch, "step_factor": the chain rule's factor of step t (STEP_FACTORS)}."""
         grads, self._time_grads = self._time_grads, []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from app.ml.datasets import DATASETS, DataKind
 from app.ml.norms import NORMS
@@ -34,7 +34,7 @@ class ArchSpec:
     param_count: Callable[[RunConfig], int]
     description: str
     # Fields set to these values when a request does not give them (a 'tanh RNN' is what 'rnn' means).
-    defaults: dict = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict[str, Any])
     # How many times one example uses each weight (1 for an MLP; every pixel for a conv, every step for a
     # sequence): multiply-adds per example ~ this x the parameter count, for the evaluation's cost model.
     uses_per_example: Callable[[RunConfig], int] = lambda cfg: 1

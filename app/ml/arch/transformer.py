@@ -92,6 +92,8 @@ class Block(nn.Module):
 class TransformerNet(nn.Module):
     """x (B, T, d_in) -> output(mean over t of the last block) (B, n_out)."""
 
+    positions: Tensor  # (seq_len, width), a buffer
+
     def __init__(self, cfg: RunConfig):
         super().__init__()
         data = DATASETS[cfg.dataset]

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from app.live.group import Lockstep, Member
+from app.live.items import AckItem, Item, RecordItem, StatusItem
+from app.live.lockstep import Lockstep, Member
 from app.live.state import Action, Status
 from app.ml.config import RunConfig
 from app.ml.trainer import Trainer
@@ -19,19 +20,24 @@ class Inbox:
     """Collects what the workers post (the event loop's side, without a loop)."""
 
     def __init__(self) -> None:
-        self.batches: list[list[tuple]] = []
+        self.batches: list[list[Item]] = []
         self.lock = threading.Lock()
 
-    def post(self, items: list[tuple]) -> None:
+    def post(self, items: list[Item]) -> None:
         with self.lock:
             self.batches.append(items)
 
-    def items(self, kind: str) -> list[tuple]:
+    def records(self) -> list[RecordItem]:
         with self.lock:
-            return [it for b in self.batches for it in b if it[0] == kind]
+            return [it for b in self.batches for it in b if isinstance(it, RecordItem)]
+
+    def statuses(self) -> list[StatusItem]:
+        with self.lock:
+            return [it for b in self.batches for it in b if isinstance(it, StatusItem)]
 
     def acked(self, token: str) -> bool:
-        return any(token in it[1] for it in self.items("ack"))
+        with self.lock:
+            return any(token in it.acks for b in self.batches for it in b if isinstance(it, AckItem))
 
     def wait(self, predicate, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout
@@ -55,18 +61,18 @@ def test_runs_of_different_speed_step_together():
     ls = _lockstep([{**SMALL, "depth": 1}, {**SMALL, "depth": 8, "width": 32}], inbox)
     ls.start("started")
     try:
-        inbox.wait(lambda: len(inbox.items("record")) >= 200)
+        inbox.wait(lambda: len(inbox.records()) >= 200)
         ls.command(Action.PAUSE, "paused")
         inbox.wait(lambda: inbox.acked("paused"))
     finally:
         ls.request_exit()
         assert ls.join(5.0)
     with inbox.lock:
-        ticks = [[it for it in b if it[0] == "record"] for b in inbox.batches]
+        ticks = [[it for it in b if isinstance(it, RecordItem)] for b in inbox.batches]
     for tick in (t for t in ticks if t):
-        assert sorted(run for _, run, _ in tick) == ["r0", "r1"]  # both runs in every tick ...
-        assert len({rec.step for _, _, rec in tick}) == 1  # ... at the same step
-    statuses = [(it[1], it[2]) for it in inbox.items("status")]
+        assert sorted(it.run_id for it in tick) == ["r0", "r1"]  # both runs in every tick ...
+        assert len({it.record.step for it in tick}) == 1  # ... at the same step
+    statuses = [(it.run_id, it.status) for it in inbox.statuses()]
     assert statuses[-2:] == [("r0", Status.PAUSED), ("r1", Status.PAUSED)]
 
 
@@ -75,17 +81,18 @@ def test_a_diverging_member_ends_alone_and_the_others_go_on():
     ls = _lockstep([SMALL, DIVERGING], inbox)
     ls.start("started")
     try:
-        inbox.wait(lambda: any(it[1] == "r1" and it[2] is Status.DIVERGED for it in inbox.items("status")))
-        steps_after = len([it for it in inbox.items("record") if it[1] == "r0"])
-        inbox.wait(lambda: len([it for it in inbox.items("record") if it[1] == "r0"]) > steps_after + 20)
+        inbox.wait(lambda: any(it.run_id == "r1" and it.status is Status.DIVERGED for it in inbox.statuses()))
+        steps_after = len([it for it in inbox.records() if it.run_id == "r0"])
+        inbox.wait(lambda: len([it for it in inbox.records() if it.run_id == "r0"]) > steps_after + 20)
         assert ls.mode is Status.RUNNING
     finally:
         ls.request_exit()
         assert ls.join(5.0)
-    diverged = next(it for it in inbox.items("status") if it[1] == "r1" and it[2] is Status.DIVERGED)
-    assert f"step {diverged[3]}" in diverged[4] and "layer" in diverged[4]
-    r1_steps = [it[2].step for it in inbox.items("record") if it[1] == "r1"]
-    assert r1_steps[-1] == diverged[3]  # no step after the divergence
+    diverged = next(it for it in inbox.statuses() if it.run_id == "r1" and it.status is Status.DIVERGED)
+    assert diverged.reason is not None
+    assert f"step {diverged.step}" in diverged.reason and "layer" in diverged.reason
+    r1_steps = [it.record.step for it in inbox.records() if it.run_id == "r1"]
+    assert r1_steps[-1] == diverged.step  # no step after the divergence
 
 
 def test_paced_single_steps_and_exit_while_parked():
@@ -93,14 +100,14 @@ def test_paced_single_steps_and_exit_while_parked():
     ls = _lockstep([SMALL], inbox, start_running=False, steps_per_second=20)
     ls.start("started")
     inbox.wait(lambda: inbox.acked("started"))
-    assert inbox.items("record") == []  # created: no step until asked
+    assert inbox.records() == []  # created: no step until asked
     ls.command(Action.STEP, "one")
     inbox.wait(lambda: inbox.acked("one"))
-    records = inbox.items("record")
-    assert [r[2].step for r in records] == [1] and records[0][2].full  # a single step shows everything
+    records = [it.record for it in inbox.records()]
+    assert [r.step for r in records] == [1] and records[0].full  # a single step shows everything
     ls.command(Action.RESUME, "go")
-    inbox.wait(lambda: len(inbox.items("record")) >= 11)
-    stamps = [r[2].t for r in inbox.items("record")[1:11]]
+    inbox.wait(lambda: len(inbox.records()) >= 11)
+    stamps = [it.record.t for it in inbox.records()[1:11]]
     assert (stamps[-1] - stamps[0]) / 9 > 0.8 / 20  # paced at about 20 steps/s, not faster
     ls.command(Action.STOP, "stop")
     inbox.wait(lambda: inbox.acked("stop"))
@@ -114,11 +121,11 @@ def test_a_paced_run_is_evaluated_several_times_a_second_whatever_its_step_sched
     ls.members[0].trainer.eval_every = 10_000  # the trainer's own schedule alone: only step 1 would evaluate
     ls.start("started")
     try:
-        inbox.wait(lambda: len(inbox.items("record")) >= 60)  # about 1.5 s at 40 steps/s
+        inbox.wait(lambda: len(inbox.records()) >= 60)  # about 1.5 s at 40 steps/s
     finally:
         ls.request_exit()
         assert ls.join(5.0)
-    records = [it[2] for it in inbox.items("record")]
+    records = [it.record for it in inbox.records()]
     evaluated = [r for r in records if r.train_acc is not None]
     assert all(r.full for r in evaluated)  # evaluations ride on display steps only
     span = records[-1].t - records[0].t
@@ -158,7 +165,7 @@ def test_training_threads_run_at_a_lower_priority_than_the_server():
     ls = _lockstep([SMALL, SMALL], inbox, nice=3)
     ls.start("started")
     try:
-        inbox.wait(lambda: len(inbox.items("record")) >= 4)
+        inbox.wait(lambda: len(inbox.records()) >= 4)
         assert [os.getpriority(os.PRIO_PROCESS, t.native_id) for t in ls.threads] == [base + 3, base + 3]
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == base  # the caller is untouched
     finally:
@@ -179,11 +186,11 @@ def test_forced_evaluations_of_a_big_network_keep_to_their_share_of_the_time():
     ls.members[0].trainer.eval_every = 100_000  # only the clock's evaluations after step 1
     ls.start("started")
     try:
-        inbox.wait(lambda: sum(it[2].train_acc is not None for it in inbox.items("record")) >= 4, timeout=60)
+        inbox.wait(lambda: sum(it.record.train_acc is not None for it in inbox.records()) >= 4, timeout=60)
     finally:
         ls.request_exit()
         assert ls.join(10.0)
-    records = [it[2] for it in inbox.items("record")]
+    records = [it.record for it in inbox.records()]
     evaluated = [r for r in records if r.train_acc is not None]
     cost = ls.members[0].trainer.eval_seconds
     assert (

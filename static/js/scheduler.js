@@ -1,11 +1,14 @@
 // Redraws: each chart at most once per animation frame, the dirty charts in turn, and no more Plotly work in a
-// frame than FRAME_BUDGET_MS (a Plotly.react costs ~6-30 ms without a GPU: one or two charts a frame). A second
-// chart starts only when its usual cost still fits and no key or click is waiting: a frame is one task, and a
-// key pressed during it waits for its end (the goal is an answer within 100 ms, whatever the charts do).
+// frame than FRAME_BUDGET_MS (a Plotly.react is a few to tens of ms without a GPU: one or two charts a frame). A
+// second chart starts only when its usual cost still fits and no key or click is waiting: a frame is one task, and
+// a key pressed during it waits for its end (the goal is an answer within 100 ms, whatever the charts do).
+// The chart in focus (the one the room watches: gradient flow) goes first in every frame it is dirty, so it shows
+// every step; the others take turns in what the frame has left. Charts off screen wait until scrolled to.
 
-const charts = []; // {name, cost: "plotly" | "dom", draw() -> newest server time drawn (s) or 0, el, every?}
+const charts = []; // {name, cost: "plotly" | "dom", draw() -> newest server time drawn (s) or 0, el, every?, focus?}
 // every: ms between redraws at least (a DOM view of text people read: a sentence rewritten 30 times a second
 // cannot be read, and each rewrite costs the page a style and layout pass)
+// focus: drawn first whenever dirty and on screen (not in the round's turn)
 const dirty = new Set();
 const visible = new Map(); // chart -> on screen (charts off screen wait until scrolled to)
 let cursor = 0;
@@ -17,10 +20,6 @@ const drawnAt = new Map(); // chart with `every` -> performance.now() of its las
 const inputPending = () => navigator.scheduling?.isInputPending?.() ?? false; // Chromium; elsewhere never
 let inputUntil = 0;
 let scheduled = false;
-
-/** What bench/render.py reads: per-redraw durations and step-to-paint latencies. */
-export const metrics = { redraws: [], latencies: [], draws: {}, frames: 0 };
-const METRIC_CAP = 5000;
 
 const observer =
   "IntersectionObserver" in window
@@ -38,7 +37,6 @@ const observer =
 
 export function register(chart) {
   charts.push(chart);
-  metrics.draws[chart.name] = 0;
   if (chart.el && observer) observer.observe(chart.el);
   markDirty(chart);
   return chart;
@@ -59,27 +57,14 @@ function schedule() {
 
 const onScreen = (chart) => visible.get(chart) !== false;
 
-function record(list, value) {
-  list.push(value);
-  if (list.length > METRIC_CAP) list.splice(0, list.length - METRIC_CAP);
-}
-
 function draw(chart) {
   dirty.delete(chart);
   const t0 = performance.now();
   const dataT = chart.draw(); // null: its inputs had not changed, nothing redrawn
   if (dataT === null) return false;
-  metrics.draws[chart.name] += 1;
   if (chart.cost === "plotly") {
     const ms = performance.now() - t0;
     cost.set(chart, cost.has(chart) ? cost.get(chart) + COST_WEIGHT * (ms - cost.get(chart)) : ms);
-    record(metrics.redraws, { name: chart.name, ms });
-    if (dataT) {
-      // After this frame's paint: a message posted from inside rAF runs once the frame is on screen.
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => record(metrics.latencies, Date.now() - dataT * 1000);
-      channel.port2.postMessage(0);
-    }
   }
   return true;
 }
@@ -90,7 +75,6 @@ for (const type of ["keydown", "pointerdown"]) {
 
 function frame() {
   scheduled = false;
-  metrics.frames += 1;
   if (performance.now() < inputUntil) {
     setTimeout(schedule, inputUntil - performance.now());
     return;
@@ -106,9 +90,12 @@ function frame() {
   const start = performance.now();
   const first = cursor;
   let drawn = 0;
+  for (const chart of charts) {
+    if (chart.focus && chart.cost === "plotly" && dirty.has(chart) && onScreen(chart) && draw(chart)) drawn += 1;
+  }
   for (let i = 0; i < n; i++) {
     const chart = charts[(first + i) % n];
-    if (chart.cost !== "plotly" || !dirty.has(chart) || !onScreen(chart)) continue;
+    if (chart.cost !== "plotly" || chart.focus || !dirty.has(chart) || !onScreen(chart)) continue;
     if (drawn > 0 && (performance.now() - start + (cost.get(chart) ?? 0) > FRAME_BUDGET_MS || inputPending())) break;
     if (draw(chart)) {
       drawn += 1;

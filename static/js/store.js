@@ -86,7 +86,6 @@ export class Store {
   constructor() {
     this.runs = new Map(); // run id -> RunState, in the server's order
     this.group = null;
-    this.framesApplied = 0;
   }
 
   get order() {
@@ -115,7 +114,6 @@ export class Store {
         state.pushBetween(msg.between);
         state.pushRecord(msg);
         state.run.step = Math.max(state.run.step ?? 0, msg.step);
-        this.framesApplied += 1;
         emit(EVENTS.storeChange, { runId: msg.run, full: isFull(msg), reset: msg.step < before });
         break;
       }

@@ -52,7 +52,6 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
   const factors = $(SEL.chainFactors, root);
   const walkAt = $(SEL.walkAt, root);
   const walkHint = $(SEL.walkHint, root);
-  let shownRecord = null;
   let walk = 0; // factors multiplied so far, from the output down (0 = none)
   let walkTimer = null;
   let lastStatus = null;
@@ -137,7 +136,6 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
     stopWalk();
     walk = Math.min(hidden(s).length, Math.max(0, walk + delta));
     report();
-    shownRecord = null;
     view?.markDirty();
   });
 
@@ -162,8 +160,7 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
       const target = driven();
       if (target !== null) walk = status === "paused" ? Math.min(hidden(s).length, Math.max(0, target)) : 0;
       render(s);
-      shownRecord = s.latestFull;
-      return shownRecord.t || 0;
+      return s.latestFull.t || 0;
     },
   };
   return view;

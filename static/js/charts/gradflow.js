@@ -13,6 +13,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
   return {
     name: "gradflow",
     cost: "plotly",
+    focus: true, // what the room watches: drawn first, every step (scheduler.js)
     el,
     reset: () => range.reset(),
     draw() {

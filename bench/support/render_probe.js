@@ -27,7 +27,12 @@
   const newestT = () => {
     if (!asked) {
       asked = true;
-      import("/static/js/pages/live.js").then((l) => (live = l.live), () => {});
+      import("/static/js/pages/live.js").then(
+        (l) => {
+          live = l.live;
+        },
+        () => {},
+      );
     }
     const runs = live?.store?.runs;
     if (!runs) return 0;

@@ -140,7 +140,10 @@ export async function initBuilder() {
   form.addEventListener("input", syncHash);
   form.addEventListener("change", syncHash);
   form.addEventListener("change", refreshHelp);
-  window.addEventListener("hashchange", () => (fillFromHash(), refreshHelp()));
+  window.addEventListener("hashchange", () => {
+    fillFromHash();
+    refreshHelp();
+  });
   $(SEL.builderDefaults).addEventListener("click", () => {
     history.replaceState(history.state, "", `${location.pathname}${location.search}`);
     fillFromHash();

@@ -27,7 +27,7 @@ export function historyCsv(run) {
     const byName = new Map(rec.layers.map((l) => [l.name, l]));
     return [...PER_STEP.map((k) => cell(rec[k])), ...names.flatMap((n) => PER_LAYER.map((m) => cell(byName.get(n)?.[m])))].join(",");
   });
-  return [header.join(","), ...rows].join("\n") + "\n";
+  return `${[header.join(","), ...rows].join("\n")}\n`;
 }
 
 export async function exportHistory(runId, format) {

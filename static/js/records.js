@@ -98,7 +98,10 @@ function renameForm(r) {
     },
     input,
     h("button", { type: "submit", class: "btn btn-small btn-primary", text: t("records.save") }),
-    h("button", { type: "button", class: "btn btn-small", text: t("records.cancel"), onclick: () => ((renaming = null), renderRecords()) }),
+    h("button", { type: "button", class: "btn btn-small", text: t("records.cancel"), onclick: () => {
+      renaming = null;
+      renderRecords();
+    } }),
   );
   queueMicrotask(() => input.select());
   return form;
@@ -112,7 +115,10 @@ function actions(r) {
     "span",
     { class: "record-actions" },
     button("replay", t("records.replay"), (b) => replay(r, b), { class: "btn btn-small btn-primary" }),
-    button("rename", t("records.rename"), () => ((renaming = r.id), renderRecords())),
+    button("rename", t("records.rename"), () => {
+      renaming = r.id;
+      renderRecords();
+    }),
     button("pin", t(r.pinned ? "records.unpin" : "records.pin"), (b) => act(b, () => rec.patch(r.id, { pinned: !r.pinned })), { "aria-pressed": r.pinned ? "true" : "false" }),
     button("delete", t("records.delete"), (b) => remove(r, b), { disabled: live, title: live ? t("records.delete_live") : null }),
   );

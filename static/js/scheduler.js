@@ -70,7 +70,10 @@ function draw(chart) {
 }
 
 for (const type of ["keydown", "pointerdown"]) {
-  document.addEventListener(type, () => (inputUntil = performance.now() + INPUT_PRIORITY_MS), { capture: true });
+  const hold = () => {
+    inputUntil = performance.now() + INPUT_PRIORITY_MS;
+  };
+  document.addEventListener(type, hold, { capture: true });
 }
 
 function frame() {

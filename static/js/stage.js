@@ -149,7 +149,9 @@ function receive(msg) {
 function connect(attempt = 0) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(`${scheme}//${location.host}/ws/stage`);
-  ws.onopen = () => (attempt = 0);
+  ws.onopen = () => {
+    attempt = 0;
+  };
   ws.onmessage = (event) => receive(JSON.parse(event.data));
   ws.onclose = (event) => {
     if (event.code === 1008) return; // refused: retrying cannot help

@@ -21,7 +21,7 @@ export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
       if (!b && !p?.x?.length) {
         onMissing(Boolean(s?.latestFull)); // display-rate records came but no boundary: not 2-D data
         if (!changed(this, "none")) return null;
-        return noData(el), 0;
+        return noData(el);
       }
       onMissing(false);
       if (!changed(this, b ? s.latestFull?.step : "points")) return null;

@@ -57,7 +57,11 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
   let lastStatus = null;
   let view = null;
   let reported = 0;
-  const report = () => walk !== reported && onWalk((reported = walk));
+  const report = () => {
+    if (walk === reported) return;
+    reported = walk;
+    onWalk(walk);
+  };
 
   const hidden = (s) => s.latestFull.layers.filter((l) => l.name !== "output" && l.mean_act_deriv !== null && l.mean_act_deriv !== undefined);
 

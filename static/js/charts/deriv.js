@@ -30,7 +30,7 @@ export function derivChart(el, store) {
     el,
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.latestFull);
-      if (!states.length) return noData(el), 0;
+      if (!states.length) return noData(el);
       if (!changed(this, states.map((s) => s.latestFull.step).join())) return null;
       const colors = runColors(states);
       const axis = layerAxis(states);

@@ -18,7 +18,7 @@ export function heatmapChart(el, store) {
     },
     draw() {
       const s = store.runs.values().next().value;
-      if (!s || !s.steps.length) return noData(el), 0;
+      if (!s || !s.steps.length) return noData(el);
       if (!changed(this, s.lastStep)) return null;
       const n = s.steps.length;
       const from = Math.max(0, n - HEAT_WINDOW);
@@ -42,7 +42,10 @@ export function heatmapChart(el, store) {
       const bad = { x: [], y: [] };
       for (let i = from; i < n; i++) {
         s.weightGradNorm[i].forEach((g, k) => {
-          if (g === null) bad.x.push(s.steps[i]), bad.y.push(labels[k]);
+          if (g === null) {
+            bad.x.push(s.steps[i]);
+            bad.y.push(labels[k]);
+          }
         });
       }
       const trace = {

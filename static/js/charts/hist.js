@@ -32,7 +32,7 @@ export function histChart(el, store, { picked = () => null } = {}) {
       const s = store.runs.values().next().value;
       const edges = s?.run.hist_edges;
       const recs = s ? tail(s.full, FULL_WINDOW).filter((r) => r.layers[0]?.grad_hist) : [];
-      if (!edges?.length || !recs.length) return noData(el), 0;
+      if (!edges?.length || !recs.length) return noData(el);
       const names = s.run.layer_names;
       const k = Math.min(picked() ?? names.length - 1, names.length - 1);
       const narrow = el.clientWidth < NARROW_PX;

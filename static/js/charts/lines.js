@@ -24,7 +24,7 @@ export function linesChart(el, store) {
     reset: () => range.reset(),
     draw() {
       const s = store.runs.values().next().value;
-      if (!s || !s.steps.length) return noData(el), 0;
+      if (!s || !s.steps.length) return noData(el);
       if (!changed(this, s.lastStep)) return null;
       const x = windowed(s.steps);
       const grads = windowed(s.weightGradNorm);

@@ -12,7 +12,7 @@ export function lossChart(el, store) {
     el,
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
-      if (!states.length) return noData(el), 0;
+      if (!states.length) return noData(el);
       if (!changed(this, states.map((s) => s.lastStep).join())) return null;
       const w = lineWidth();
       const traces = [];

@@ -10,7 +10,9 @@ export const HEAT_WINDOW = 300; // steps (columns) in the layer x step heat map
 export const FULL_WINDOW = 60; // display-rate records in the histogram heat maps
 
 let epoch = 0; // bumped when everything must redraw although no data changed (language, projector, reset)
-export const bumpEpoch = () => (epoch += 1);
+export const bumpEpoch = () => {
+  epoch += 1;
+};
 
 /** A chart's gate: true when its inputs (a short key) changed since its last redraw. */
 export function changed(chart, key) {
@@ -112,4 +114,8 @@ export function guide(x0, x1, y, text, color = "#000", dash = "dash") {
   };
 }
 
-export const noData = (el) => react(el, [], { xaxis: { visible: false }, yaxis: { visible: false }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" });
+/** An empty chart without axes; returns 0, what a chart's draw() returns when it shows no server data. */
+export function noData(el) {
+  react(el, [], { xaxis: { visible: false }, yaxis: { visible: false }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" });
+  return 0;
+}

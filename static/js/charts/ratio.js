@@ -15,7 +15,7 @@ export function ratioChart(el, store) {
     reset: () => range.reset(),
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
-      if (!states.length) return noData(el), 0;
+      if (!states.length) return noData(el);
       if (!changed(this, states.map((s) => s.lastStep).join())) return null;
       const colors = runColors(states);
       const traces = states.map((s) => ({

@@ -17,7 +17,7 @@ export function updateChart(el, store) {
     draw() {
       const s = store.runs.values().next().value;
       const rec = s?.latestFull;
-      if (!rec) return noData(el), 0;
+      if (!rec) return noData(el);
       if (!changed(this, rec.step)) return null;
       const x = layerLabels(s.run.layer_names);
       const y = rec.layers.map((l) => l.update_ratio ?? null);

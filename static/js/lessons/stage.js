@@ -120,7 +120,10 @@ export function createStage(lesson, store, session, charts) {
 
   function sweepOf(view) {
     const query = `max_depth=${view.max_depth}&seeds=${view.seeds}`;
-    if (!sweeps.has(query)) sweeps.set(query, api.sweep(query).catch((e) => (sweeps.delete(query), Promise.reject(e))));
+    if (!sweeps.has(query)) sweeps.set(query, api.sweep(query).catch((e) => {
+      sweeps.delete(query);
+      throw e;
+    }));
     return sweeps.get(query);
   }
 
@@ -199,7 +202,10 @@ export function createStage(lesson, store, session, charts) {
     togglePlay,
     reflectPlay,
     renderLegend,
-    relabel: () => (renderText(), renderLegend()),
+    relabel: () => {
+      renderText();
+      renderLegend();
+    },
     stepNames: () => current?.numbers ?? [],
     fnData: () => data.fn,
     sweepData: () => data.sweep,

@@ -38,7 +38,7 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
   live.charts = views;
   on(EVENTS.storeChange, ({ reset }) => {
     if (reset) {
-      views.forEach((v) => v.reset?.());
+      for (const v of views) v.reset?.();
       bumpEpoch();
     }
     markAllDirty();

@@ -91,7 +91,14 @@
   );
 
   window.__renderProbe = {
-    read: () => ({ ...probe, reacts: probe.reacts.slice(), latencies: probe.latencies.slice(), keys: probe.keys.slice(), arrivals: probe.arrivals.slice(), draws: { ...probe.draws } }),
+    read: () => ({
+      ...probe,
+      reacts: probe.reacts.slice(),
+      latencies: probe.latencies.slice(),
+      keys: probe.keys.slice(),
+      arrivals: probe.arrivals.slice(),
+      draws: { ...probe.draws },
+    }),
     reset: () => {
       probe.reacts.length = probe.latencies.length = probe.keys.length = probe.arrivals.length = probe.frames = 0;
       for (const k in probe.draws) probe.draws[k] = 0;

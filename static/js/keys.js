@@ -12,7 +12,12 @@ export function unbind(key) {
 }
 
 function typing(target) {
-  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) && target.type !== "range" && target.type !== "checkbox";
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) &&
+    target.type !== "range" &&
+    target.type !== "checkbox"
+  );
 }
 
 document.addEventListener("keydown", (event) => {

@@ -55,7 +55,11 @@ export class RunState {
 
   pushRecord(rec) {
     if (this.steps.length && rec.step < this.lastStep) this.clear(); // the run was reset
-    this.pushCompact(rec.step, rec.loss, rec.layers.map((l) => l.weight_grad_norm));
+    this.pushCompact(
+      rec.step,
+      rec.loss,
+      rec.layers.map((l) => l.weight_grad_norm),
+    );
     this.latest = rec;
     if (rec.layers.some((l) => l.weight_grad_norm !== null)) this.latestFinite = rec;
     this.latestT = Math.max(this.latestT, rec.t || 0);

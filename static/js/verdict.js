@@ -62,7 +62,13 @@ function causeOf(state, kind, ratio, initKind) {
       const first = state.firstFull && state.firstFull !== rec ? derivProduct(state.firstFull) : null;
       const fell = during && first && first.product > measured.product;
       // biome-ignore lint/suspicious/noThenProperty: `then` is the verdict's value at step 1, never awaited
-      return { ...base, kind: fell ? "deriv_fell" : "deriv_small", ...measured, then: first?.product ?? null, thenStep: state.firstFull?.step ?? null };
+      return {
+        ...base,
+        kind: fell ? "deriv_fell" : "deriv_small",
+        ...measured,
+        then: first?.product ?? null,
+        thenStep: state.firstFull?.step ?? null,
+      };
     }
     return { ...base, kind: "weights_small" };
   }

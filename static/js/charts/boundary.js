@@ -30,9 +30,30 @@ export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
       const traces = [];
       // Pale regions (opacity 0.4) under full-colour points: every point shows its class, and a misclassified one
       // sits on a region of another colour.
-      if (b) traces.push({ type: "heatmap", x: b.x, y: b.y, z: b.z, zmin: 0, zmax: classes, colorscale, showscale: false, opacity: 0.4, hoverinfo: "skip" });
+      if (b)
+        traces.push({
+          type: "heatmap",
+          x: b.x,
+          y: b.y,
+          z: b.z,
+          zmin: 0,
+          zmax: classes,
+          colorscale,
+          showscale: false,
+          opacity: 0.4,
+          hoverinfo: "skip",
+        });
       if (p?.x?.length) {
-        traces.push({ type: "scatter", mode: "markers", name: "points", x: p.x, y: p.y, marker: { color: p.label, colorscale, cmin: 0, cmax: classes, size: 7, line: { width: 1, color: "#000" } }, showlegend: false, hoverinfo: "skip" });
+        traces.push({
+          type: "scatter",
+          mode: "markers",
+          name: "points",
+          x: p.x,
+          y: p.y,
+          marker: { color: p.label, colorscale, cmin: 0, cmax: classes, size: 7, line: { width: 1, color: "#000" } },
+          showlegend: false,
+          hoverinfo: "skip",
+        });
       }
       const lay = layout({ x: "x₁", y: "x₂", legend: false });
       lay.xaxis.range = b ? [b.x[0], b.x[b.x.length - 1]] : extent(p.x);

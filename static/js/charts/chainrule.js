@@ -101,7 +101,12 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
         { class: `factor-card${state}`, "data-layer": String(k + 1) },
         h("span", { class: "factor-name", text: `a′${toSub(k + 1)}` }),
         h("span", { class: "factor-deriv", text: sci(l.mean_act_deriv) }),
-        h("span", { class: "deriv-bar" }, h("span", { class: "deriv-fill", style: `width:${width}%` }), boundAt === null ? null : h("span", { class: "deriv-bound", style: `left:calc(${boundAt}% - 3px)`, title: note })),
+        h(
+          "span",
+          { class: "deriv-bar" },
+          h("span", { class: "deriv-fill", style: `width:${width}%` }),
+          boundAt === null ? null : h("span", { class: "deriv-bound", style: `left:calc(${boundAt}% - 3px)`, title: note }),
+        ),
         h("span", { class: "factor-weight", text: `‖W${toSub(k + 1)}‖ ${sci(l.weight_norm)}` }),
         h("span", { class: "factor-product", title: t("chain.product"), text: `∏ ${sci(product)}` }),
       );
@@ -113,7 +118,11 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
     if (paused && walk > 0) {
       const k = n - walk;
       const running = layers.slice(k).reduce((p, l) => p * l.mean_act_deriv, 1);
-      walkAt.textContent = t("chain.walk_at", { layer: `${t("axis.layer_short")} ${k + 1}`, deriv: sci(layers[k].mean_act_deriv), product: sci(running) });
+      walkAt.textContent = t("chain.walk_at", {
+        layer: `${t("axis.layer_short")} ${k + 1}`,
+        deriv: sci(layers[k].mean_act_deriv),
+        product: sci(running),
+      });
     } else walkAt.textContent = "";
     return n;
   }

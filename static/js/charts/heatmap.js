@@ -63,7 +63,14 @@ export function heatmapChart(el, store) {
       lay.yaxis.type = "category";
       lay.yaxis.automargin = true; // an external run's module names (features.0) are wider than 1..N
       const traces = [trace];
-      if (bad.x.length) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_steps")), ...bad, marker: { ...NONFINITE_MARKER("").marker, size: 9 }, showlegend: false, meta: { nonfinite: true } });
+      if (bad.x.length)
+        traces.push({
+          ...NONFINITE_MARKER(t("chart.nonfinite_steps")),
+          ...bad,
+          marker: { ...NONFINITE_MARKER("").marker, size: 9 },
+          showlegend: false,
+          meta: { nonfinite: true },
+        });
       react(el, traces, lay);
       return s.latestT;
     },

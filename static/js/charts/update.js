@@ -29,7 +29,11 @@ export function updateChart(el, store) {
       lay.yaxis.range = range.fit([...y, UPDATE_RATIO_GUIDE]);
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       // null on the wire is a value that was not finite (absent: not measured, which stays blank).
-      const bad = nonFiniteAt(x, rec.layers.map((l) => (l.update_ratio === null ? null : 0)), 10 ** (lay.yaxis.range[1] - 0.15));
+      const bad = nonFiniteAt(
+        x,
+        rec.layers.map((l) => (l.update_ratio === null ? null : 0)),
+        10 ** (lay.yaxis.range[1] - 0.15),
+      );
       if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite", { step: rec.step })), ...bad, meta: { nonfinite: true } });
       lay.xaxis.type = "category";
       react(el, traces, lay);

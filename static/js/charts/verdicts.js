@@ -29,7 +29,8 @@ export function causeText(c) {
   if (c.kind === "saturated") return t(c.during ? "verdict.cause.saturated_during" : "verdict.cause.saturated", { ...vars, share: pct(c.share) });
   if (c.kind === "bound") return t("verdict.cause.bound", { ...vars, layers: c.layers, product: sci(c.product, 2) });
   // biome-ignore lint/suspicious/noThenProperty: `then` is the verdict's value at step 1, never awaited
-  if (c.kind === "deriv_fell") return t("verdict.cause.deriv_fell", { ...vars, layers: c.layers, product: sci(c.product, 2), then: sci(c.then, 2), step: c.thenStep });
+  if (c.kind === "deriv_fell")
+    return t("verdict.cause.deriv_fell", { ...vars, layers: c.layers, product: sci(c.product, 2), then: sci(c.then, 2), step: c.thenStep });
   if (c.kind === "deriv_small") return t("verdict.cause.deriv_small", { ...vars, layers: c.layers, product: sci(c.product, 2) });
   if (c.kind === "weights_small") return t(c.init === c.recommendedInit ? "verdict.cause.weights_small" : "verdict.cause.weights_small_init", vars);
   if (c.kind === "weights_large") return t("verdict.cause.weights_large", vars);
@@ -84,7 +85,15 @@ export function verdictsView(root, store) {
         ...rows.map(({ s, v }) =>
           h(
             "p",
-            { class: "verdict", "data-kind": v.kind, "data-cause": v.cause?.kind ?? "", "data-run": s.run.id, "data-ratio": v.ratio ?? "", "data-init-ratio": v.init?.ratio ?? "", style: `--run-color:${colors.get(s.run.id)}` },
+            {
+              class: "verdict",
+              "data-kind": v.kind,
+              "data-cause": v.cause?.kind ?? "",
+              "data-run": s.run.id,
+              "data-ratio": v.ratio ?? "",
+              "data-init-ratio": v.init?.ratio ?? "",
+              style: `--run-color:${colors.get(s.run.id)}`,
+            },
             many ? h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }) : null,
             many ? h("strong", { class: "run-label", text: runLabel(s) }) : null,
             h("span", { class: "verdict-short", text: t(`verdict.short.${v.kind}`) }),

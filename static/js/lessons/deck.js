@@ -38,10 +38,20 @@ export function initDeck(steps, show, { params = {} } = {}) {
     const lang = getLang();
     $(DECK.list).replaceChildren(
       ...steps.map((s, i) =>
-        h("li", { class: i + 1 === current ? "current" : "" }, h("button", { type: "button", class: "linklike", "data-step": String(i + 1), text: s.title[lang] ?? s.title.en, onclick: () => {
+        h(
+          "li",
+          { class: i + 1 === current ? "current" : "" },
+          h("button", {
+            type: "button",
+            class: "linklike",
+            "data-step": String(i + 1),
+            text: s.title[lang] ?? s.title.en,
+            onclick: () => {
               closeOverview();
               go(i + 1);
-            } })),
+            },
+          }),
+        ),
       ),
     );
   }
@@ -69,8 +79,13 @@ export function initDeck(steps, show, { params = {} } = {}) {
   writeLocation();
   relabel();
   show(current);
-  return { go, current: () => current, relabel, setParam: (k, v) => {
+  return {
+    go,
+    current: () => current,
+    relabel,
+    setParam: (k, v) => {
       params[k] = v;
       writeLocation();
-    } };
+    },
+  };
 }

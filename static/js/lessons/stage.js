@@ -83,7 +83,11 @@ export function createStage(lesson, store, session, charts) {
     const states = Array.from(store.runs.values());
     const colors = runColors(states);
     $(SEL.legend).replaceChildren(
-      ...(states.length > 1 ? states.map((s) => h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }), runLabel(s))) : []),
+      ...(states.length > 1
+        ? states.map((s) =>
+            h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }), runLabel(s)),
+          )
+        : []),
     );
   }
 
@@ -120,10 +124,14 @@ export function createStage(lesson, store, session, charts) {
 
   function sweepOf(view) {
     const query = `max_depth=${view.max_depth}&seeds=${view.seeds}`;
-    if (!sweeps.has(query)) sweeps.set(query, api.sweep(query).catch((e) => {
-      sweeps.delete(query);
-      throw e;
-    }));
+    if (!sweeps.has(query))
+      sweeps.set(
+        query,
+        api.sweep(query).catch((e) => {
+          sweeps.delete(query);
+          throw e;
+        }),
+      );
     return sweeps.get(query);
   }
 

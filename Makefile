@@ -47,10 +47,12 @@ lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check app tests bench examples
 	$(BIN)/ruff format --check app tests bench examples
 	$(BIN)/biome lint --error-on-warnings .
+	$(BIN)/biome format .
 
 format: $(VENV)/.stamp-test
 	$(BIN)/ruff format app tests bench examples
 	$(BIN)/ruff check --fix app tests bench examples
+	$(BIN)/biome format --write .
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -28,8 +28,8 @@ export function causeText(c) {
   if (c.kind === "dead") return t(c.during ? "verdict.cause.dead_during" : "verdict.cause.dead", { ...vars, share: pct(c.share) });
   if (c.kind === "saturated") return t(c.during ? "verdict.cause.saturated_during" : "verdict.cause.saturated", { ...vars, share: pct(c.share) });
   if (c.kind === "bound") return t("verdict.cause.bound", { ...vars, layers: c.layers, product: sci(c.product, 2) });
-  // biome-ignore lint/suspicious/noThenProperty: `then` is the verdict's value at step 1, never awaited
   if (c.kind === "deriv_fell")
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the verdict's value at step 1, never awaited
     return t("verdict.cause.deriv_fell", { ...vars, layers: c.layers, product: sci(c.product, 2), then: sci(c.then, 2), step: c.thenStep });
   if (c.kind === "deriv_small") return t("verdict.cause.deriv_small", { ...vars, layers: c.layers, product: sci(c.product, 2) });
   if (c.kind === "weights_small") return t(c.init === c.recommendedInit ? "verdict.cause.weights_small" : "verdict.cause.weights_small_init", vars);

@@ -47,10 +47,13 @@ lint: $(VENV)/.stamp-test
 	$(BIN)/ruff check app gradcast tests bench examples
 	$(BIN)/ruff format --check app gradcast tests bench examples
 	$(BIN)/mypy
+	$(BIN)/biome lint --error-on-warnings .
+	$(BIN)/biome format .
 
 format: $(VENV)/.stamp-test
 	$(BIN)/ruff format app gradcast tests bench examples
 	$(BIN)/ruff check --fix app gradcast tests bench examples
+	$(BIN)/biome format --write .
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .mypy_cache

@@ -30,7 +30,7 @@ function resolve(prop, schema) {
   return { spec, kind, optional };
 }
 
-const fieldLabel = (name, spec) => (has(`field.${name}`) ? t(`field.${name}`) : spec.title ?? name);
+const fieldLabel = (name, spec) => (has(`field.${name}`) ? t(`field.${name}`) : (spec.title ?? name));
 
 function optionLabel(name, value) {
   if (name === "activation") return activationName(value);
@@ -131,7 +131,13 @@ export async function initBuilder() {
     ...fields.map((f) => {
       f.input = makeInput(f);
       const help = f.spec.description || f.kind === "enum" ? h("small", { class: "field-help", text: "" }) : null;
-      return h("div", { class: `field field-${f.kind}`, "data-field": f.name }, h("label", { for: f.input.id, text: fieldLabel(f.name, f.spec) }), f.input, help);
+      return h(
+        "div",
+        { class: `field field-${f.kind}`, "data-field": f.name },
+        h("label", { for: f.input.id, text: fieldLabel(f.name, f.spec) }),
+        f.input,
+        help,
+      );
     }),
   );
   fillFromHash();
@@ -140,7 +146,10 @@ export async function initBuilder() {
   form.addEventListener("input", syncHash);
   form.addEventListener("change", syncHash);
   form.addEventListener("change", refreshHelp);
-  window.addEventListener("hashchange", () => (fillFromHash(), refreshHelp()));
+  window.addEventListener("hashchange", () => {
+    fillFromHash();
+    refreshHelp();
+  });
   $(SEL.builderDefaults).addEventListener("click", () => {
     history.replaceState(history.state, "", `${location.pathname}${location.search}`);
     fillFromHash();

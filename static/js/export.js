@@ -3,7 +3,16 @@
 import { $$, SEL } from "./dom.js";
 import { api } from "./api.js";
 
-const PER_LAYER = ["weight_grad_norm", "bias_grad_norm", "act_grad_norm", "mean_act_deriv", "weight_norm", "update_ratio", "saturated_frac", "dead_frac"];
+const PER_LAYER = [
+  "weight_grad_norm",
+  "bias_grad_norm",
+  "act_grad_norm",
+  "mean_act_deriv",
+  "weight_norm",
+  "update_ratio",
+  "saturated_frac",
+  "dead_frac",
+];
 const PER_STEP = ["step", "t", "loss", "train_acc", "test_acc", "test_loss"];
 
 function download(name, type, text) {
@@ -27,7 +36,7 @@ export function historyCsv(run) {
     const byName = new Map(rec.layers.map((l) => [l.name, l]));
     return [...PER_STEP.map((k) => cell(rec[k])), ...names.flatMap((n) => PER_LAYER.map((m) => cell(byName.get(n)?.[m])))].join(",");
   });
-  return [header.join(","), ...rows].join("\n") + "\n";
+  return `${[header.join(","), ...rows].join("\n")}\n`;
 }
 
 export async function exportHistory(runId, format) {
@@ -40,7 +49,8 @@ export function initPngExport() {
   for (const button of $$(SEL.exportPng)) {
     button.addEventListener("click", () => {
       const el = document.querySelector(SEL.plot(button.dataset.exportPng));
-      if (el?.data) window.Plotly.downloadImage(el, { format: "png", filename: `gradcast-${button.dataset.exportPng}`, width: 1280, height: 720, scale: 1 });
+      if (el?.data)
+        window.Plotly.downloadImage(el, { format: "png", filename: `gradcast-${button.dataset.exportPng}`, width: 1280, height: 720, scale: 1 });
     });
   }
 }

@@ -13,6 +13,11 @@ export function showFlash() {
   const text = sessionStorage.getItem(KEY);
   if (!text) return;
   sessionStorage.removeItem(KEY);
-  const note = h("p", { class: "flash", "data-role": "flash", role: "status" }, text, h("button", { type: "button", class: "btn btn-small", text: "×", "aria-label": "close", onclick: () => note.remove() }));
+  const note = h(
+    "p",
+    { class: "flash", "data-role": "flash", role: "status" },
+    text,
+    h("button", { type: "button", class: "btn btn-small", text: "×", "aria-label": "close", onclick: () => note.remove() }),
+  );
   $(SEL.view).prepend(note);
 }

@@ -11,7 +11,12 @@ export function initFollowBar() {
   const text = h("span", { class: "follow-text", "data-role": "follow-text" });
   const moved = h("span", { class: "follow-moved", "data-role": "follow-moved", "data-i18n": "follow.moved_on", hidden: true });
   const button = h("button", { type: "button", class: "btn follow-button", "data-role": "follow-toggle" });
-  const bar = h("aside", { class: "follow-bar", "data-role": "follow-bar", "aria-live": "polite" }, h("span", { class: "follow-words" }, text, moved), button);
+  const bar = h(
+    "aside",
+    { class: "follow-bar", "data-role": "follow-bar", "aria-live": "polite" },
+    h("span", { class: "follow-words" }, text, moved),
+    button,
+  );
   button.addEventListener("click", () => (stage.following ? explore() : follow()));
   function render() {
     bar.dataset.state = stage.following ? "on" : stage.movedOn ? "moved" : "off";

@@ -10,6 +10,6 @@ export function sci(x, digits = 2) {
   if (ax >= 0.01 && ax < 1000) return String(Number(x.toPrecision(digits)));
   const exp = Math.floor(Math.log10(ax));
   const mant = Number((x / 10 ** exp).toPrecision(digits));
-  const power = "10" + String(exp).replace(/./g, (c) => SUP[c]);
+  const power = `10${String(exp).replace(/./g, (c) => SUP[c])}`;
   return mant === 1 ? power : `${mant}×${power}`;
 }

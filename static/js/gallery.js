@@ -36,7 +36,15 @@ export function renderGallery() {
         h("h3", { text: pick(p.title) }),
         h("p", { class: "preset-kind", text: p.kind === "comparison" ? t("home.kind.comparison", { n: p.runs.length }) : t("home.kind.single") }),
         h("p", { class: "preset-explanation", text: pick(p.explanation) }),
-        canStart ? h("button", { type: "button", class: "btn btn-primary", "data-start-preset": p.name, text: t("home.start"), onclick: (e) => start(p, e.currentTarget) }) : null,
+        canStart
+          ? h("button", {
+              type: "button",
+              class: "btn btn-primary",
+              "data-start-preset": p.name,
+              text: t("home.start"),
+              onclick: (e) => start(p, e.currentTarget),
+            })
+          : null,
       ),
     ),
   );

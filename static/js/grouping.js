@@ -67,7 +67,10 @@ const cache = new WeakMap(); // run object -> {mode -> groups}
 /** [{label, members: [layer index]}] of a run's layers under `mode` (input -> output for layer and path). */
 export function groupsOf(run, mode) {
   let perRun = cache.get(run);
-  if (!perRun) cache.set(run, (perRun = {}));
+  if (!perRun) {
+    perRun = {};
+    cache.set(run, perRun);
+  }
   if (perRun[mode]) return perRun[mode];
   const names = run.layer_names ?? [];
   let groups;

@@ -1,7 +1,6 @@
 // The keyboard map: one handler per key, never while typing in a form field.
 
 const bindings = new Map(); // event.key -> handler
-export const keyMetrics = { latencies: [] }; // ms from the key event to the frame after its handler
 
 export function bind(key, handler) {
   bindings.set(key, handler);
@@ -13,7 +12,12 @@ export function unbind(key) {
 }
 
 function typing(target) {
-  return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) && target.type !== "range" && target.type !== "checkbox";
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ["INPUT", "SELECT", "TEXTAREA"].includes(target.tagName)) &&
+    target.type !== "range" &&
+    target.type !== "checkbox"
+  );
 }
 
 document.addEventListener("keydown", (event) => {
@@ -23,13 +27,4 @@ document.addEventListener("keydown", (event) => {
   if (event.key === " " && event.target instanceof HTMLButtonElement) event.target.blur(); // space is ours, not the button's
   event.preventDefault();
   handler(event);
-  const started = event.timeStamp;
-  requestAnimationFrame(() => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      keyMetrics.latencies.push(performance.now() - started);
-      if (keyMetrics.latencies.length > 1000) keyMetrics.latencies.shift();
-    };
-    channel.port2.postMessage(0);
-  });
 });

@@ -98,7 +98,15 @@ function renameForm(r) {
     },
     input,
     h("button", { type: "submit", class: "btn btn-small btn-primary", text: t("records.save") }),
-    h("button", { type: "button", class: "btn btn-small", text: t("records.cancel"), onclick: () => ((renaming = null), renderRecords()) }),
+    h("button", {
+      type: "button",
+      class: "btn btn-small",
+      text: t("records.cancel"),
+      onclick: () => {
+        renaming = null;
+        renderRecords();
+      },
+    }),
   );
   queueMicrotask(() => input.select());
   return form;
@@ -112,8 +120,13 @@ function actions(r) {
     "span",
     { class: "record-actions" },
     button("replay", t("records.replay"), (b) => replay(r, b), { class: "btn btn-small btn-primary" }),
-    button("rename", t("records.rename"), () => ((renaming = r.id), renderRecords())),
-    button("pin", t(r.pinned ? "records.unpin" : "records.pin"), (b) => act(b, () => rec.patch(r.id, { pinned: !r.pinned })), { "aria-pressed": r.pinned ? "true" : "false" }),
+    button("rename", t("records.rename"), () => {
+      renaming = r.id;
+      renderRecords();
+    }),
+    button("pin", t(r.pinned ? "records.unpin" : "records.pin"), (b) => act(b, () => rec.patch(r.id, { pinned: !r.pinned })), {
+      "aria-pressed": r.pinned ? "true" : "false",
+    }),
     button("delete", t("records.delete"), (b) => remove(r, b), { disabled: live, title: live ? t("records.delete_live") : null }),
   );
 }
@@ -125,7 +138,19 @@ function damagedRow(r) {
     { class: "record-item damaged", "data-record": r.id, "data-record-damaged": "" },
     h("span", { class: "record-name", text: r.id }),
     h("span", { class: "record-badge", title: t("records.damaged_hint", { why: r.damaged }), text: t("records.damaged") }),
-    readonly ? null : h("span", { class: "record-actions" }, h("button", { type: "button", class: "btn btn-small", "data-record-action": "delete", text: t("records.delete"), onclick: (e) => remove({ ...r, name: r.id }, e.currentTarget) })),
+    readonly
+      ? null
+      : h(
+          "span",
+          { class: "record-actions" },
+          h("button", {
+            type: "button",
+            class: "btn btn-small",
+            "data-record-action": "delete",
+            text: t("records.delete"),
+            onclick: (e) => remove({ ...r, name: r.id }, e.currentTarget),
+          }),
+        ),
   );
 }
 

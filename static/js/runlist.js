@@ -17,7 +17,9 @@ export function renderRuns() {
         "li",
         { class: "run-item", "data-run": r.id },
         h("a", { href: `/runs/${encodeURIComponent(r.id)}${suffix}`, text: r.name || r.id }),
-        r.external ? h("span", { class: "badge external-badge", "data-role": "external-mark", title: t("run.external"), text: t("run.external_short") }) : null,
+        r.external
+          ? h("span", { class: "badge external-badge", "data-role": "external-mark", title: t("run.external"), text: t("run.external_short") })
+          : null,
         h("span", { class: "status", "data-status": r.status, text: t(`status.${r.status}`) }),
         h("span", { class: "step", text: t("run.step", { step: r.step }) }),
         r.group ? h("a", { class: "group-link", href: `/groups/${encodeURIComponent(r.group)}${suffix}`, text: t("group.title") }) : null,

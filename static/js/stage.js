@@ -42,7 +42,8 @@ async function flush() {
     stage.current = await api.publishStage({ path: roomPath(), state: { ...shared } });
     document.body.dataset.stageSeq = String(stage.current.seq);
   } catch (e) {
-    if (e.status === 401 || e.status === 403) stage.role = null; // not the presenter after all: stop trying
+    if (e.status === 401 || e.status === 403)
+      stage.role = null; // not the presenter after all: stop trying
     else if (!(e.status >= 400 && e.status < 500) && !pending) setTimeout(publish, RETRY_MS); // server restarting, network away
   } finally {
     inflight = false;
@@ -149,7 +150,9 @@ function receive(msg) {
 function connect(attempt = 0) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(`${scheme}//${location.host}/ws/stage`);
-  ws.onopen = () => (attempt = 0);
+  ws.onopen = () => {
+    attempt = 0;
+  };
   ws.onmessage = (event) => receive(JSON.parse(event.data));
   ws.onclose = (event) => {
     if (event.code === 1008) return; // refused: retrying cannot help

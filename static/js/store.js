@@ -56,7 +56,11 @@ export class RunState {
 
   pushRecord(rec) {
     if (this.steps.length && rec.step < this.lastStep) this.clear(); // the run was reset
-    this.pushCompact(rec.step, rec.loss, rec.layers.map((l) => l.weight_grad_norm));
+    this.pushCompact(
+      rec.step,
+      rec.loss,
+      rec.layers.map((l) => l.weight_grad_norm),
+    );
     this.latest = rec;
     if (rec.layers.some((l) => l.weight_grad_norm !== null)) this.latestFinite = rec;
     this.latestT = Math.max(this.latestT, rec.t || 0);
@@ -91,7 +95,6 @@ export class Store {
   constructor() {
     this.runs = new Map(); // run id -> RunState, in the server's order
     this.group = null;
-    this.framesApplied = 0;
   }
 
   get order() {
@@ -120,7 +123,6 @@ export class Store {
         state.pushBetween(msg.between);
         state.pushRecord(msg);
         state.run.step = Math.max(state.run.step ?? 0, msg.step);
-        this.framesApplied += 1;
         emit(EVENTS.storeChange, { runId: msg.run, full: isFull(msg), reset: msg.step < before });
         break;
       }

@@ -15,7 +15,9 @@ export function initTimeline(kind, id, getState, send) {
   const out = $(SEL.timelineValue, root);
   let dragging = false; // while held, the store's step does not move the thumb
 
-  const show = (step, last) => (out.textContent = t("replay.at", { step, last }));
+  const show = (step, last) => {
+    out.textContent = t("replay.at", { step, last });
+  };
 
   function sync() {
     const { replay, step } = getState();
@@ -25,7 +27,9 @@ export function initTimeline(kind, id, getState, send) {
     if (!dragging) range.value = String(step);
     show(dragging ? range.valueAsNumber : step, replay.last);
   }
-  range.addEventListener("pointerdown", () => (dragging = true));
+  range.addEventListener("pointerdown", () => {
+    dragging = true;
+  });
   range.addEventListener("input", () => {
     dragging = true;
     show(range.valueAsNumber, Number(range.max));

@@ -61,7 +61,14 @@ function causeOf(state, kind, ratio, initKind) {
       if (act.deriv_bound < 1) return { ...base, kind: "bound", ...measured };
       const first = state.firstFull && state.firstFull !== rec ? derivProduct(state.firstFull) : null;
       const fell = during && first && first.product > measured.product;
-      return { ...base, kind: fell ? "deriv_fell" : "deriv_small", ...measured, then: first?.product ?? null, thenStep: state.firstFull?.step ?? null };
+      return {
+        ...base,
+        kind: fell ? "deriv_fell" : "deriv_small",
+        ...measured,
+        // biome-ignore lint/suspicious/noThenProperty: `then` is the verdict's value at step 1, never awaited
+        then: first?.product ?? null,
+        thenStep: state.firstFull?.step ?? null,
+      };
     }
     return { ...base, kind: "weights_small" };
   }

@@ -21,7 +21,7 @@ export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
       if (!b && !p?.x?.length) {
         onMissing(Boolean(s?.latestFull)); // display-rate records came but no boundary: not 2-D data
         if (!changed(this, "none")) return null;
-        return noData(el), 0;
+        return noData(el);
       }
       onMissing(false);
       if (!changed(this, b ? s.latestFull?.step : "points")) return null;
@@ -30,9 +30,30 @@ export function boundaryChart(el, store, { onMissing = () => {} } = {}) {
       const traces = [];
       // Pale regions (opacity 0.4) under full-colour points: every point shows its class, and a misclassified one
       // sits on a region of another colour.
-      if (b) traces.push({ type: "heatmap", x: b.x, y: b.y, z: b.z, zmin: 0, zmax: classes, colorscale, showscale: false, opacity: 0.4, hoverinfo: "skip" });
+      if (b)
+        traces.push({
+          type: "heatmap",
+          x: b.x,
+          y: b.y,
+          z: b.z,
+          zmin: 0,
+          zmax: classes,
+          colorscale,
+          showscale: false,
+          opacity: 0.4,
+          hoverinfo: "skip",
+        });
       if (p?.x?.length) {
-        traces.push({ type: "scatter", mode: "markers", name: "points", x: p.x, y: p.y, marker: { color: p.label, colorscale, cmin: 0, cmax: classes, size: 7, line: { width: 1, color: "#000" } }, showlegend: false, hoverinfo: "skip" });
+        traces.push({
+          type: "scatter",
+          mode: "markers",
+          name: "points",
+          x: p.x,
+          y: p.y,
+          marker: { color: p.label, colorscale, cmin: 0, cmax: classes, size: 7, line: { width: 1, color: "#000" } },
+          showlegend: false,
+          hoverinfo: "skip",
+        });
       }
       const lay = layout({ x: "x₁", y: "x₂", legend: false });
       lay.xaxis.range = b ? [b.x[0], b.x[b.x.length - 1]] : extent(p.x);

@@ -52,13 +52,16 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
   const factors = $(SEL.chainFactors, root);
   const walkAt = $(SEL.walkAt, root);
   const walkHint = $(SEL.walkHint, root);
-  let shownRecord = null;
   let walk = 0; // factors multiplied so far, from the output down (0 = none)
   let walkTimer = null;
   let lastStatus = null;
   let view = null;
   let reported = 0;
-  const report = () => walk !== reported && onWalk((reported = walk));
+  const report = () => {
+    if (walk === reported) return;
+    reported = walk;
+    onWalk(walk);
+  };
 
   const hidden = (s) => s.latestFull.layers.filter((l) => l.name !== "output" && l.mean_act_deriv !== null && l.mean_act_deriv !== undefined);
 
@@ -98,7 +101,12 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
         { class: `factor-card${state}`, "data-layer": String(k + 1) },
         h("span", { class: "factor-name", text: `a′${toSub(k + 1)}` }),
         h("span", { class: "factor-deriv", text: sci(l.mean_act_deriv) }),
-        h("span", { class: "deriv-bar" }, h("span", { class: "deriv-fill", style: `width:${width}%` }), boundAt === null ? null : h("span", { class: "deriv-bound", style: `left:calc(${boundAt}% - 3px)`, title: note })),
+        h(
+          "span",
+          { class: "deriv-bar" },
+          h("span", { class: "deriv-fill", style: `width:${width}%` }),
+          boundAt === null ? null : h("span", { class: "deriv-bound", style: `left:calc(${boundAt}% - 3px)`, title: note }),
+        ),
         h("span", { class: "factor-weight", text: `‖W${toSub(k + 1)}‖ ${sci(l.weight_norm)}` }),
         h("span", { class: "factor-product", title: t("chain.product"), text: `∏ ${sci(product)}` }),
       );
@@ -110,7 +118,11 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
     if (paused && walk > 0) {
       const k = n - walk;
       const running = layers.slice(k).reduce((p, l) => p * l.mean_act_deriv, 1);
-      walkAt.textContent = t("chain.walk_at", { layer: `${t("axis.layer_short")} ${k + 1}`, deriv: sci(layers[k].mean_act_deriv), product: sci(running) });
+      walkAt.textContent = t("chain.walk_at", {
+        layer: `${t("axis.layer_short")} ${k + 1}`,
+        deriv: sci(layers[k].mean_act_deriv),
+        product: sci(running),
+      });
     } else walkAt.textContent = "";
     return n;
   }
@@ -137,7 +149,6 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
     stopWalk();
     walk = Math.min(hidden(s).length, Math.max(0, walk + delta));
     report();
-    shownRecord = null;
     view?.markDirty();
   });
 
@@ -162,8 +173,7 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
       const target = driven();
       if (target !== null) walk = status === "paused" ? Math.min(hidden(s).length, Math.max(0, target)) : 0;
       render(s);
-      shownRecord = s.latestFull;
-      return shownRecord.t || 0;
+      return s.latestFull.t || 0;
     },
   };
   return view;

@@ -20,7 +20,11 @@ export function boundGuides(states, colors) {
     if (!entry.names.includes(activationName(key))) entry.names.push(activationName(key));
     byBound.set(bound, entry);
   }
-  return Array.from(byBound, ([bound, { names, color }]) => ({ bound, color, name: t("chart.deriv.bound", { activation: names.join(", "), bound: String(Number(bound.toPrecision(3))) }) }));
+  return Array.from(byBound, ([bound, { names, color }]) => ({
+    bound,
+    color,
+    name: t("chart.deriv.bound", { activation: names.join(", "), bound: String(Number(bound.toPrecision(3))) }),
+  }));
 }
 
 export function derivChart(el, store) {
@@ -30,7 +34,7 @@ export function derivChart(el, store) {
     el,
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.latestFull);
-      if (!states.length) return noData(el), 0;
+      if (!states.length) return noData(el);
       if (!changed(this, states.map((s) => s.latestFull.step).join())) return null;
       const colors = runColors(states);
       const axis = layerAxis(states);
@@ -49,15 +53,39 @@ export function derivChart(el, store) {
       const xs = traces.flatMap((tr) => tr.x);
       const guides = boundGuides(states, colors);
       for (const g of guides) {
-        const line = guide(xs[0], xs.reduce((a, v) => (axis.shared ? v : Math.max(a, v)), xs[0]), g.bound, g.name, g.color, "dot");
+        const line = guide(
+          xs[0],
+          xs.reduce((a, v) => (axis.shared ? v : Math.max(a, v)), xs[0]),
+          g.bound,
+          g.name,
+          g.color,
+          "dot",
+        );
         traces.push({ ...line, meta: { bound: g.bound } });
       }
       const lay = layout({ x: axis.title, y: t("axis.mean_act_deriv"), legend: false }); // legend: the page's
       axis.layout(lay);
       // Each bound named on the chart itself (the legend is the page's): "sigmoid: a′ ≤ 0.25".
-      lay.annotations = guides.map((g) => ({ x: 1, xref: "paper", y: g.bound, yref: "y", text: g.name, xanchor: "right", yanchor: "bottom", showarrow: false, font: { color: g.color } }));
+      lay.annotations = guides.map((g) => ({
+        x: 1,
+        xref: "paper",
+        y: g.bound,
+        yref: "y",
+        text: g.name,
+        xanchor: "right",
+        yanchor: "bottom",
+        showarrow: false,
+        font: { color: g.color },
+      }));
       // Room for every plotted value and every bound: 0 … 0.3 for sigmoids alone, 0 … 1.1 once a bound is 1.
-      const top = Math.max(0.3, ...guides.map((g) => g.bound * 1.1), ...traces.flatMap((tr) => tr.y).filter((v) => v !== null && Number.isFinite(v)).map((v) => v * 1.05));
+      const top = Math.max(
+        0.3,
+        ...guides.map((g) => g.bound * 1.1),
+        ...traces
+          .flatMap((tr) => tr.y)
+          .filter((v) => v !== null && Number.isFinite(v))
+          .map((v) => v * 1.05),
+      );
       lay.yaxis.range = [0, Math.ceil(top * 10) / 10];
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestFull.t || 0));

@@ -18,7 +18,7 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
     reset: () => range.reset(),
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.latest);
-      if (!states.length) return noData(el), 0;
+      if (!states.length) return noData(el);
       if (!changed(this, `${states.map((s) => s.latest.step).join()}|${overlay()}|${grouping.version}`)) return null;
       const colors = runColors(states);
       const longest = states.reduce((a, s) => (s.run.layer_names.length > a.length ? s.run.layer_names : a), []);

@@ -12,11 +12,17 @@ export function healthChart(el, store) {
     draw() {
       const s = store.runs.values().next().value;
       const rec = s?.latestFull;
-      if (!rec) return noData(el), 0;
+      if (!rec) return noData(el);
       if (!changed(this, rec.step)) return null;
       const x = layerLabels(s.run.layer_names);
       const traces = [
-        { type: "bar", x, y: rec.layers.map((l) => l.saturated_frac ?? null), name: t("chart.health.saturated"), marker: { color: OKABE_ITO.vermillion } },
+        {
+          type: "bar",
+          x,
+          y: rec.layers.map((l) => l.saturated_frac ?? null),
+          name: t("chart.health.saturated"),
+          marker: { color: OKABE_ITO.vermillion },
+        },
         { type: "bar", x, y: rec.layers.map((l) => l.dead_frac ?? null), name: t("chart.health.dead"), marker: { color: OKABE_ITO.black } },
       ];
       const lay = layout({ x: t("axis.layer"), y: t("axis.fraction") });

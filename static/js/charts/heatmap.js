@@ -19,7 +19,7 @@ export function heatmapChart(el, store) {
     },
     draw() {
       const s = store.runs.values().next().value;
-      if (!s || !s.steps.length) return noData(el), 0;
+      if (!s || !s.steps.length) return noData(el);
       if (!changed(this, `${s.lastStep}|${grouping.version}`)) return null;
       const n = s.steps.length;
       const from = Math.max(0, n - HEAT_WINDOW);
@@ -47,7 +47,11 @@ export function heatmapChart(el, store) {
       const bad = { x: [], y: [] };
       for (let i = from; i < n; i++) {
         s.weightGradNorm[i].forEach((g, k) => {
-          if (g === null && !groups) bad.x.push(s.steps[i]), bad.y.push(labels[k]); // (a group shows its finite part)
+          // (a group of layers shows its finite part)
+          if (g === null && !groups) {
+            bad.x.push(s.steps[i]);
+            bad.y.push(labels[k]);
+          }
         });
       }
       const trace = {
@@ -66,7 +70,14 @@ export function heatmapChart(el, store) {
       if (groups) Object.assign(lay.yaxis, { tickmode: "array", tickvals: trace.y, ticktext: trace.y }); // every row named
       lay.yaxis.automargin = true; // an external run's module names (features.0) are wider than 1..N
       const traces = [trace];
-      if (bad.x.length) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_steps")), ...bad, marker: { ...NONFINITE_MARKER("").marker, size: 9 }, showlegend: false, meta: { nonfinite: true } });
+      if (bad.x.length)
+        traces.push({
+          ...NONFINITE_MARKER(t("chart.nonfinite_steps")),
+          ...bad,
+          marker: { ...NONFINITE_MARKER("").marker, size: 9 },
+          showlegend: false,
+          meta: { nonfinite: true },
+        });
       react(el, traces, lay);
       return s.latestT;
     },

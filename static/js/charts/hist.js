@@ -32,7 +32,7 @@ export function histChart(el, store, { picked = () => null } = {}) {
       const s = store.runs.values().next().value;
       const edges = s?.run.hist_edges;
       const recs = s ? tail(s.full, FULL_WINDOW).filter((r) => r.layers[0]?.grad_hist) : [];
-      if (!edges?.length || !recs.length) return noData(el), 0;
+      if (!edges?.length || !recs.length) return noData(el);
       const names = s.run.layer_names;
       const k = Math.min(picked() ?? names.length - 1, names.length - 1);
       const narrow = el.clientWidth < NARROW_PX;
@@ -42,11 +42,27 @@ export function histChart(el, store, { picked = () => null } = {}) {
       const heat = (layer, axis) => {
         const cols = recs.map((r) => column(r, layer, y.length));
         const z = y.map((_, b) => cols.map((c) => c[b])); // (bins, time)
-        return { type: "heatmap", x, y, z, xaxis: axis.x, yaxis: axis.y, colorscale: "Viridis", zmin: 0, showscale: false, hovertemplate: "%{x}: 10^%{y:.1f} · %{z:.0%}<extra></extra>" };
+        return {
+          type: "heatmap",
+          x,
+          y,
+          z,
+          xaxis: axis.x,
+          yaxis: axis.y,
+          colorscale: "Viridis",
+          zmin: 0,
+          showscale: false,
+          hovertemplate: "%{x}: 10^%{y:.1f} · %{z:.0%}<extra></extra>",
+        };
       };
       const lay = layout({ x: `${t("chart.hist.first")} · ${t("axis.step")}`, y: t("axis.hist"), legend: false });
       lay.xaxis.domain = narrow ? [0, 1] : [0, 0.48];
-      lay.xaxis2 = { ...lay.xaxis, domain: narrow ? [0, 1] : [0.52, 1], anchor: "y2", title: { text: `${histLayerName(names, k)} · ${t("axis.step")}` } };
+      lay.xaxis2 = {
+        ...lay.xaxis,
+        domain: narrow ? [0, 1] : [0.52, 1],
+        anchor: "y2",
+        title: { text: `${histLayerName(names, k)} · ${t("axis.step")}` },
+      };
       lay.yaxis2 = { ...lay.yaxis, anchor: "x2", matches: "y", showticklabels: narrow, title: { text: "" } };
       if (narrow) {
         // A phone: the two panels one above the other (side by side, their axis titles and ticks collide).

@@ -17,7 +17,7 @@ export function layerAxis(states) {
       shared,
       title: t("axis.layer"),
       x: () => x,
-      marker: (s, base) => base,
+      marker: (_s, base) => base,
       layout(lay) {
         lay.xaxis.type = "category";
         lay.xaxis.categoryorder = "array";

@@ -25,7 +25,7 @@ export function linesChart(el, store) {
     reset: () => range.reset(),
     draw() {
       const s = store.runs.values().next().value;
-      if (!s || !s.steps.length) return noData(el), 0;
+      if (!s || !s.steps.length) return noData(el);
       if (!changed(this, `${s.lastStep}|${grouping.version}`)) return null;
       const x = windowed(s.steps);
       // Lines per group of layers for an external run (grouping.js), the ones picked in the card or a spread.
@@ -45,7 +45,13 @@ export function linesChart(el, store) {
       // Every plotted value, not a sample: an explosion that lasts a few steps must not run off the top.
       lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
-      const bad = lay.yaxis.range && nonFiniteAt(x, grads.map((g) => (g.some((v) => v === null) ? null : 0)), 10 ** (lay.yaxis.range[1] - 0.15));
+      const bad =
+        lay.yaxis.range &&
+        nonFiniteAt(
+          x,
+          grads.map((g) => (g.some((v) => v === null) ? null : 0)),
+          10 ** (lay.yaxis.range[1] - 0.15),
+        );
       if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_steps")), ...bad, meta: { nonfinite: true } });
       react(el, traces, lay);
       return s.latestT;

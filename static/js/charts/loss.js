@@ -34,7 +34,7 @@ export function lossChart(el, store) {
     el,
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
-      if (!states.length) return noData(el), 0;
+      if (!states.length) return noData(el);
       if (!changed(this, states.map((s) => s.lastStep).join())) return null;
       const w = lineWidth();
       const traces = [];
@@ -42,13 +42,44 @@ export function lossChart(el, store) {
         const s = states[0];
         const full = tail(s.evals, 300);
         const fx = full.map((r) => r.step);
-        traces.push({ type: "scatter", mode: "lines", x: windowed(s.steps), y: windowed(s.loss), name: t("chart.loss.train"), line: { color: OKABE_ITO.blue, width: w } });
+        traces.push({
+          type: "scatter",
+          mode: "lines",
+          x: windowed(s.steps),
+          y: windowed(s.loss),
+          name: t("chart.loss.train"),
+          line: { color: OKABE_ITO.blue, width: w },
+        });
         // No evaluation yet (or never: an external run sends none): no empty accuracy axis, which Plotly draws as NaN.
-        if (full.length) traces.push(
-          { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_loss ?? null), name: t("chart.loss.test"), line: { color: OKABE_ITO.skyBlue, width: w, dash: "dash" } },
-          { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.train_acc ?? null), name: t("chart.acc.train"), yaxis: "y2", line: { color: OKABE_ITO.vermillion, width: w } },
-          { type: "scatter", mode: "lines", x: fx, y: full.map((r) => r.test_acc ?? null), name: t("chart.acc.test"), yaxis: "y2", line: { color: OKABE_ITO.orange, width: w, dash: "dash" } },
-        );
+        if (full.length)
+          traces.push(
+            {
+              type: "scatter",
+              mode: "lines",
+              x: fx,
+              y: full.map((r) => r.test_loss ?? null),
+              name: t("chart.loss.test"),
+              line: { color: OKABE_ITO.skyBlue, width: w, dash: "dash" },
+            },
+            {
+              type: "scatter",
+              mode: "lines",
+              x: fx,
+              y: full.map((r) => r.train_acc ?? null),
+              name: t("chart.acc.train"),
+              yaxis: "y2",
+              line: { color: OKABE_ITO.vermillion, width: w },
+            },
+            {
+              type: "scatter",
+              mode: "lines",
+              x: fx,
+              y: full.map((r) => r.test_acc ?? null),
+              name: t("chart.acc.test"),
+              yaxis: "y2",
+              line: { color: OKABE_ITO.orange, width: w, dash: "dash" },
+            },
+          );
         traces.push(...metricTraces(s.metrics, w));
       } else {
         // Each run's train loss (solid, left axis) and test accuracy (dotted, right axis) in the run's colour.
@@ -86,12 +117,16 @@ export function lossChart(el, store) {
       const mse = states.every((s) => s.run.config?.dataset === "adding");
       const lay = layout({ x: t("axis.step"), y: t(mse ? "axis.loss_mse" : "axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
       // 0 … the largest plotted loss (every value inside); a step whose loss is not finite is crossed at the top.
-      const losses = traces.filter((tr) => tr.yaxis !== "y2").flatMap((tr) => tr.y).filter((v) => v !== null && Number.isFinite(v));
+      const losses = traces
+        .filter((tr) => tr.yaxis !== "y2")
+        .flatMap((tr) => tr.y)
+        .filter((v) => v !== null && Number.isFinite(v));
       const top = Math.max(1e-9, ...losses) * 1.06;
       lay.yaxis.range = [0, top];
       for (const s of states) {
         const bad = nonFiniteAt(windowed(s.steps), windowed(s.loss), top * 0.97);
-        if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_loss", { run: runLabel(s) })), ...bad, meta: { nonfinite: true, run: s.run.id } });
+        if (bad)
+          traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_loss", { run: runLabel(s) })), ...bad, meta: { nonfinite: true, run: s.run.id } });
       }
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));

@@ -10,7 +10,9 @@ export const HEAT_WINDOW = 300; // steps (columns) in the layer x step heat map
 export const FULL_WINDOW = 60; // display-rate records in the histogram heat maps
 
 let epoch = 0; // bumped when everything must redraw although no data changed (language, projector, reset)
-export const bumpEpoch = () => (epoch += 1);
+export const bumpEpoch = () => {
+  epoch += 1;
+};
 
 /** A chart's gate: true when its inputs (a short key) changed since its last redraw. */
 export function changed(chart, key) {
@@ -19,9 +21,6 @@ export function changed(chart, key) {
   chart.lastKey = full;
   return true;
 }
-
-/** Durations (ms) of the page's Plotly.react calls, until each one's promise settles (bench/render.py). */
-export const reactTimes = [];
 
 /** Plotly reads a subset of HTML in labels (<a href>, <b>, <br>): a name a user chose must stay text. */
 export const plotText = (s) => (typeof s === "string" ? s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") : s);
@@ -38,14 +37,8 @@ function asText(traces, layout) {
 
 /** Redraw el in place (Plotly.react diffs against the previous figure). */
 export function react(el, traces, layout) {
-  const t0 = performance.now();
   const [safeTraces, safeLayout] = asText(traces, layout);
-  const done = window.Plotly.react(el, safeTraces, safeLayout, CONFIG);
-  done.then(() => {
-    reactTimes.push({ chart: el.dataset.plot, ms: performance.now() - t0 });
-    if (reactTimes.length > 5000) reactTimes.shift();
-  });
-  return done;
+  return window.Plotly.react(el, safeTraces, safeLayout, CONFIG);
 }
 
 /** Log-axis range (in decades) that grows at once to fit the data but never jitters frame to frame. */
@@ -121,4 +114,8 @@ export function guide(x0, x1, y, text, color = "#000", dash = "dash") {
   };
 }
 
-export const noData = (el) => react(el, [], { xaxis: { visible: false }, yaxis: { visible: false }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" });
+/** An empty chart without axes; returns 0, what a chart's draw() returns when it shows no server data. */
+export function noData(el) {
+  react(el, [], { xaxis: { visible: false }, yaxis: { visible: false }, paper_bgcolor: "#fff", plot_bgcolor: "#fff" });
+  return 0;
+}

@@ -15,7 +15,7 @@ export function ratioChart(el, store) {
     reset: () => range.reset(),
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
-      if (!states.length) return noData(el), 0;
+      if (!states.length) return noData(el);
       if (!changed(this, states.map((s) => s.lastStep).join())) return null;
       const colors = runColors(states);
       const traces = states.map((s) => ({
@@ -36,7 +36,13 @@ export function ratioChart(el, store) {
       for (const s of states) {
         const ys = windowed(s.weightGradNorm).map((g) => (g.some((v) => v === null) ? null : 0));
         const bad = nonFiniteAt(windowed(s.steps), ys, 10 ** (lay.yaxis.range[1] - 0.15));
-        if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_run", { run: runLabel(s) })), ...bad, marker: { ...NONFINITE_MARKER("").marker, color: colors.get(s.run.id) }, meta: { nonfinite: true, run: s.run.id } });
+        if (bad)
+          traces.push({
+            ...NONFINITE_MARKER(t("chart.nonfinite_run", { run: runLabel(s) })),
+            ...bad,
+            marker: { ...NONFINITE_MARKER("").marker, color: colors.get(s.run.id) },
+            meta: { nonfinite: true, run: s.run.id },
+          });
       }
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));

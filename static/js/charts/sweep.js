@@ -45,7 +45,16 @@ export function sweepChart(el, getSweeps) {
           if (s.bound && !bounded.has(s.activation)) {
             bounded.add(s.activation); // the bound does not depend on the init: drawn once
             const name = t("chart.sweep.bound", { activation: activationName(s.activation) });
-            traces.push({ type: "scatter", mode: "lines", x: sweep.depths, y: s.bound, name, visible, line: { color, width: 3, dash: "dot" }, meta: { bound: s.activation } });
+            traces.push({
+              type: "scatter",
+              mode: "lines",
+              x: sweep.depths,
+              y: s.bound,
+              name,
+              visible,
+              line: { color, width: 3, dash: "dot" },
+              meta: { bound: s.activation },
+            });
           }
         });
       }

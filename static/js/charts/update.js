@@ -18,7 +18,7 @@ export function updateChart(el, store) {
     draw() {
       const s = store.runs.values().next().value;
       const rec = s?.latestFull;
-      if (!rec) return noData(el), 0;
+      if (!rec) return noData(el);
       if (!changed(this, `${rec.step}|${grouping.version}`)) return null;
       // A group's ratio is ||dW|| / ||W|| of all its weights together (grouping.js).
       const groups = groupable(s.run) ? groupsOf(s.run, modeOf(s.run)) : null;
@@ -32,7 +32,11 @@ export function updateChart(el, store) {
       lay.yaxis.range = range.fit([...y, UPDATE_RATIO_GUIDE]);
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       // null on the wire is a value that was not finite (absent: not measured, which stays blank).
-      const bad = nonFiniteAt(x, rec.layers.map((l) => (l.update_ratio === null ? null : 0)), 10 ** (lay.yaxis.range[1] - 0.15));
+      const bad = nonFiniteAt(
+        x,
+        rec.layers.map((l) => (l.update_ratio === null ? null : 0)),
+        10 ** (lay.yaxis.range[1] - 0.15),
+      );
       if (bad) traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite", { step: rec.step })), ...bad, meta: { nonfinite: true } });
       lay.xaxis.type = "category";
       if (groups) lay.xaxis.automargin = true; // group labels (blocks.3–6.*) tilt and need room

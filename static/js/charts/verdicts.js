@@ -28,7 +28,9 @@ export function causeText(c) {
   if (c.kind === "dead") return t(c.during ? "verdict.cause.dead_during" : "verdict.cause.dead", { ...vars, share: pct(c.share) });
   if (c.kind === "saturated") return t(c.during ? "verdict.cause.saturated_during" : "verdict.cause.saturated", { ...vars, share: pct(c.share) });
   if (c.kind === "bound") return t("verdict.cause.bound", { ...vars, layers: c.layers, product: sci(c.product, 2) });
-  if (c.kind === "deriv_fell") return t("verdict.cause.deriv_fell", { ...vars, layers: c.layers, product: sci(c.product, 2), then: sci(c.then, 2), step: c.thenStep });
+  if (c.kind === "deriv_fell")
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the verdict's value at step 1, never awaited
+    return t("verdict.cause.deriv_fell", { ...vars, layers: c.layers, product: sci(c.product, 2), then: sci(c.then, 2), step: c.thenStep });
   if (c.kind === "deriv_small") return t("verdict.cause.deriv_small", { ...vars, layers: c.layers, product: sci(c.product, 2) });
   if (c.kind === "weights_small") return t(c.init === c.recommendedInit ? "verdict.cause.weights_small" : "verdict.cause.weights_small_init", vars);
   if (c.kind === "weights_large") return t("verdict.cause.weights_large", vars);
@@ -47,10 +49,12 @@ export function sentence(v) {
   if (v.kind === "diverged") {
     parts.push(t("verdict.diverged", { step: v.step }));
     if (v.exploded) parts.push(t("verdict.cause.exploded_first", { max: sci(v.maxNorm, 2) }));
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the verdict's value at step 1, never awaited
     if (v.init) parts.push(t("verdict.at_first", { step: v.init.step, then: sci(v.init.ratio, 2) }));
     return parts.join(" ");
   }
   parts.push(t("verdict.main", { amount: amount(v.ratio), state: t(`verdict.short.${v.kind}`) }));
+  // biome-ignore lint/suspicious/noThenProperty: `then` is the verdict's value at step 1, never awaited
   if (v.init) parts.push(t("verdict.since", { step: v.init.step, then: sci(v.init.ratio, 2), now: sci(v.ratio, 2) }));
   const cause = causeText(v.cause);
   if (cause) parts.push(sentenceCase(cause));
@@ -81,7 +85,15 @@ export function verdictsView(root, store) {
         ...rows.map(({ s, v }) =>
           h(
             "p",
-            { class: "verdict", "data-kind": v.kind, "data-cause": v.cause?.kind ?? "", "data-run": s.run.id, "data-ratio": v.ratio ?? "", "data-init-ratio": v.init?.ratio ?? "", style: `--run-color:${colors.get(s.run.id)}` },
+            {
+              class: "verdict",
+              "data-kind": v.kind,
+              "data-cause": v.cause?.kind ?? "",
+              "data-run": s.run.id,
+              "data-ratio": v.ratio ?? "",
+              "data-init-ratio": v.init?.ratio ?? "",
+              style: `--run-color:${colors.get(s.run.id)}`,
+            },
             many ? h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }) : null,
             many ? h("strong", { class: "run-label", text: runLabel(s) }) : null,
             h("span", { class: "verdict-short", text: t(`verdict.short.${v.kind}`) }),

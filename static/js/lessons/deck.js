@@ -38,7 +38,20 @@ export function initDeck(steps, show, { params = {} } = {}) {
     const lang = getLang();
     $(DECK.list).replaceChildren(
       ...steps.map((s, i) =>
-        h("li", { class: i + 1 === current ? "current" : "" }, h("button", { type: "button", class: "linklike", "data-step": String(i + 1), text: s.title[lang] ?? s.title.en, onclick: () => (closeOverview(), go(i + 1)) })),
+        h(
+          "li",
+          { class: i + 1 === current ? "current" : "" },
+          h("button", {
+            type: "button",
+            class: "linklike",
+            "data-step": String(i + 1),
+            text: s.title[lang] ?? s.title.en,
+            onclick: () => {
+              closeOverview();
+              go(i + 1);
+            },
+          }),
+        ),
       ),
     );
   }
@@ -66,5 +79,13 @@ export function initDeck(steps, show, { params = {} } = {}) {
   writeLocation();
   relabel();
   show(current);
-  return { go, current: () => current, relabel, setParam: (k, v) => ((params[k] = v), writeLocation()) };
+  return {
+    go,
+    current: () => current,
+    relabel,
+    setParam: (k, v) => {
+      params[k] = v;
+      writeLocation();
+    },
+  };
 }

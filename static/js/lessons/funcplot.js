@@ -25,21 +25,52 @@ export function functionChart(el, getData) {
         const centers = edges.slice(1).map((e, i) => (e + edges[i]) / 2);
         layers.forEach((l, i) => {
           const total = l.counts.reduce((a, b) => a + b, 0) + l.below + l.above || 1;
-          traces.push({ type: "bar", x: centers, y: l.counts.map((c) => c / total), yaxis: "y2", name: t("lesson.fn.measured", { layer: l.layer, deriv: sci(l.mean_deriv) }), marker: { color: BAR_COLORS[i % BAR_COLORS.length] }, opacity: 0.55, meta: { layer: l.layer, lessonStep: data.step } });
+          traces.push({
+            type: "bar",
+            x: centers,
+            y: l.counts.map((c) => c / total),
+            yaxis: "y2",
+            name: t("lesson.fn.measured", { layer: l.layer, deriv: sci(l.mean_deriv) }),
+            marker: { color: BAR_COLORS[i % BAR_COLORS.length] },
+            opacity: 0.55,
+            meta: { layer: l.layer, lessonStep: data.step },
+          });
         });
       }
       data.curves.forEach((c, i) => {
         const { color } = activationStyle(c.activation, i);
         const name = activationName(c.activation);
         traces.push({ type: "scatter", mode: "lines", x: c.z, y: c.a, name: t("lesson.fn.a", { name }), line: { color, width: lineWidth() } });
-        traces.push({ type: "scatter", mode: "lines", x: c.z, y: c.da, name: t("lesson.fn.da", { name }), line: { color, width: lineWidth(), dash: "dash" } });
+        traces.push({
+          type: "scatter",
+          mode: "lines",
+          x: c.z,
+          y: c.da,
+          name: t("lesson.fn.da", { name }),
+          line: { color, width: lineWidth(), dash: "dash" },
+        });
         if (c.bound < 1) {
           const z = [c.z[0], c.z[c.z.length - 1]];
-          traces.push({ type: "scatter", mode: "lines", x: z, y: [c.bound, c.bound], name: t("lesson.fn.bound", { name, bound: c.bound }), line: { color: "#000", width: 1.5, dash: "dot" }, hoverinfo: "name" });
+          traces.push({
+            type: "scatter",
+            mode: "lines",
+            x: z,
+            y: [c.bound, c.bound],
+            name: t("lesson.fn.bound", { name, bound: c.bound }),
+            line: { color: "#000", width: 1.5, dash: "dot" },
+            hoverinfo: "name",
+          });
         }
       });
       const lay = layout({ x: "z", y: t("lesson.fn.value") });
-      lay.yaxis2 = { overlaying: "y", side: "right", title: { text: t("lesson.fn.share") }, rangemode: "nonnegative", showgrid: false, tickformat: ".0%" };
+      lay.yaxis2 = {
+        overlaying: "y",
+        side: "right",
+        title: { text: t("lesson.fn.share") },
+        rangemode: "nonnegative",
+        showgrid: false,
+        tickformat: ".0%",
+      };
       lay.margin.r = lay.margin.l;
       lay.barmode = "overlay";
       lay.bargap = 0;

@@ -21,13 +21,21 @@ export function renderLessons(readonly = false) {
         "article",
         { class: "preset-card lesson-card", "data-lesson": l.id },
         h("h3", { text: pick(l.title) }),
-        h("p", { class: "preset-kind", text: [t("home.lesson_steps", { n: l.steps }), l.origin === "builtin" ? t("home.lesson_builtin") : l.file].join(" · ") }),
+        h("p", {
+          class: "preset-kind",
+          text: [t("home.lesson_steps", { n: l.steps }), l.origin === "builtin" ? t("home.lesson_builtin") : l.file].join(" · "),
+        }),
         l.summary ? h("p", { class: "preset-explanation", text: pick(l.summary) }) : null,
         h(
           "p",
           { class: "lesson-actions" },
           h("a", { class: "btn btn-primary", href: `/lessons/${enc(l.id)}${query}`, "data-open-lesson": l.id, text: t("home.lesson_open") }),
-          h("a", { class: "btn btn-small", href: `/api/lessons/${enc(l.id)}/export.${l.format}`, download: `${l.id}.${l.format}`, text: `${t("home.lesson_export")} (${l.format.toUpperCase()})` }),
+          h("a", {
+            class: "btn btn-small",
+            href: `/api/lessons/${enc(l.id)}/export.${l.format}`,
+            download: `${l.id}.${l.format}`,
+            text: `${t("home.lesson_export")} (${l.format.toUpperCase()})`,
+          }),
         ),
       ),
     ),

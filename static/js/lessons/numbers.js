@@ -15,7 +15,9 @@ function value(name, s) {
   const layers = full ? hidden(full) : [];
   switch (name) {
     case "deriv":
-      return layers.length ? t("lesson.num.deriv", { first: sci(layers[0].mean_act_deriv), last: sci(layers[layers.length - 1].mean_act_deriv) }) : null;
+      return layers.length
+        ? t("lesson.num.deriv", { first: sci(layers[0].mean_act_deriv), last: sci(layers[layers.length - 1].mean_act_deriv) })
+        : null;
     case "weight":
       return layers.length ? t("lesson.num.weight", { first: sci(layers[0].weight_norm), last: sci(layers[layers.length - 1].weight_norm) }) : null;
     case "product":

@@ -83,7 +83,11 @@ export function createStage(lesson, store, session, charts) {
     const states = Array.from(store.runs.values());
     const colors = runColors(states);
     $(SEL.legend).replaceChildren(
-      ...(states.length > 1 ? states.map((s) => h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }), runLabel(s))) : []),
+      ...(states.length > 1
+        ? states.map((s) =>
+            h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }), runLabel(s)),
+          )
+        : []),
     );
   }
 
@@ -120,7 +124,14 @@ export function createStage(lesson, store, session, charts) {
 
   function sweepOf(view) {
     const query = `max_depth=${view.max_depth}&seeds=${view.seeds}`;
-    if (!sweeps.has(query)) sweeps.set(query, api.sweep(query).catch((e) => (sweeps.delete(query), Promise.reject(e))));
+    if (!sweeps.has(query))
+      sweeps.set(
+        query,
+        api.sweep(query).catch((e) => {
+          sweeps.delete(query);
+          throw e;
+        }),
+      );
     return sweeps.get(query);
   }
 
@@ -199,7 +210,10 @@ export function createStage(lesson, store, session, charts) {
     togglePlay,
     reflectPlay,
     renderLegend,
-    relabel: () => (renderText(), renderLegend()),
+    relabel: () => {
+      renderText();
+      renderLegend();
+    },
     stepNames: () => current?.numbers ?? [],
     fnData: () => data.fn,
     sweepData: () => (data.sweep ? [data.sweep] : []), // the sweep chart draws a list of sweeps (one per init)

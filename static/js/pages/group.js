@@ -41,7 +41,9 @@ function onSnapshot(store) {
   document.title = `${title} · ${t("app.name")}`;
   const colors = runColors(states); // one legend for every chart of the view: they share the colours
   $(SEL.legend).replaceChildren(
-    ...states.map((s) => h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }), runLabel(s))),
+    ...states.map((s) =>
+      h("span", { class: "legend-item" }, h("span", { class: "swatch", style: `background:${colors.get(s.run.id)}` }), runLabel(s)),
+    ),
   );
   $(SEL.replayBadge).hidden = !(states.length > 0 && states.every((s) => s.run.kind === "replay")); // a recorded comparison
   const readonly = document.body.classList.contains("readonly") ? "?view=1" : "";

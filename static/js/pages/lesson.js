@@ -75,7 +75,7 @@ for (const v of views) {
 }
 on(EVENTS.storeChange, ({ reset }) => {
   if (reset) {
-    views.forEach((v) => v.reset?.());
+    for (const v of views) v.reset?.();
     bumpEpoch();
   }
   markAllDirty();

@@ -38,7 +38,7 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
   live.charts = views;
   on(EVENTS.storeChange, ({ reset }) => {
     if (reset) {
-      views.forEach((v) => v.reset?.());
+      for (const v of views) v.reset?.();
       bumpEpoch();
     }
     markAllDirty();
@@ -72,12 +72,17 @@ export async function startLive(kind, id, makeCharts, { onSnapshot = () => {} } 
   }));
   if (live.controls) {
     // A replay's timeline spans its longest record; the step is where the replay is (the furthest run).
-    live.timeline = initTimeline(kind, id, () => {
-      const states = Array.from(store.runs.values()).filter((s) => s.run.replay);
-      if (!states.length) return { replay: null, step: 0 };
-      const last = Math.max(...states.map((s) => s.run.replay.last));
-      return { replay: { first: 0, last }, step: Math.max(...states.map((s) => s.run.step ?? 0)) };
-    }, live.controls.send);
+    live.timeline = initTimeline(
+      kind,
+      id,
+      () => {
+        const states = Array.from(store.runs.values()).filter((s) => s.run.replay);
+        if (!states.length) return { replay: null, step: 0 };
+        const last = Math.max(...states.map((s) => s.run.replay.last));
+        return { replay: { first: 0, last }, step: Math.max(...states.map((s) => s.run.step ?? 0)) };
+      },
+      live.controls.send,
+    );
   }
 
   const path = kind === "group" ? `/ws/groups/${encodeURIComponent(id)}` : `/ws/runs/${encodeURIComponent(id)}`;

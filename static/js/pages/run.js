@@ -124,7 +124,8 @@ function onSnapshot(store) {
     chain.dataset.missing = t(`chain.elsewhere.${isRecurrent(s) ? "time" : "layers"}`);
   }
   const same = $(SEL.sameConfig);
-  if (same && s.run.config && !s.run.external) same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
+  if (same && s.run.config && !s.run.external)
+    same.href = `/#${new URLSearchParams(Object.entries(s.run.config).filter(([, v]) => v !== null && typeof v !== "object"))}`;
 }
 
 $(SEL.exportCsv)?.addEventListener("click", () => exportHistory(runId, "csv"));

@@ -49,7 +49,10 @@ async function load(choice) {
   markAllDirty();
 }
 
-on(EVENTS.lang, () => (describe(), markAllDirty()));
+on(EVENTS.lang, () => {
+  describe();
+  markAllDirty();
+});
 on(EVENTS.theme, () => {
   markAllDirty();
   window.dispatchEvent(new Event("resize"));

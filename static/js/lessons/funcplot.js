@@ -1,6 +1,7 @@
 // A function step: a(z) and a'(z) from the server's registry, the measured z_k of a live run as bars beneath.
 
-import { activationName, t } from "../i18n.js";
+import { t } from "../i18n.js";
+import { activationName } from "../registry.js";
 import { activationStyle, layout, lineWidth } from "../theme.js";
 import { sci } from "../format.js";
 import { react } from "../charts/plot.js";

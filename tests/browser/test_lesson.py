@@ -225,6 +225,8 @@ def test_the_room_follows_the_lesson_step_by_step_on_phones(browser, tmp_path):
                     assert ready <= REACH_MS or not want["runs"], (
                         f"{name}: step {n} runs {ready} ms after the key"
                     )
+                if name == "ko-390" and n == 3:  # the README's phone: the chain rule as a student follows it
+                    w.screenshot("phone_lesson_ko", tmp_path)
                 width = w.page.viewport_size["width"]
                 assert w.page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} step {n}"
 

@@ -240,7 +240,7 @@ export function createStage(lesson, store, session, charts) {
     relabel: () => (renderText(), renderLegend()),
     stepNames: () => current?.numbers ?? [],
     fnData: () => data.fn,
-    sweepData: () => data.sweep,
+    sweepData: () => (data.sweep ? [data.sweep] : null), // the sweep chart draws a list of sweeps (one per init)
     source: () => source,
     knows: (n) => Boolean(known?.steps[n - 1]?.source), // a follower knows step n's runs before it is shown
   };

@@ -10,6 +10,7 @@ import { initPngExport } from "../export.js";
 import { markAllDirty, register } from "../scheduler.js";
 import { sweepChart } from "../charts/sweep.js";
 import { sweepTimeChart } from "../charts/sweeptime.js";
+import { LOCATION_EVENT } from "../stage.js";
 
 const CHOICES = { both: ["recommended", "default"], recommended: ["recommended"], default: ["default"] };
 
@@ -34,6 +35,7 @@ async function load(choice) {
   const url = new URL(location.href);
   url.searchParams.set("init", choice);
   history.replaceState(history.state, "", url);
+  document.dispatchEvent(new CustomEvent(LOCATION_EVENT)); // the room's address has the init now: followers keep it
   try {
     const got = [];
     for (const init of inits) {

@@ -75,7 +75,22 @@ def _banner(settings: Settings, token_from_env: bool) -> str:
         elif settings.presenter_token is not None:
             token = settings.presenter_token.get_secret_value()
             lines.append(f"Presenter link (keep it private): {base}/?token={token}")
+        lines += _lesson_lines(settings, base)
     return "\n".join(lines)
+
+
+def _lesson_lines(settings: Settings, base: str) -> list[str]:
+    """The lessons to give, each a link for the presenter's browser (after the presenter link): students need none,
+    the viewer link follows the lesson step by step."""
+    from app.lessons.library import LessonLibrary
+    from app.lessons.service import LESSONS_SUBDIR
+
+    entries = LessonLibrary(settings.data_dir / LESSONS_SUBDIR).entries()
+    return [
+        f"Lesson ({e.lesson.title.en}; open it after the presenter link, then → / ← or a clicker):"
+        f" {base}/lessons/{e.lesson.id}"
+        for e in entries
+    ]
 
 
 def serve(settings: Settings, token_from_env: bool) -> int:

@@ -134,6 +134,23 @@ def test_a_session_prepares_ahead_and_trains_only_the_open_step(client):
     assert [s["id"] for s in client.get("/api/lessons/vanishing-gradient/sessions").json()] == [sid]
 
 
+def test_a_step_whose_runs_ended_starts_them_over_when_opened(client):
+    """The comparison stopped (or finished, or one run diverged) while the lecture was elsewhere: opening its
+    step again resets the runs, so the room sees them live from step 0, side by side."""
+    sid = client.post("/api/lessons/vanishing-gradient/sessions").json()["id"]
+    group = client.post(f"/api/lessons/sessions/{sid}/steps/9/open").json()["steps"][8]["source"]
+    step = lambda: min(client.get(f"/api/runs/{r}").json()["step"] for r in group["runs"])  # noqa: E731
+    wait_until(lambda: step() >= 60, timeout=60)  # 3 s at the step's 20 steps/s
+    assert client.post(f"/api/groups/{group['id']}/stop").status_code == 200
+    wait_until(lambda: all(_statuses(client)[r] == "stopped" for r in group["runs"]))
+    stopped_at = step()
+    client.post(f"/api/lessons/sessions/{sid}/steps/5/open")  # elsewhere: the sweep
+    again = client.post(f"/api/lessons/sessions/{sid}/steps/9/open").json()["steps"][8]["source"]
+    assert again == group  # the same runs, started over from step 0
+    assert step() < stopped_at
+    wait_until(lambda: all(_statuses(client)[r] == "running" for r in group["runs"]))
+
+
 def test_a_viewer_without_the_token_reads_the_session_but_creates_nothing(tmp_path):
     settings = Settings(data_dir=tmp_path, record=False, lecture=True, presenter_token=TOKEN)
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as c:

@@ -125,3 +125,21 @@ def test_lecture_banner_warns_only_on_loopback():
         assert "loopback" in _banner(Settings(lecture=True, host=host), True), host
     assert "WARNING" not in _banner(Settings(lecture=True, host="0.0.0.0"), True)
     assert "WARNING" not in _banner(Settings(lecture=False, host="127.0.0.1"), True)
+
+
+def test_lecture_banner_links_every_lesson(tmp_path):
+    from app.cli import _banner
+    from app.lessons.builtin import VANISHING_GRADIENT
+    from app.lessons.files import dump
+    from app.settings import Settings
+
+    own = VANISHING_GRADIENT.model_copy(update={"id": "my-own-lesson"})
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "my-own-lesson.json").write_text(dump(own, "json"), encoding="utf-8")
+    out = _banner(Settings(lecture=True, host="0.0.0.0", port=8123, data_dir=tmp_path), True)
+    lessons = [line for line in out.splitlines() if line.startswith("Lesson")]
+    assert [line.rsplit(" ", 1)[-1] for line in lessons] == [
+        "http://127.0.0.1:8123/lessons/vanishing-gradient",  # built in
+        "http://127.0.0.1:8123/lessons/my-own-lesson",  # the lecturer's file in <data dir>/lessons
+    ]
+    assert "Lesson" not in _banner(Settings(lecture=False, data_dir=tmp_path), True)

@@ -11,7 +11,7 @@ from typing import Literal
 
 from app.live.errors import NotFound
 from app.live.manager import RunManager
-from app.live.state import Action, Status
+from app.live.state import ACTIVE, Action, Status
 from app.ml.points import recorded_points
 from app.ml.presets import PRESETS
 from app.store.service import RecordService
@@ -108,7 +108,15 @@ class Runner:
             await self.manager.act(self._lockstep(source), Action.PAUSE)
 
     async def resume(self, source: Source) -> None:
-        """Start or resume the source's runs (created or paused; a finished run stays as it is)."""
+        """Start or resume the source's runs. Runs that have ended (finished, diverged, failed or stopped: a step
+        shown again long after, a comparison whose sigmoid run diverged) start over, so the step is live again."""
         statuses = self._statuses(source)
-        if statuses and statuses <= {Status.CREATED, Status.PAUSED}:
-            await self.manager.act(self._lockstep(source), Action.RESUME)
+        if not statuses:
+            return
+        lockstep = self._lockstep(source)
+        if (
+            statuses - ACTIVE
+        ):  # one run ended: the whole lockstep starts over (a comparison stays side by side)
+            await self.manager.act(lockstep, Action.RESET)
+        if lockstep.mode in (Status.CREATED, Status.PAUSED):
+            await self.manager.act(lockstep, Action.RESUME)

@@ -1,4 +1,5 @@
-// The presenter's home page in a lecture: the one viewer link of the whole lecture and its QR code, up top.
+// The presenter's home page in a lecture: the one viewer link of the whole lecture and its QR code, up top, and
+// the lessons right under it (a lecture is usually given from one).
 
 import { $, h, SEL } from "./dom.js";
 import { viewerLink } from "./session.js";
@@ -19,4 +20,6 @@ export function initClassroom(session) {
     ),
   );
   $(SEL.view).prepend(card);
+  const lessons = $(".lessons-section");
+  if (lessons) card.after(lessons);
 }

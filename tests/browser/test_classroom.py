@@ -244,7 +244,9 @@ def test_the_room_follows_the_presenter(lecture, browser):
     replay = _await_publish(srv, presenter, "/runs/", home_again["seq"])
     _reached(followers, presenter, replay, "open a replay")
     for w in followers.values():
-        w.wait("!document.querySelector('[data-role=\"external-badge\"]').hidden", 10_000)
+        w.wait(
+            "!document.querySelector('[data-role=\"replay-badge\"]').hidden", 10_000
+        )  # a replay is a run of kind replay
 
     # Followers cannot publish: their session is no presenter's.
     refused = followers["laptop"].page.evaluate(

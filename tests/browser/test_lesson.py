@@ -121,53 +121,161 @@ def shoot(w: Watched, n: int, tmp_path) -> None:
     w.screenshot(SHOTS[n], tmp_path)
 
 
-def test_a_follower_sees_the_presenters_step_and_runs_and_creates_none(browser, tmp_path):
+PHONE = {"is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+REACH_MS = 1000  # a follower shows the presenter's step within a second of the clicker's key
+# Logged before the page's scripts run, in sessionStorage (kept across a reload, so a reload would show twice):
+# the presenter's key presses, a follower's steps shown and steps ready (runs streaming), each with Date.now().
+TIMELINE = """
+(() => {
+  const log = (key, entry) => {
+    const all = JSON.parse(sessionStorage.getItem(key) || "[]");
+    all.push(entry);
+    sessionStorage.setItem(key, JSON.stringify(all));
+  };
+  window.__pageId = Math.random();
+  document.addEventListener("keydown", (e) => log("__keys", [e.key, Date.now()]), true);
+  new MutationObserver(() => {
+    const b = document.body;
+    if (b.dataset.lessonStep && b.dataset.lessonStep !== window.__shown) log("__shown", [Number((window.__shown = b.dataset.lessonStep)), Date.now()]);
+    if (b.dataset.stepReady && b.dataset.stepReady !== window.__ready) log("__ready", [Number((window.__ready = b.dataset.stepReady)), Date.now()]);
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-lesson-step", "data-step-ready"] });
+})();
+"""
+SHOWN = """async () => {
+  const page = (await import('/static/js/pages/lesson.js')).lessonPage;
+  const card = document.querySelector('.card.highlight');
+  return {
+    step: Number(document.body.dataset.lessonStep),
+    title: document.querySelector('[data-role="step-title"]').textContent,
+    formula: document.querySelector('[data-role="step-formula"]').innerHTML,
+    highlight: card ? card.dataset.chart : null,
+    runs: page.stage.source()?.runs ?? [],
+  };
+}"""
+
+KNOWS = "async (n) => (await import('/static/js/pages/lesson.js')).lessonPage.stage.knows(n)"
+
+
+def _log(w: Watched, key: str) -> list:
+    return w.page.evaluate(f"JSON.parse(sessionStorage.getItem('{key}') || '[]')")
+
+
+def _phone(browser, srv, width: int, height: int) -> Watched:
+    w = Watched(
+        browser.new_context(viewport={"width": width, "height": height}, **PHONE), srv.url, (width, height)
+    )
+    w.page.add_init_script(TIMELINE)
+    return w
+
+
+def _prepared(srv, sid: str, n: int) -> bool:
+    """Step n's runs exist (the presenter's page prepares the next step while this one is shown)."""
+    step = httpx.get(f"{srv.url}/api/lessons/sessions/{sid}", timeout=10).json()["steps"][n - 1]
+    return not step["needs_runs"] or step["source"] is not None
+
+
+def test_the_room_follows_the_lesson_step_by_step_on_phones(browser, tmp_path):
+    """Lecture mode: the presenter walks the built-in lesson with the clicker's keys; two phones (English and
+    Korean) and a late joiner on a 360-px phone show each step (title, formula, highlighted panel, runs) within a
+    second of the key, in place (no reload, no polling of the session); followers publish nothing."""
+    steps = VANISHING_GRADIENT.steps
+    total = len(steps)
     with live_server(tmp_path, lecture=True, presenter_token=TOKEN) as srv:
-        presenter = Watched(browser.new_context(), srv.url)
+        presenter = Watched(browser.new_context(), srv.url, (1600, 900))
+        presenter.page.add_init_script(TIMELINE)
         presenter.goto(f"/?token={TOKEN}", ready="home")  # the presenter link: the cookie
-        page = presenter.goto("/lessons/vanishing-gradient?step=3", ready="lesson")
-        wait_view_live(presenter, 3)
-        address = page.url.removeprefix(srv.url)
-        assert address.startswith("/lessons/vanishing-gradient?") and "step=3" in address
-        runs_before = httpx.get(f"{srv.url}/api/runs").json()
+        assert presenter.page.evaluate(  # the presenter's home page: the viewer link, then the lessons
+            "document.querySelector('.classroom-card').nextElementSibling.classList.contains('lessons-section')"
+        )
+        presenter.page.locator('[data-open-lesson="vanishing-gradient"]').click()
+        presenter.wait("document.body.dataset.ready === 'lesson'", 30_000)
+        wait_view_live(presenter, 1)
+        sid = parse_qs(urlsplit(presenter.page.url).query)["session"][0]
 
-        follower = Watched(browser.new_context(), srv.url)  # no cookie: a student
         posts: list[str] = []
-        follower.page.on("request", lambda r: r.method != "GET" and posts.append(f"{r.method} {r.url}"))
-        fpage = follower.goto(address, ready="lesson")
-        wait_view_live(follower, 3)
-        assert fpage.locator('[data-role="controls"]').count() == 0
-        assert {r["id"] for r in fpage.evaluate(RUNS)} == {r["id"] for r in page.evaluate(RUNS)}
-        assert fpage.locator('[data-role="step-title"]').inner_text() == VANISHING_GRADIENT.steps[2].title.en
-        fpage.keyboard.press("Space")  # not the presenter: Space pauses nothing
-        time.sleep(0.5)
-        assert all(r["status"] == "running" for r in fpage.evaluate(RUNS))
+        followers = {"en-390": _phone(browser, srv, 390, 844), "ko-390": _phone(browser, srv, 390, 844)}
+        for name, w in followers.items():
+            w.page.on("request", lambda r: r.method != "GET" and posts.append(f"{r.method} {r.url}"))
+            w.goto("/follow" + ("?lang=ko" if name.startswith("ko") else ""), ready="lesson")
+            w.wait("document.body.dataset.stepReady === '1'", STEP_MS)
 
-        for _ in range(6):
-            page.keyboard.press("ArrowRight")
-        wait_view_live(presenter, 9)
-        wait_view_live(follower, 9)  # the follower keeps to the presenter's step
-        ids = {r["id"] for r in page.evaluate(RUNS)}
-        assert len(ids) == 3 and {r["id"] for r in fpage.evaluate(RUNS)} == ids
+        def check(n: int, key_at: int | None) -> None:
+            """Every follower shows step n as the presenter does; within REACH_MS of the key when one was pressed."""
+            presenter.wait(f"document.body.dataset.stepReady === '{n}'", STEP_MS)
+            want = presenter.page.evaluate(SHOWN)
+            assert want["step"] == n
+            assert want["runs"] or steps[n - 1].view.kind == "sweep"
+            for name, w in followers.items():
+                w.wait(f"document.body.dataset.stepReady === '{n}'", STEP_MS)
+                got = w.page.evaluate(SHOWN)
+                lang = "ko" if name.startswith("ko") else "en"
+                assert got["title"] == getattr(steps[n - 1].title, lang), name
+                assert (got["step"], got["formula"], got["highlight"], got["runs"]) == (
+                    n,
+                    want["formula"],
+                    want["highlight"],
+                    want["runs"],
+                ), name
+                if (
+                    key_at is not None
+                ):  # the step's text at once, its runs too (a sweep is computed: not timed)
+                    shown = min(at for s, at in _log(w, "__shown") if s == n and at >= key_at) - key_at
+                    ready = min(at for s, at in _log(w, "__ready") if s == n and at >= key_at) - key_at
+                    assert shown <= REACH_MS, f"{name}: step {n} shown {shown} ms after the key"
+                    assert ready <= REACH_MS or not want["runs"], (
+                        f"{name}: step {n} runs {ready} ms after the key"
+                    )
+                if name == "ko-390" and n == 3:  # the README's phone: the chain rule as a student follows it
+                    w.screenshot("phone_lesson_ko", tmp_path)
+                width = w.page.viewport_size["width"]
+                assert w.page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} step {n}"
 
-        # A student arriving late, on a phone, on the presenter's address.
-        phone = browser.new_context(
-            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+        check(1, None)
+        pages = {name: w.page.evaluate("window.__pageId") for name, w in followers.items()}
+        keys = [("ArrowRight", 1), ("PageDown", 1)] * total
+        n = 1
+        for key, delta in [*keys[: total - 1], ("ArrowLeft", -1), ("PageUp", -1), ("ArrowRight", 1)]:
+            wait_until(
+                lambda n=n + delta: _prepared(srv, sid, n), timeout=STEP_MS / 1000
+            )  # a lecturer's pause
+            presenter.page.keyboard.press(key)
+            n += delta
+            key_at = max(at for k, at in _log(presenter, "__keys") if k == key)
+            check(n, key_at)
+            if n == 6 and "late-360" not in followers:  # a student arrives late, on a small phone
+                late = _phone(browser, srv, 360, 740)
+                late.page.on("request", lambda r: r.method != "GET" and posts.append(f"{r.method} {r.url}"))
+                late.goto("/follow", ready="lesson")
+                followers["late-360"] = late
+                check(6, None)
+                pages["late-360"] = late.page.evaluate("window.__pageId")
+        assert n == total - 1
+
+        # In place: no follower reloaded (a reload logs its step twice and changes __pageId); no polling.
+        for name, w in followers.items():
+            assert w.page.evaluate("window.__pageId") == pages[name], f"{name} reloaded"
+        asked: list[str] = []
+        phone = followers["en-390"].page
+        session_url = (
+            f"{srv.url}/api/lessons/sessions/{sid}"  # the step polling there was (z_k probes are not)
         )
-        late = Watched(phone, srv.url, viewport=(390, 844))
-        late.goto(page.url.removeprefix(srv.url), ready="lesson")
-        wait_view_live(late, 9)
-        assert {r["id"] for r in late.page.evaluate(RUNS)} == ids
-        assert (
-            late.page.evaluate("document.documentElement.scrollWidth") <= 390
-        )  # nothing wider than the phone
-        assert posts == []
-        runs_after = httpx.get(f"{srv.url}/api/runs").json()
-        made_by_presenter = {r["id"] for r in runs_after} - {r["id"] for r in runs_before}
-        assert made_by_presenter and all(
-            r["preset"] != "sigmoid-deep" for r in runs_after if r["id"] in made_by_presenter
+        phone.on("request", lambda r: r.url.split("?")[0] == session_url and asked.append(r.url))
+        phone.wait_for_timeout(2500)
+        assert asked == []
+
+        # Followers cannot publish, nor drive the runs.
+        phone.keyboard.press("Space")
+        refused = phone.evaluate(
+            """() => fetch('/api/stage', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                      body: JSON.stringify({path: '/', state: {}})}).then((r) => r.status)"""
         )
-        for w in (presenter, follower, late):
+        assert refused == 401
+        followers["en-390"].errors = [e for e in followers["en-390"].errors if "401" not in e]
+        assert [p for p in posts if not p.endswith("/api/stage")] == []
+        assert phone.locator('[data-role="controls"]').count() == 0
+        assert httpx.get(f"{srv.url}/api/stage", timeout=10).json()["path"].startswith("/lessons/")
+        assert all(r["status"] == "running" for r in phone.evaluate(RUNS))
+        for w in (presenter, *followers.values()):
             w.assert_clean()
 
 

@@ -22,8 +22,10 @@ export const STAGE = {
 };
 
 const PROBE_MS = 1000; // the measured z_k are fetched again this often while a function step is shown
-const FOLLOW_TRIES = 60; // a follower asks for the presenter's runs of this step at most this many times,
-const FOLLOW_MS = 1000; // this far apart (the presenter may open the step a moment after the follower)
+const FOLLOW_TRIES = 240; // a follower asks for the presenter's runs of this step at most this many times,
+const FOLLOW_MS = 250; // this far apart (the stage may announce a step a moment before the presenter opened it)
+const AHEAD_TRIES = 20; // a follower asks for the next step's runs at most this many times while a step is shown,
+const AHEAD_MS = 500; // this far apart (the presenter's page prepares them while the step is shown)
 const needsRuns = (view) => view.kind === "preset" || view.kind === "record" || (view.kind === "function" && view.measure);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,6 +34,7 @@ export function createStage(lesson, store, session, charts) {
   let showing = 0; // bumped by every show(): an older show() stops at its next await
   let current = null; // the step object shown
   let source = null; // {kind, id, runs, replay} streamed now
+  let known = null; // a follower's newest answer of GET /api/lessons/sessions/{id}: the steps' runs
   let socket = null;
   let probeTimer = null;
   const sweeps = new Map(); // query -> Promise of the sweep
@@ -105,21 +108,55 @@ export function createStage(lesson, store, session, charts) {
     socket.connect();
   }
 
-  /** The runs of step n: opened by the presenter, or looked up (and waited for) by a follower. */
+  /** The runs of step n: opened by the presenter, or looked up (and waited for) by a follower. A follower takes
+   * runs it already knows of at once (steps sharing a network, a step shown before) and checks them behind. */
   async function sourceOf(n, token) {
     if (!session.id) return null;
     if (session.presenter) {
       const answer = await openInOrder(n, token);
       return answer ? answer.steps[n - 1].source : null;
     }
+    const knownSource = known?.steps[n - 1].source;
+    if (knownSource) {
+      recheck(n, token);
+      return knownSource;
+    }
     for (let i = 0; i < FOLLOW_TRIES && token === showing; i++) {
-      const answer = await lessonApi.session(session.id);
-      const found = answer.steps[n - 1].source;
+      known = await lessonApi.session(session.id);
+      const found = known.steps[n - 1].source;
       if (found) return found;
       say(t("lesson.waiting"));
       await sleep(FOLLOW_MS);
     }
     return null;
+  }
+
+  /** A follower's known runs of step n, asked again: the presenter may have made new ones (a run deleted). */
+  function recheck(n, token) {
+    lessonApi
+      .session(session.id)
+      .then((answer) => {
+        known = answer;
+        const found = answer.steps[n - 1].source;
+        if (token === showing && found && source && found.id !== source.id) connect(found);
+      })
+      .catch(() => {}); // the server is restarting: the next step asks again
+  }
+
+  /** A follower learns the runs of step n+1 once the presenter's page has prepared them (it does so while step n is
+   * shown), so that the next step shows at once too; a few requests per step at most. */
+  async function learnAhead(n, token) {
+    const next = lesson.steps[n];
+    if (session.presenter || !session.id || !next || !needsRuns(next.view)) return;
+    for (let i = 0; i < AHEAD_TRIES && token === showing && !known?.steps[n].source; i++) {
+      await sleep(AHEAD_MS);
+      if (token !== showing) return;
+      try {
+        known = await lessonApi.session(session.id);
+      } catch {
+        return; // the server is restarting: the step asks when it is shown
+      }
+    }
   }
 
   function sweepOf(view) {
@@ -186,6 +223,7 @@ export function createStage(lesson, store, session, charts) {
       document.body.dataset.stepReady = String(n);
       const after = lesson.steps[n];
       if (after?.view.kind === "sweep") sweepOf(after.view).catch(() => {}); // ready before the click
+      learnAhead(n, token);
     } catch (e) {
       if (token === showing) say(t("lesson.error", { error: e.message }));
     }
@@ -218,5 +256,6 @@ export function createStage(lesson, store, session, charts) {
     fnData: () => data.fn,
     sweepData: () => (data.sweep ? [data.sweep] : []), // the sweep chart draws a list of sweeps (one per init)
     source: () => source,
+    knows: (n) => Boolean(known?.steps[n - 1]?.source), // a follower knows step n's runs before it is shown
   };
 }

@@ -1,5 +1,6 @@
 // /lessons/{id}: a lesson, one step at a time (?step=N), driven by → / ← or a clicker; ?session=S names the
-// presenter's runs, so a follower opening the same address sees the same step and the same runs.
+// presenter's runs, so a follower opening the same address sees the same step and the same runs. In lecture mode
+// the stage (stage.js) carries the presenter's address: a follower moves to the new step in place.
 
 import { $, EVENTS, SEL } from "../dom.js";
 import { emit, on } from "../bus.js";
@@ -23,6 +24,7 @@ import { numbersView } from "../lessons/numbers.js";
 import { handoutUrl, lessonApi } from "../lessons/lessonapi.js";
 import { createStage, STAGE } from "../lessons/stage.js";
 import { initDeck } from "../lessons/deck.js";
+import { followState, isFollowing, onStagePath, shareState, stage as room } from "../stage.js";
 
 const lesson = JSON.parse($("#lesson-data").textContent);
 const plot = (name) => $(SEL.plot(name));
@@ -57,11 +59,16 @@ lessonPage.session = session;
 const charts = {};
 const stage = createStage(lesson, store, session, charts);
 charts.function = functionChart(plot("function"), stage.fnData);
+let roomWalk = 0; // a follower's walkthrough position: the presenter's (↑/↓ on the presenter's page only)
+const chain = chainRuleView($(SEL.chartCard("chainrule")), store, {
+  driven: () => (isFollowing() ? roomWalk : null),
+  onWalk: (walk) => shareState("walk", walk),
+});
 const views = [
   progressView($(SEL.view), store),
   numbersView($(STAGE.numbers), store, stage.stepNames),
   gradflowChart(plot("gradflow"), store),
-  chainRuleView($(SEL.chartCard("chainrule")), store),
+  chain,
   updateChart(plot("update"), store),
   derivChart(plot("deriv"), store),
   ratioChart(plot("ratio"), store),
@@ -119,9 +126,26 @@ lessonPage.stage = stage;
 lessonPage.deck = deck;
 document.body.dataset.ready = "lesson";
 
-// A follower keeps to the presenter's step (the stage of lecture mode does the same by the address).
-const FOLLOW_MS = 2000;
-if (!presenter && session.id) {
+followState("walk", (walk) => {
+  roomWalk = Number(walk) || 0;
+  chain.markDirty();
+});
+
+/** The room's path (stage.js): another step of this lesson and session is shown in place, without a reload;
+ * anything else (another page, another session's runs) is left to stage.js, which loads it. */
+function showRoomPath(path) {
+  const url = new URL(path, location.origin);
+  const sid = url.searchParams.get("session");
+  if (url.pathname !== location.pathname || (sid && sid !== session.id)) return false;
+  deck.go(parseInt(url.searchParams.get("step") ?? "1", 10));
+  return true;
+}
+onStagePath(showRoomPath);
+
+// Without lecture mode there is no stage: a read-only page (?view=1) keeps to the presenter's step by asking the
+// session now and then. In a lecture the stage moves followers, within a second of the presenter's key.
+const POLL_MS = 2000;
+if (!presenter && session.id && room.role !== "follower") {
   setInterval(async () => {
     try {
       const { current } = await lessonApi.session(session.id);
@@ -129,5 +153,5 @@ if (!presenter && session.id) {
     } catch {
       // the server is restarting: the socket's reconnect says so
     }
-  }, FOLLOW_MS);
+  }, POLL_MS);
 }

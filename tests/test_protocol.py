@@ -46,6 +46,6 @@ def test_one_rule_for_a_display_step_in_ingest_and_import():
         assert protocol.is_display_step(record) is display
         assert codec.from_wire(record).full is display  # an import
         assert protocol.is_display_step(StepIn.model_validate(record)) is display  # ingest's rule
-        assert to_record(StepIn.model_validate(record), full=False).extra.get("metrics") == record.get(
+        assert to_record(StepIn.model_validate(record), display=False).extra.get("metrics") == record.get(
             "metrics"
         )

@@ -70,6 +70,7 @@ export function sweepChart(el, getSweeps) {
       if (el.clientWidth < NARROW_PX) {
         const size = fontSize();
         lay.height = Math.round(PHONE_PLOT_PX + (traces.length * LEGEND_ROW + 1) * size + lay.margin.b);
+        lay.legend.maxheight = 1; // the whole height if it needs it (Plotly's default: half, then it scrolls)
         el.style.height = `${lay.height}px`; // the card holds it (the responsive resize reads the box)
       } else el.style.height = "";
       react(el, traces, lay);

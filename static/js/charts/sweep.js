@@ -3,7 +3,7 @@
 
 import { t } from "../i18n.js";
 import { activationName, initName } from "../registry.js";
-import { activationStyle, layout, LECTURE_ACTIVATIONS, lineWidth, markerSize } from "../theme.js";
+import { activationStyle, fontSize, layout, LECTURE_ACTIVATIONS, lineWidth, markerSize } from "../theme.js";
 import { react } from "./plot.js";
 
 // A marker shape per activation, so lines that coincide (ReLU under Leaky ReLU) still show both.
@@ -12,6 +12,13 @@ const SYMBOLS = ["circle", "square", "diamond", "triangle-up", "triangle-down", 
 // ReLU line and its markers show through.
 const DASH = { leaky_relu: "dot" };
 const RING = { leaky_relu: 1.8 }; // marker size factor; its markers are always open
+// A phone (chart narrower than this, as in charts/hist.js): each legend entry takes a row of its own (the names
+// are long), about 20 in all with both inits, far more than the card's fixed height holds. Plotly then scrolls the
+// legend, its hidden rows still laid out over the axes. There the chart grows to hold the whole legend above a
+// plot area of PHONE_PLOT_PX (the legend pushes the top margin itself; an estimate too small only shrinks the plot).
+const NARROW_PX = 480;
+const PHONE_PLOT_PX = 300;
+const LEGEND_ROW = 1.6; // a legend row's height in font sizes
 
 export function sweepChart(el, getSweeps) {
   return {
@@ -60,6 +67,12 @@ export function sweepChart(el, getSweeps) {
       }
       const lay = layout({ x: t("axis.depth"), y: t("axis.first_grad"), ylog: true });
       delete lay.yaxis.dtick; // tens of decades: Plotly picks the spacing
+      if (el.clientWidth < NARROW_PX) {
+        const size = fontSize();
+        lay.height = Math.round(PHONE_PLOT_PX + (traces.length * LEGEND_ROW + 1) * size + lay.margin.b);
+        lay.legend.maxheight = 1; // the whole height if it needs it (Plotly's default: half, then it scrolls)
+        el.style.height = `${lay.height}px`; // the card holds it (the responsive resize reads the box)
+      } else el.style.height = "";
       react(el, traces, lay);
       return 0;
     },

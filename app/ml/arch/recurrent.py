@@ -1,14 +1,15 @@
 """Recurrent networks (tanh RNN, LSTM, GRU), unrolled step by step so that every h_t is a node of the graph.
 
 Layers, input -> output: cell.w_ih (all steps' input projections at once), cell.w_hh (the recurrent matrix, one
-block per gate) and output (reads h_T). On display steps a hook on every h_t keeps dL/dh_t, the total derivative
-through all later steps (Pascanu et al. 2013, eq. 5), from the same backward pass.
+block per gate) and output (reads h_T). On display steps every h_t is captured after the layers' own captures, so
+the backward pass that fills each layer's dL/dh also fills dL/dh_t, the total derivative through all later steps
+(Pascanu et al. 2013, eq. 5). Not a tensor hook per step: a Python hook runs inside the backward pass and must take
+the GIL once per step, which beside other training threads waited up to a switch interval each time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING
 
 import torch
@@ -132,7 +133,9 @@ class RecurrentNet(nn.Module):
         self.has_cell_state = cfg.architecture == "lstm"
         self.cell = Cell(data.input_dim, cfg)
         self.output = skip_init(nn.Linear, cfg.width, data.n_classes)
-        self._time_grads: list[Tensor | None] = []  # dL/dh_t of the last captured pass, filled by hooks
+        self._time_captures: list[
+            Capture
+        ] = []  # h_t of the last captured pass; the backward fills their h_grad
         self._carries: list[Tensor] = []  # each step's factor-setting tensor of the last captured pass
         self._factor = STEP_FACTORS[cfg.architecture]
 
@@ -159,24 +162,21 @@ class RecurrentNet(nn.Module):
         if capture is not None:
             # act_grad_norm of w_ih is over all steps' projections; of w_hh it is dL/dh_T, the state the output reads
             capture.extend([Capture(None, None, xp), Capture(None, None, h), Capture(None, None, out)])
-            self._time_grads = [None] * len(states)
+            # then h_1..h_T, after the layers' own (a consumer reads one capture per layer first, in layer order)
+            self._time_captures = [Capture(None, None, s) for s in states]
+            capture.extend(self._time_captures)
             self._carries = [c.detach() for c in carries]
-            for t, s in enumerate(states):
-                s.register_hook(partial(self._keep, t))
         return out
-
-    def _keep(self, t: int, grad: Tensor) -> None:
-        self._time_grads[t] = grad  # (B, H): the total dL/dh_t, through every later step
 
     def time_profile(self) -> dict | None:
         """The last captured pass's profile over t = 1..T, once: {"t", "hidden_grad_norm": ||dL/dh_t||_2 over the
         batch, "step_factor": the chain rule's factor of step t (STEP_FACTORS)}."""
-        grads, self._time_grads = self._time_grads, []
+        captures, self._time_captures = self._time_captures, []
         carries, self._carries = self._carries, []
-        if not grads:
+        grads = [c.h_grad for c in captures]  # each (B, H): the total dL/dh_t, through every later step
+        if not grads or any(g is None for g in grads):
             return None
-        shape = next(g for g in grads if g is not None).shape  # h_T always has one
-        stacked = torch.stack([g if g is not None else torch.zeros(shape) for g in grads])  # (T, B, H)
+        stacked = torch.stack(grads)  # (T, B, H)
         norms = torch.linalg.vector_norm(stacked, dim=(1, 2), dtype=torch.float64)  # float64: 1e-30 survives
         factors = self._factor(torch.stack(carries), self.cell)  # (T,)
         return {

@@ -123,7 +123,7 @@ ARCHITECTURES = {
         architecture="cnn", depth=20, width=16, activation="tanh", residual=True, max_steps=BIG
     ),
     "Transformer, 6 blocks, pre-LN": RunConfig(
-        architecture="transformer", seq_len=20, norm_position="pre", max_steps=BIG
+        architecture="transformer", seq_len=10, norm_position="pre", max_steps=BIG
     ),
 }
 

@@ -108,3 +108,16 @@ def test_lstm_learns_the_adding_problem_at_t50_and_the_tanh_rnn_does_not():
     rnn = _adding_test_loss("rnn", 300)
     assert lstm < 0.1 * ADDING_VARIANCE, lstm
     assert rnn > 0.7 * ADDING_VARIANCE, rnn
+
+
+def test_the_transformer_presets_learn_the_adding_problem_within_300_steps_pre_ln_first():
+    # The post-ln-vs-pre-ln-6 preset's two runs (sequences of 10, Adam 1e-3, no warm-up), seed 0, 300 steps: ~6 s
+    # each on one core. Measured test loss at step 300: pre-LN 0.0004, post-LN 0.010 (it leaves the plateau at 1/24
+    # about 100 steps later); at step 150 pre-LN 0.026, post-LN 0.040.
+    def test_loss(run: int) -> float:
+        cfg = PRESETS["post-ln-vs-pre-ln-6"].runs[run].config.model_copy(update={"max_steps": 300})
+        return [r for r in Trainer(cfg, display_every=300)][-1].test_loss
+
+    post, pre = test_loss(0), test_loss(1)
+    assert pre < 0.1 * ADDING_VARIANCE, pre
+    assert post < 0.5 * ADDING_VARIANCE, post

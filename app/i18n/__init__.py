@@ -1,6 +1,16 @@
 """The dashboard's strings in English and Korean: one catalogue, read by templates and served to the browser."""
 
-from app.i18n import architecture, catalogue, classroom, external, hardening, physics, replay, timegrad
+from app.i18n import (
+    architecture,
+    catalogue,
+    chaintime,
+    classroom,
+    external,
+    hardening,
+    physics,
+    replay,
+    timegrad,
+)
 from app.i18n import lessons as lesson_strings
 
 # One table per topic, each a module beside this one ({key: {"en", "ko"}}); a key may be defined once only.
@@ -14,6 +24,7 @@ _PARTS: tuple[dict[str, dict[str, str]], ...] = (
     timegrad.STRINGS,
     architecture.STRINGS,
     external.STRINGS,
+    chaintime.STRINGS,
 )
 
 

@@ -20,12 +20,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "axis.block": {"en": "encoder block", "ko": "인코더 블록"},
     "axis.ffn_w2": {"en": "‖∂L/∂W2‖ (log)", "ko": "‖∂L/∂W2‖ (로그)"},
-    "chain.elsewhere.time": {
-        "en": "This card writes out an MLP's layers. A recurrent network's chain rule runs through time: see the "
-        "gradient through time and its factor per step.",
-        "ko": "이 카드는 MLP의 층을 풀어 씁니다. 순환 신경망의 연쇄 법칙은 시간을 따라 이어지므로 시간에 걸친 기울기와 "
-        "스텝별 인수를 보세요.",
-    },
     "chain.elsewhere.layers": {
         "en": "This card writes out an MLP's layers; for this network the per-layer gradients above show the "
         "same product.",

@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import torch
+
 from app.ml.arch.build import build_network
 from app.ml.arch.common import time_profile
 from app.ml.config import RunConfig
 from app.ml.datasets import DATASETS
+from app.ml.model import Capture
 from app.ml.tasks import TASKS
 
 SWEEP_ROWS = 64  # sequences per gradient: one batch, as the depth sweep
@@ -53,8 +56,10 @@ def _log_ratio(architecture: str, length: int, seed: int, width: int) -> float:
     data = DATASETS[cfg.dataset].load(cfg)
     model = build_network(cfg)
     x, y = data.x_train[:SWEEP_ROWS], data.y_train[:SWEEP_ROWS]
-    loss = TASKS[DATASETS[cfg.dataset].task].loss(model(x, []), y)  # a capture list: the hooks keep dL/dh_t
-    loss.backward()
+    captures: list[Capture] = []
+    loss = TASKS[DATASETS[cfg.dataset].task].loss(model(x, captures), y)  # the layers' outputs, then h_1..h_T
+    for c, g in zip(captures, torch.autograd.grad(loss, [c.h for c in captures]), strict=True):
+        c.h_grad = g
     profile = time_profile(model)
     assert profile is not None, f"{architecture} keeps no gradient through time"
     norms = profile["hidden_grad_norm"]

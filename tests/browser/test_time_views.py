@@ -116,3 +116,42 @@ def test_a_recurrent_comparison_draws_one_time_line_per_run_and_marks_a_prime_no
     assert "missing" in w.page.get_attribute('[data-chart="deriv"]', "class")
     assert w.page.locator('[data-role="time-verdict"] .time-verdict-line').count() == 3
     w.assert_clean()
+
+
+CHAIN_CARDS = """() => {
+  const s = window.__live.store.runs.values().next().value;
+  const f = s?.latestFull?.time?.step_factor ?? [];
+  const cards = [...document.querySelectorAll('[data-chart="chainrule"] [data-time-step]')];
+  return {
+    T: f.length,
+    shown: cards.map((c) => Number(c.dataset.timeStep)),
+    drawn: cards.map((c) => c.querySelector('.factor-deriv').textContent),
+    sent: cards.map((c) => window.__sci(f[Number(c.dataset.timeStep) - 1], 2)),
+    explain: document.querySelector('[data-role="chain-time-explain"]')?.textContent,
+    summary: document.querySelector('[data-role="chain-time-summary"]')?.textContent,
+    missing: document.querySelector('[data-chart="chainrule"]').classList.contains('missing'),
+    walkHidden: document.querySelector('[data-role="chain-walk"]').hidden,
+  };
+}"""
+DRAWN_IS_SENT = f"(() => {{ const g = ({CHAIN_CARDS})(); return g.shown.length > 0 && g.drawn.join() === g.sent.join(); }})()"
+
+
+@pytest.mark.parametrize(("arch", "words"), [("rnn", "diag(a′(z_t))·W_hh"), ("lstm", "forget gate f_t")])
+def test_the_chain_rule_card_of_a_recurrent_run_multiplies_one_factor_per_step_back(
+    served, context, arch, words
+):
+    rid = create_run(served.url, architecture=arch, seq_len=12, width=8, n_samples=200, max_steps=20)
+    w = Watched(context, served.url, viewport=(1400, 2400))
+    w.goto(f"/runs/{rid}", ready="live")
+    w.page.evaluate(EXPOSE)
+    w.page.evaluate("() => import('/static/js/format.js').then((m) => { window.__sci = m.sci; })")
+    # finished: the newest display record no longer changes, so the card and the store can be compared
+    w.wait("window.__live.store.runs.values().next().value?.run.status === 'finished'", 60_000)
+    w.wait(DRAWN_IS_SENT, 30_000)  # each step's factor drawn is the one the server measured
+    got = w.page.evaluate(CHAIN_CARDS)
+    assert got["T"] == 12
+    assert got["shown"] == [12, 11, 10, 3, 2]  # output side first, ⋯ between
+    assert words in got["explain"]
+    assert "Product of the 11" in got["summary"] and "‖∂L/∂h_12‖" in got["summary"]
+    assert not got["missing"] and got["walkHidden"]
+    w.assert_clean()

@@ -7,6 +7,7 @@ import { on } from "../bus.js";
 import { getLang, t } from "../i18n.js";
 import { sci } from "../format.js";
 import { activationName, derivBound } from "../registry.js";
+import { drawsThroughTime, renderTimeChain } from "./chaintime.js";
 
 const MATHML = "http://www.w3.org/1998/Math/MathML";
 const WALK_MS = 900; // one factor per beat when the walk plays by itself
@@ -52,6 +53,8 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
   const factors = $(SEL.chainFactors, root);
   const walkAt = $(SEL.walkAt, root);
   const walkHint = $(SEL.walkHint, root);
+  const walkRow = walkHint.parentElement; // the walk steps through layers: hidden for a chain rule through time
+  const explain = $(".chain-explain", root);
   let walk = 0; // factors multiplied so far, from the output down (0 = none)
   let walkTimer = null;
   let lastStatus = null;
@@ -66,6 +69,14 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
   const hidden = (s) => s.latestFull.layers.filter((l) => l.name !== "output" && l.mean_act_deriv !== null && l.mean_act_deriv !== undefined);
 
   function render(s) {
+    const throughTime = drawsThroughTime(s); // a recurrent run: one factor per step back instead of per layer
+    walkRow.hidden = throughTime;
+    const explainKey = throughTime ? "time.explain" : "chain.explain";
+    if (explain && explain.dataset.i18n !== explainKey) {
+      explain.dataset.i18n = explainKey;
+      explain.textContent = t(explainKey);
+    }
+    if (throughTime) return renderTimeChain(formula, factors, s);
     const layers = hidden(s); // input -> output
     const n = layers.length;
     const paused = s.run.status === "paused";

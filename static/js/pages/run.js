@@ -115,13 +115,14 @@ function onSnapshot(store) {
   fillHistLayers(s.run.layer_names ?? []);
   showTimeCards(store);
   showFfnCard(store);
-  // The chain-rule card writes out an MLP's layers (a′(z_k) and W_k): for the other architectures it says where
-  // their chain rule is drawn instead (an external run has no architecture here and keeps its own label).
+  // The chain-rule card writes out an MLP's layers (a′(z_k) and W_k) or a recurrent run's steps back through time
+  // (charts/chaintime.js): for a CNN or a Transformer it says where their product is drawn instead (an external
+  // run has no architecture here and keeps its own label).
   const arch = s.run.config?.architecture;
-  if (arch && arch !== "mlp") {
+  if (arch && arch !== "mlp" && !isRecurrent(s)) {
     const chain = $(SEL.chartCard("chainrule"));
     chain.classList.add("missing");
-    chain.dataset.missing = t(`chain.elsewhere.${isRecurrent(s) ? "time" : "layers"}`);
+    chain.dataset.missing = t("chain.elsewhere.layers");
   }
   const same = $(SEL.sameConfig);
   if (same && s.run.config && !s.run.external)

@@ -27,11 +27,20 @@ export const plotText = (s) => (typeof s === "string" ? s.replace(/&/g, "&amp;")
 const textArray = (a) => (Array.isArray(a) && typeof a[0] === "string" ? a.map(plotText) : a); // category labels
 const titled = (o) => (o && typeof o.title?.text === "string" ? { ...o, title: { ...o.title, text: plotText(o.title.text) } } : o);
 
+/** An axis with its title and its category labels (categoryarray, tickvals, ticktext) as text, matching the traces'. */
+const axisText = (axis) => {
+  const out = titled(axis);
+  if (!out) return out;
+  const lists = {};
+  for (const k of ["categoryarray", "tickvals", "ticktext"]) if (Array.isArray(out[k])) lists[k] = textArray(out[k]);
+  return Object.keys(lists).length ? { ...out, ...lists } : out;
+};
+
 /** Traces and layout with every label as text: trace names, category axes, titles (numbers pass untouched). */
 function asText(traces, layout) {
   const safe = traces.map((tr) => ({ ...tr, name: plotText(tr.name), x: textArray(tr.x), y: textArray(tr.y), text: textArray(tr.text) }));
   const out = { ...titled(layout || {}) }; // a copy: a layout object reused across frames is never escaped twice
-  for (const key of Object.keys(out)) if (/^[xy]axis\d*$/.test(key)) out[key] = titled(out[key]);
+  for (const key of Object.keys(out)) if (/^[xy]axis\d*$/.test(key)) out[key] = axisText(out[key]);
   return [safe, out];
 }
 

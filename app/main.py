@@ -13,7 +13,7 @@ from app.live import priority
 from app.live.manager import RunManager
 from app.live.stage import Stage
 from app.settings import Settings
-from app.store.service import RecordService
+from app.store.service import RecordingService
 from app.web import (
     assets,
     errors,
@@ -22,7 +22,7 @@ from app.web import (
     ingest,
     pages,
     presets,
-    records,
+    recordings,
     replays,
     runs,
     security,
@@ -40,12 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        records = RecordService(settings.data_dir, settings.record)  # never raises: .error says why it is off
+        recordings = RecordingService(
+            settings.data_dir, settings.record
+        )  # never raises: .error says why it is off
         manager = RunManager(settings)
-        manager.recorder = records.recorder
-        app.state.records = records
+        manager.recorder = recordings.recorder
+        app.state.recordings = recordings
         app.state.manager = manager
-        app.state.lessons = LessonService(settings.data_dir, manager, records)
+        app.state.lessons = LessonService(settings.data_dir, manager, recordings)
         app.state.sweep_cache = sweep.SweepCache()  # bounded; one per app
         app.state.length_sweep_cache = sweep.SweepCache()
         app.state.stage = Stage()  # what the presenter shows the room (lecture mode)
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.lessons.close()
             app.state.stage.close_all()
             await manager.aclose()  # stops runs and closes sockets with 1001 (going away)
-            await asyncio.to_thread(records.close)  # writes what is queued (bounded), stops the writer
+            await asyncio.to_thread(recordings.close)  # writes what is queued (bounded), stops the writer
 
     # /docs with Swagger UI served from an installed package: no CDN, works offline. (ReDoc is off: its page
     # fetches a logo from its vendor's CDN.)
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     security.install(app, settings)
     errors.install(app)
-    # replays before records: /api/records/replays is not a record id
+    # replays before recordings: /api/records/replays is not a recorded run's id
     for module in (
         health,
         assets,
@@ -88,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stage,
         ingest,
         replays,
-        records,
+        recordings,
     ):
         app.include_router(module.router)
     app.include_router(lesson_routes.router)

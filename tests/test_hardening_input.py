@@ -59,7 +59,7 @@ def test_a_step_past_the_store_s_range_is_refused_and_recording_stays_on(srv):
             c.post(f"/api/external/runs/{rid}/steps", json={"records": [step(MAX_COUNT)]}).status_code == 202
         )
         assert c.post(f"/api/external/runs/{victim}/steps", json={"records": [step(2)]}).status_code == 202
-        srv.app.state.records.recorder.flush()
+        srv.app.state.recordings.recorder.flush()
         status = c.get("/api/records/status").json()
         assert status["ok"] is True and status["recording"] is True, status
         assert c.get(f"/api/records/{victim}").json()["steps"] == 2  # still recorded
@@ -174,7 +174,7 @@ def test_live_rename_reaches_the_record(srv):
         rid = r.json()["id"]
         assert c.patch(f"/api/runs/{rid}", json={"name": "renamed live"}).status_code == 200
         wait_until(lambda: c.get(f"/api/runs/{rid}").json()["status"] == "finished")
-        srv.app.state.records.recorder.flush()
+        srv.app.state.recordings.recorder.flush()
         assert c.get(f"/api/records/{rid}").json()["name"] == "renamed live"
         listed = {x["id"]: x["name"] for x in c.get("/api/records").json()}
         assert listed[rid] == "renamed live"

@@ -105,7 +105,7 @@ def _routes(srv) -> dict[str, tuple[str, str]]:
 
 
 def _record_ids(srv, c) -> set[str]:
-    srv.app.state.records.recorder.flush()  # runs an accepted request created are written first
+    srv.app.state.recordings.recorder.flush()  # runs an accepted request created are written first
     r = c.get("/api/records")
     assert r.status_code == 200, r.text
     return {x["id"] for x in r.json()}
@@ -135,7 +135,7 @@ def test_generated_json_never_breaks_a_route_nor_stores_from_a_refusal(srv, data
             assert after == before, (route, r.status_code, r.text[:300])
         assert c.get(f"/api/records/{srv.targets['rec']}").status_code == 200
         assert c.get("/healthz").status_code == 200
-        assert srv.app.state.records.status()["ok"] is True
+        assert srv.app.state.recordings.status()["ok"] is True
 
 
 def test_the_strategies_reach_the_interesting_values():

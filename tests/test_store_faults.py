@@ -16,7 +16,7 @@ from app.ml.records import LayerRecord, StepRecord
 from app.ml.trainer import Trainer
 from app.store.recorder import Recorder
 from app.store.schema import db_path
-from app.store.service import RecordService
+from app.store.service import RecordingService
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ def fake_steps(n: int):
         )
 
 
-def assert_off(service: RecordService, *words: str) -> None:
+def assert_off(service: RecordingService, *words: str) -> None:
     status = service.status()
     assert status["ok"] is False, status
     for w in words:
@@ -56,7 +56,7 @@ def test_damaged_file(tmp_path):
     path = db_path(tmp_path)
     garbage = b"not a database at all \x00\x01\x02" * 400
     path.write_bytes(garbage)
-    service = RecordService(tmp_path)
+    service = RecordingService(tmp_path)
     assert_off(service, str(path), "damaged or not a database", "Move it away")
     service.close()
     assert path.read_bytes() == garbage  # never overwritten: it may be someone's data
@@ -70,7 +70,7 @@ def test_foreign_database(tmp_path):
     conn.commit()
     conn.close()
     before = path.read_bytes()
-    service = RecordService(tmp_path)
+    service = RecordingService(tmp_path)
     assert_off(service, "another program", "not GradCast's")
     service.close()
     assert path.read_bytes() == before
@@ -78,21 +78,21 @@ def test_foreign_database(tmp_path):
 
 def test_database_path_is_a_directory(tmp_path):
     db_path(tmp_path).mkdir(parents=True)
-    service = RecordService(tmp_path)
+    service = RecordingService(tmp_path)
     assert_off(service, "cannot open", str(db_path(tmp_path)))
     service.close()
 
 
 def test_data_dir_below_a_file(tmp_path):
     (tmp_path / "blocker").write_text("a file where a directory should be")
-    service = RecordService(tmp_path / "blocker" / "data")
+    service = RecordingService(tmp_path / "blocker" / "data")
     assert_off(service, "cannot use the data directory")
     service.close()
 
 
 def test_database_full_while_training(tmp_path):
     """SQLITE_FULL mid-run (a cap of 60 pages = 240 KiB): training finishes, what was committed stays readable."""
-    service = RecordService(tmp_path, max_pages=60)
+    service = RecordingService(tmp_path, max_pages=60)
     trainer = Trainer(RunConfig(depth=3, width=8, n_samples=200, max_steps=1500))
     service.recorder.on_create(
         {
@@ -124,8 +124,8 @@ CHILD = """
 import json, sys, time
 sys.path.insert(0, sys.argv[2])
 from tests.test_store_faults import feed, fake_steps
-from app.store.service import RecordService
-service = RecordService(sys.argv[1])
+from app.store.service import RecordingService
+service = RecordingService(sys.argv[1])
 n = feed(service.recorder, "r", fake_steps(int(sys.argv[3])))
 service.recorder.flush(timeout=5)
 out = service.status()
@@ -163,7 +163,7 @@ def test_read_only_data_directory(tmp_path):
 
 def test_read_only_data_directory_with_existing_runs(tmp_path):
     data = tmp_path / "ro"
-    service = RecordService(data)
+    service = RecordingService(data)
     feed(service.recorder, "old", fake_steps(10))
     service.close()
     out = run_in_mount_ns(f"mount --bind {data} {data} && mount -o remount,ro,bind {data}", data, 100)

@@ -12,8 +12,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "One recorded step back (a replay)",
         "ko": "기록된 단계 하나 뒤로 (다시 보기)",
     },
-    "records.what": {"en": "{act} · {init} · {depth}×{width}", "ko": "{act} · {init} · {depth}×{width}"},
-    "records.norm": {"en": "norm: {norm}", "ko": "정규화: {norm}"},
-    "records.optim": {"en": "{optimizer}, lr {lr}", "ko": "{optimizer}, 학습률 {lr}"},
-    "records.lesson": {"en": "lesson: {lesson}", "ko": "수업: {lesson}"},
+    "recordings.what": {"en": "{act} · {init} · {depth}×{width}", "ko": "{act} · {init} · {depth}×{width}"},
+    "recordings.norm": {"en": "norm: {norm}", "ko": "정규화: {norm}"},
+    "recordings.optim": {"en": "{optimizer}, lr {lr}", "ko": "{optimizer}, 학습률 {lr}"},
+    "recordings.lesson": {"en": "lesson: {lesson}", "ko": "수업: {lesson}"},
 }

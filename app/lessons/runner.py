@@ -14,7 +14,7 @@ from app.live.manager import RunManager
 from app.live.state import ACTIVE, Action, Status
 from app.ml.points import recorded_points
 from app.ml.presets import PRESETS
-from app.store.service import RecordService
+from app.store.service import RecordingService
 
 
 @dataclass
@@ -38,11 +38,11 @@ class Source:
 
 
 class Runner:
-    """Creates and drives the runs of lesson steps through the manager and the record service."""
+    """Creates and drives the runs of lesson steps through the manager and the recordings service."""
 
-    def __init__(self, manager: RunManager, records: RecordService) -> None:
+    def __init__(self, manager: RunManager, recordings: RecordingService) -> None:
         self.manager = manager
-        self.records = records
+        self.recordings = recordings
 
     def alive(self, source: Source) -> bool:
         """Every run of the source still exists (none was deleted by the presenter meanwhile)."""
@@ -67,9 +67,9 @@ class Runner:
         from app.store.schema import StoreError
         from app.store.tape import RecordTape
 
-        store = self.records.store
+        store = self.recordings.store
         if store is None:
-            raise NotFound(f"recorded runs are unavailable: {self.records.error}")
+            raise NotFound(f"recorded runs are unavailable: {self.recordings.error}")
 
         def load() -> list[tuple[dict, RecordTape]]:
             runs = [store.get(rid) for rid in records]

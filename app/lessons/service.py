@@ -7,7 +7,7 @@ from app.lessons.runner import Runner
 from app.lessons.session import LessonSession, Sessions
 from app.live.errors import NotFound
 from app.live.manager import RunManager
-from app.store.service import RecordService
+from app.store.service import RecordingService
 
 LESSONS_SUBDIR = "lessons"  # <data dir>/lessons: the lecturers' own lesson files
 
@@ -15,10 +15,10 @@ LESSONS_SUBDIR = "lessons"  # <data dir>/lessons: the lecturers' own lesson file
 class LessonService:
     """Lessons on offer and lessons being given."""
 
-    def __init__(self, data_dir: Path, manager: RunManager, records: RecordService) -> None:
+    def __init__(self, data_dir: Path, manager: RunManager, recordings: RecordingService) -> None:
         self.library = LessonLibrary(data_dir / LESSONS_SUBDIR)
-        self.runner = Runner(manager, records)
-        self.records = records
+        self.runner = Runner(manager, recordings)
+        self.recordings = recordings
         self.sessions = Sessions()
 
     def start(self, lesson_id: str) -> LessonSession:

@@ -12,7 +12,7 @@ log = logging.getLogger("gradcast.store")
 OFF_BY_SETTING = "recording is off (GRADCAST_RECORD=false): runs are not kept"
 
 
-class RecordService:
+class RecordingService:
     """Created once in the lifespan. Never raises: a broken database leaves .error set and live runs unaffected."""
 
     def __init__(self, data_dir: Path, record: bool = True, **recorder_options) -> None:

@@ -201,6 +201,6 @@ async def get_handout(
     session = _session(lessons, session_id)
     cache = getattr(request.app.state, "sweep_cache", None)  # the sweeps the lesson page computed
     sweeps = dict(cache.results) if cache is not None else None
-    html = await asyncio.to_thread(render_handout, session, lessons.records.store, lang, sweeps)
+    html = await asyncio.to_thread(render_handout, session, lessons.recordings.store, lang, sweeps)
     name = f"gradcast-lesson-{session.lesson.id}-{lang}.html"
     return HTMLResponse(html, headers={"Content-Disposition": f'attachment; filename="{name}"'})

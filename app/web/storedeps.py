@@ -9,7 +9,7 @@ from fastapi.routing import APIRoute
 
 from app.store.runstore import RunStore
 from app.store.schema import DamagedRecord, StoreError
-from app.store.service import RecordService
+from app.store.service import RecordingService
 
 
 class StoreRoute(APIRoute):
@@ -30,8 +30,8 @@ class StoreRoute(APIRoute):
         return guarded
 
 
-def _service(request: Request) -> RecordService:
-    return request.app.state.records
+def _service(request: Request) -> RecordingService:
+    return request.app.state.recordings
 
 
 def store_of(request: Request) -> RunStore:
@@ -42,7 +42,7 @@ def store_of(request: Request) -> RunStore:
     return service.store
 
 
-ServiceDep = Annotated[RecordService, Depends(_service)]
+ServiceDep = Annotated[RecordingService, Depends(_service)]
 StoreDep = Annotated[RunStore, Depends(store_of)]
 
 

@@ -18,7 +18,7 @@ on(EVENTS.lang, () => {
   relabelBuilder();
   renderRuns();
 });
-await (await import("../records.js")).initRecords(session.readonly); // recorded runs panel
+await (await import("../recordings.js")).initRecordings(session.readonly); // recorded runs panel
 const lessons = await import("../lessons/list.js"); // the lessons, built-in and the lecturers' own
 await lessons.initLessons(session.readonly);
 on(EVENTS.lang, () => lessons.renderLessons(session.readonly));

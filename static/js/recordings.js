@@ -5,13 +5,13 @@ import { on } from "./bus.js";
 import { request } from "./api.js";
 import { getLang, t } from "./i18n.js";
 
-// The panel's own selectors (templates/_partials/records.html).
+// The panel's own selectors (templates/_partials/recordings.html).
 const R = {
   list: '[data-role="record-list"]',
-  search: '[data-role="records-search"]',
-  speed: '[data-role="records-speed"]',
-  importFile: '[data-role="records-import"]',
-  message: '[data-role="records-message"]',
+  search: '[data-role="recordings-search"]',
+  speed: '[data-role="recordings-speed"]',
+  importFile: '[data-role="recordings-import"]',
+  message: '[data-role="recordings-message"]',
 };
 const SEARCH_DELAY_MS = 200; // one request per pause in typing, not per key
 
@@ -24,7 +24,7 @@ const rec = {
   import: (doc) => request("POST", "/api/records/import", doc),
 };
 
-let records = [];
+let recordings = [];
 let query = "";
 let readonly = true;
 let renaming = null; // id of the record whose name is being edited
@@ -40,8 +40,8 @@ const fail = (e) => say(t("error.server", { error: e.message }), true);
 
 async function refresh() {
   try {
-    records = await rec.list(query);
-    renderRecords();
+    recordings = await rec.list(query);
+    renderRecordings();
   } catch (e) {
     fail(e);
   }
@@ -71,12 +71,12 @@ async function replay(r, button) {
 }
 
 function remove(r, button) {
-  if (!window.confirm(t("records.confirm_delete", { name: r.name }))) return;
+  if (!window.confirm(t("recordings.confirm_delete", { name: r.name }))) return;
   act(button, () => rec.remove(r.id));
 }
 
 function renameForm(r) {
-  const input = h("input", { type: "text", name: "name", value: r.name, maxlength: 200, required: true, "aria-label": t("records.name_label") });
+  const input = h("input", { type: "text", name: "name", value: r.name, maxlength: 200, required: true, "aria-label": t("recordings.name_label") });
   const form = h(
     "form",
     {
@@ -93,18 +93,18 @@ function renameForm(r) {
         if (e.key !== "Escape") return;
         e.stopPropagation(); // the page's own keys (help dialog, ..) stay out of the edit
         renaming = null;
-        renderRecords();
+        renderRecordings();
       },
     },
     input,
-    h("button", { type: "submit", class: "btn btn-small btn-primary", text: t("records.save") }),
+    h("button", { type: "submit", class: "btn btn-small btn-primary", text: t("recordings.save") }),
     h("button", {
       type: "button",
       class: "btn btn-small",
-      text: t("records.cancel"),
+      text: t("recordings.cancel"),
       onclick: () => {
         renaming = null;
-        renderRecords();
+        renderRecordings();
       },
     }),
   );
@@ -119,15 +119,15 @@ function actions(r) {
   return h(
     "span",
     { class: "record-actions" },
-    button("replay", t("records.replay"), (b) => replay(r, b), { class: "btn btn-small btn-primary" }),
-    button("rename", t("records.rename"), () => {
+    button("replay", t("recordings.replay"), (b) => replay(r, b), { class: "btn btn-small btn-primary" }),
+    button("rename", t("recordings.rename"), () => {
       renaming = r.id;
-      renderRecords();
+      renderRecordings();
     }),
-    button("pin", t(r.pinned ? "records.unpin" : "records.pin"), (b) => act(b, () => rec.patch(r.id, { pinned: !r.pinned })), {
+    button("pin", t(r.pinned ? "recordings.unpin" : "recordings.pin"), (b) => act(b, () => rec.patch(r.id, { pinned: !r.pinned })), {
       "aria-pressed": r.pinned ? "true" : "false",
     }),
-    button("delete", t("records.delete"), (b) => remove(r, b), { disabled: live, title: live ? t("records.delete_live") : null }),
+    button("delete", t("recordings.delete"), (b) => remove(r, b), { disabled: live, title: live ? t("recordings.delete_live") : null }),
   );
 }
 
@@ -137,7 +137,7 @@ function damagedRow(r) {
     "li",
     { class: "record-item damaged", "data-record": r.id, "data-record-damaged": "" },
     h("span", { class: "record-name", text: r.id }),
-    h("span", { class: "record-badge", title: t("records.damaged_hint", { why: r.damaged }), text: t("records.damaged") }),
+    h("span", { class: "record-badge", title: t("recordings.damaged_hint", { why: r.damaged }), text: t("recordings.damaged") }),
     readonly
       ? null
       : h(
@@ -147,7 +147,7 @@ function damagedRow(r) {
             type: "button",
             class: "btn btn-small",
             "data-record-action": "delete",
-            text: t("records.delete"),
+            text: t("recordings.delete"),
             onclick: (e) => remove({ ...r, name: r.id }, e.currentTarget),
           }),
         ),
@@ -157,9 +157,9 @@ function damagedRow(r) {
 /** What the run is: activation · init · depth×width, its norm (when it has one), optimizer and learning rate. */
 function what(r) {
   if (!r.activation) return null; // a record without a config (an external loop that sent none)
-  const parts = [t("records.what", { act: r.activation, init: r.init ?? "—", depth: r.depth ?? "?", width: r.width ?? "?" })];
-  if (r.norm && r.norm !== "none") parts.push(t("records.norm", { norm: r.norm }));
-  if (r.optimizer) parts.push(t("records.optim", { optimizer: r.optimizer, lr: r.lr ?? "—" }));
+  const parts = [t("recordings.what", { act: r.activation, init: r.init ?? "—", depth: r.depth ?? "?", width: r.width ?? "?" })];
+  if (r.norm && r.norm !== "none") parts.push(t("recordings.norm", { norm: r.norm }));
+  if (r.optimizer) parts.push(t("recordings.optim", { optimizer: r.optimizer, lr: r.lr ?? "—" }));
   return h("span", { class: "record-what", "data-record-what": "", text: parts.join(" · ") });
 }
 
@@ -170,32 +170,32 @@ function row(r) {
     "li",
     { class: `record-item${r.pinned ? " pinned" : ""}`, "data-record": r.id },
     renaming === r.id ? renameForm(r) : h("span", { class: "record-name", text: r.name || r.id }),
-    r.pinned ? h("span", { class: "record-badge", "data-record-pinned": "", text: t("records.pinned") }) : null,
-    r.external ? h("span", { class: "record-badge imported", text: t("records.imported_badge") }) : null,
-    h("span", { class: "record-preset", text: r.lesson ? t("records.lesson", { lesson: r.lesson }) : r.preset || t("records.custom") }),
+    r.pinned ? h("span", { class: "record-badge", "data-record-pinned": "", text: t("recordings.pinned") }) : null,
+    r.external ? h("span", { class: "record-badge imported", text: t("recordings.imported_badge") }) : null,
+    h("span", { class: "record-preset", text: r.lesson ? t("recordings.lesson", { lesson: r.lesson }) : r.preset || t("recordings.custom") }),
     what(r),
     h("span", { class: "status", "data-status": r.status, text: t(`status.${r.status}`) }),
-    h("span", { class: "record-steps", "data-steps": r.steps, text: t("records.steps", { steps: r.steps }) }),
+    h("span", { class: "record-steps", "data-steps": r.steps, text: t("recordings.steps", { steps: r.steps }) }),
     h("time", { class: "record-date", datetime: r.date, text: date }),
     h(
       "span",
       { class: "record-exports" },
       h("a", { href: path(r.id, "/export.csv"), download: "", "data-export": "csv", text: "CSV" }),
       h("a", { href: path(r.id, "/export.json"), download: "", "data-export": "json", text: "JSON" }),
-      h("a", { href: path(r.id, "/report.html"), target: "_blank", rel: "noopener", "data-export": "html", text: t("records.report") }),
+      h("a", { href: path(r.id, "/report.html"), target: "_blank", rel: "noopener", "data-export": "html", text: t("recordings.report") }),
     ),
     readonly ? null : actions(r),
   );
 }
 
-export function renderRecords() {
+export function renderRecordings() {
   const list = $(R.list);
   if (!list) return;
-  if (!records.length) {
-    const text = query ? t("records.none_match", { q: query }) : t("records.none");
+  if (!recordings.length) {
+    const text = query ? t("recordings.none_match", { q: query }) : t("recordings.none");
     return list.replaceChildren(h("li", { class: "notice", text }));
   }
-  list.replaceChildren(...records.map(row));
+  list.replaceChildren(...recordings.map(row));
 }
 
 async function importFile(input) {
@@ -206,11 +206,11 @@ async function importFile(input) {
     doc = JSON.parse(await file.text());
   } catch {
     input.value = "";
-    return say(t("records.import_bad", { file: file.name }), true);
+    return say(t("recordings.import_bad", { file: file.name }), true);
   }
   try {
     const r = await rec.import(doc);
-    say(t("records.imported", { name: r.name }));
+    say(t("recordings.imported", { name: r.name }));
     await refresh();
   } catch (e) {
     fail(e);
@@ -220,10 +220,10 @@ async function importFile(input) {
 }
 
 /** Fill the panel; a read-only viewer gets the list and the export links, no actions. */
-export async function initRecords(isReadonly) {
+export async function initRecordings(isReadonly) {
   if (!$(R.list)) return;
   readonly = isReadonly;
-  if (readonly) for (const el of document.querySelectorAll('[data-role="records-presenter"]')) el.remove();
+  if (readonly) for (const el of document.querySelectorAll('[data-role="recordings-presenter"]')) el.remove();
   let timer = null;
   $(R.search).addEventListener("input", (e) => {
     clearTimeout(timer);
@@ -233,6 +233,6 @@ export async function initRecords(isReadonly) {
     }, SEARCH_DELAY_MS);
   });
   $(R.importFile)?.addEventListener("change", (e) => importFile(e.target));
-  on(EVENTS.lang, renderRecords); // the static labels are relabelled by i18n.apply(); the rows are built here
+  on(EVENTS.lang, renderRecordings); // the static labels are relabelled by i18n.apply(); the rows are built here
   await refresh();
 }

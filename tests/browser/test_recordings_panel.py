@@ -16,8 +16,8 @@ EXPOSE = "() => import('/static/js/pages/live.js').then((m) => { window.__live =
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """A recording server with one short finished run in its records: (server, record)."""
-    with live_server(tmp_path_factory.mktemp("records"), record=True, torch_threads=1) as srv:
+    """A recording server with one short finished run among its recordings: (server, record)."""
+    with live_server(tmp_path_factory.mktemp("recordings"), record=True, torch_threads=1) as srv:
         resp = httpx.post(f"{srv.url}/api/runs", json=SHORT_RUN, timeout=10)
         assert resp.status_code == 201, resp.text
         rid = resp.json()["id"]
@@ -75,7 +75,7 @@ def test_presenter_lists_searches_renames_pins_replays_imports_and_deletes(serve
     assert httpx.get(srv.url + hrefs[0]).text.startswith("step,")  # the links answer
 
     # A query matching nothing says so; searching by its activation brings it back (the only match).
-    search = page.locator('[data-role="records-search"]')
+    search = page.locator('[data-role="recordings-search"]')
     search.fill("no-such-preset-xyz")
     page.wait_for_selector('[data-role="record-list"] .notice:has-text("no-such-preset-xyz")')
     assert page.locator("[data-record]").count() == 0
@@ -99,7 +99,7 @@ def test_presenter_lists_searches_renames_pins_replays_imports_and_deletes(serve
 
     # Import its JSON export through the file input: a second, imported record; the pinned one stays first.
     exported = httpx.get(f"{api}/{rid}/export.json").content
-    page.locator('[data-role="records-import"]').set_input_files(
+    page.locator('[data-role="recordings-import"]').set_input_files(
         {"name": "run.json", "mimeType": "application/json", "buffer": exported}
     )
     page.wait_for_function("() => document.querySelectorAll('[data-record]').length === 2")
@@ -117,7 +117,7 @@ def test_presenter_lists_searches_renames_pins_replays_imports_and_deletes(serve
     assert row(page, rid).count() == 1
 
     # Replay at 100 steps/s opens the live run view, which receives every recorded step.
-    page.select_option('[data-role="records-speed"]', "100")
+    page.select_option('[data-role="recordings-speed"]', "100")
     row(page, rid).locator('[data-record-action="replay"]').click()
     page.wait_for_url("**/runs/*")
     assert page.url.split("/runs/")[1] != rid  # a new live run, fed from the record
@@ -136,10 +136,10 @@ def test_viewer_sees_list_and_exports_but_no_actions(served, context):
     item = row(page, record["id"])
     assert item.locator("[data-export]").count() == 3
     assert item.locator("[data-record-action]").count() == 0
-    for role in ("records-speed", "records-import"):
+    for role in ("recordings-speed", "recordings-import"):
         assert page.locator(f'[data-role="{role}"]').count() == 0
-    assert page.locator('[data-role="records-search"]').count() == 1
+    assert page.locator('[data-role="recordings-search"]').count() == 1
     page.click('[data-role="lang-toggle"]')  # the rows are rebuilt in the other language
     page.wait_for_selector(f'[data-record="{record["id"]}"] .record-steps:text-is("30 단계")')
-    assert page.locator(".records h2").inner_text() == "기록된 실행"
+    assert page.locator(".recordings h2").inner_text() == "기록된 실행"
     w.assert_clean()

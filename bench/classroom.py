@@ -19,73 +19,23 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 import httpx
 import websockets
 
-ROOT = Path(__file__).resolve().parents[1]
-WATCHED = {
-    "dataset": "spiral",
-    "depth": 3,
-    "width": 8,
-    "n_samples": 200,
-    "batch_size": 32,
-    "max_steps": 1_000_000,
-}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.support.serve import WATCHED, server  # noqa: E402
+
 TOKEN = "classroom-bench-token"
 COUNTS = [0, 50, 200, 500]
 PUBLISH_EVERY = (
     1.0  # s between stage changes: a busy presenter (the walkthrough steps every 0.9 s when it plays)
 )
-
-
-@contextlib.contextmanager
-def lecture_server(cpus: set[int] | None) -> Iterator[str]:
-    """`python -m app serve --lecture` on a free loopback port with a known token, on `cpus` if given."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with TemporaryDirectory() as data:
-        env = {
-            **os.environ,
-            "GRADCAST_DATA_DIR": data,
-            "GRADCAST_RECORD": "false",
-            "GRADCAST_PRESENTER_TOKEN": TOKEN,
-            "GRADCAST_MAX_VIEWERS": "1000",  # 500 followers and room to spare
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--lecture", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                        break
-                time.sleep(0.1)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 class Followers:
@@ -202,7 +152,13 @@ def main() -> None:
         f" median of {rounds} rounds of {window:g} s, rotating"
     )
     mine = os.sched_getaffinity(0)
-    with lecture_server({0} if pin else None) as url:
+    lecture = server(
+        "--lecture",
+        cpus={0} if pin else None,
+        GRADCAST_PRESENTER_TOKEN=TOKEN,
+        GRADCAST_MAX_VIEWERS="1000",  # 500 followers and room to spare
+    )
+    with lecture as (url, _):
         made = httpx.post(
             url + "/api/runs",
             json={**WATCHED, "steps_per_second": 0},

@@ -16,20 +16,20 @@ GPU the same figures are printed for CUDA too (the device is synchronised at the
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from gradcast import watch
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.support.serve import free_port, server  # noqa: E402
+from gradcast import watch  # noqa: E402
 
 
 def digits_like_cnn() -> nn.Module:
@@ -59,38 +59,6 @@ MODELS: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
     "digits_cnn": (digits_like_cnn, (1, 8, 8)),
     "deep_mlp": (deep_mlp, (64,)),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def started_server() -> Iterator[str]:
-    """`python -m app serve` in its own process on a free loopback port (a dashboard is its own process)."""
-    port = free_port()
-    with tempfile.TemporaryDirectory() as data_dir:
-        env = os.environ | {"GRADCAST_RECORD": "false", "GRADCAST_DATA_DIR": data_dir}
-        env.pop("GRADCAST_PRESENTER_TOKEN", None)
-        cmd = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)]
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(url + "/healthz", timeout=1):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or proc.poll() is not None:
-                        raise RuntimeError("gradcast serve did not start within 30 s") from None
-                    time.sleep(0.1)
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(10)
 
 
 VARIANTS: dict[str, dict] = {"default": {}, "activations": {"activations": True}}
@@ -182,7 +150,7 @@ def main() -> None:
     @contextmanager
     def dashboard() -> Iterator[tuple[str, str]]:
         if args.server == "start":
-            with started_server() as url:
+            with server() as (url, _):
                 yield url, f"real: `gradcast serve` started by this bench at {url} (own process)"
         elif args.server == "none":
             url = f"http://127.0.0.1:{free_port()}"

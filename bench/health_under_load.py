@@ -27,7 +27,7 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.stream import server  # noqa: E402
+from bench.support.serve import server  # noqa: E402
 
 PROBE_INTERVAL_S = 0.02
 MAX_CYCLES = 10_000  # per client: a bound on the create/delete loop whatever the duration

@@ -35,8 +35,8 @@ from websockets.sync.client import connect
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.ml.config import RunConfig  # noqa: E402
-from bench.stream import server  # noqa: E402
 from bench.support.bare_loop import BareLoop, same_losses  # noqa: E402
+from bench.support.serve import server  # noqa: E402
 
 NETWORKS = {
     "default network (6 x 32 relu, batch 64, momentum)": {},

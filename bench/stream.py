@@ -21,75 +21,20 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from tempfile import TemporaryDirectory
 
 import httpx
 import websockets
 
-ROOT = Path(__file__).resolve().parents[1]
-WATCHED = {
-    "dataset": "spiral",
-    "depth": 3,
-    "width": 8,
-    "n_samples": 200,
-    "batch_size": 32,
-    "max_steps": 1_000_000,
-}
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.support.serve import WATCHED, server  # noqa: E402
+
 SMALL = {"dataset": "spiral", "depth": 1, "width": 4, "n_samples": 50, "batch_size": 8}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def server(
-    cpus: set[int] | None = None, new_session: bool = False, **env: str
-) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A fresh server process (settings through GRADCAST_* variables), on `cpus` if given; SIGTERM on exit.
-
-    new_session: in a session of its own, as a server started from another terminal (Linux then schedules it as
-    its own group, and GRADCAST_SESSION_NICE lowers only its priority, not this process's)."""
-    port = _free_port()
-    with TemporaryDirectory() as data:
-        full = {**os.environ, "GRADCAST_DATA_DIR": data, "GRADCAST_RECORD": "false", **env}
-        full.pop("GRADCAST_PRESENTER_TOKEN", None)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=full,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
-            start_new_session=new_session,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start")
-                with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                        break
-                time.sleep(0.1)
-            yield url, proc
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
 
 
 def rss_mb(proc: subprocess.Popen) -> float:
@@ -195,7 +140,7 @@ def throughput(rounds: int, window: float, pin: bool) -> dict[int, list[float]]:
     """With pin: the server on CPU 0 and the viewers (this process) on CPU 1, so the ratio shows the server's
     own cost of fan-out rather than the viewers' parsing competing for the same core."""
     mine = os.sched_getaffinity(0)
-    with server({0} if pin else None, GRADCAST_MAX_VIEWERS="1000") as (url, _):
+    with server(cpus={0} if pin else None, GRADCAST_MAX_VIEWERS="1000") as (url, _):
         rid = create(url, **WATCHED, steps_per_second=0)
         if pin:
             os.sched_setaffinity(0, {1})

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.websockets import WebSocketDisconnect
 
 from app.i18n import LANGS
-from app.live.messages import PONG, decode_client
+from app.live.messages import PONG
 from app.live.stage import Follower, Stage
+from app.web import duplex
 from app.web.deps import WsManagerDep, WsSettingsDep
 
 router = APIRouter(tags=["stage"])
@@ -26,7 +27,6 @@ router = APIRouter(tags=["stage"])
 MAX_PATH = 2048  # characters: a page's pathname and query
 MAX_STATE = 4096  # bytes of JSON: a handful of small view fields, never data
 DEVICE_PARAMS = frozenset({"lang", "projector", "view", "token"})  # each device's own, never the room's
-CLOSE_TIMEOUT = 1.0  # s to send a close frame to a client that may not be reading
 
 
 def _stage(request: Request) -> Stage:
@@ -109,13 +109,13 @@ async def follow_stage(
         await websocket.close(1013, f"follower limit reached (max_viewers={settings.max_viewers})")
         return
     follower = stage.follow()
+
+    async def pong() -> None:
+        with contextlib.suppress(Exception):
+            await websocket.send_text(PONG)
+
     try:
-        sender = asyncio.create_task(_send_loop(websocket, follower))
-        reader = asyncio.create_task(_read_loop(websocket, follower))
-        _, pending = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await duplex.run_pair(websocket, asyncio.create_task(_send_loop(websocket, follower)), pong)
     finally:
         stage.leave(follower)
 
@@ -124,28 +124,12 @@ async def _send_loop(websocket: WebSocket, follower: Follower) -> None:
     while True:
         text = await follower.next()
         if text is None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(websocket.close(1001, "server shutting down"), CLOSE_TIMEOUT)
+            await duplex.close(websocket, 1001, "server shutting down")
             return
         try:
             await websocket.send_text(text)
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
-
-
-async def _read_loop(websocket: WebSocket, follower: Follower) -> None:
-    """Notice a disconnect at once; answer {"type": "ping"} with {"type": "pong"}."""
-    while True:
-        try:
-            msg = await websocket.receive()
-        except (WebSocketDisconnect, RuntimeError):
-            return
-        if msg["type"] == "websocket.disconnect":
-            return
-        data = decode_client(msg.get("text") or msg.get("bytes") or b"")
-        if data is not None and data.get("type") == "ping":
-            with contextlib.suppress(Exception):
-                await websocket.send_text(PONG)
 
 
 @router.get("/follow", include_in_schema=False)

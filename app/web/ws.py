@@ -6,7 +6,6 @@ its own bounded outbox; when either ends, both end. A send blocked longer than s
 """
 
 import asyncio
-import contextlib
 
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
@@ -15,13 +14,12 @@ from app.bounds import MAX_COUNT
 from app.live.errors import NotFound
 from app.live.hub import Viewer
 from app.live.manager import RunManager
-from app.live.messages import PONG, decode_client
+from app.live.messages import PONG
 from app.settings import Settings
+from app.web import duplex
 from app.web.deps import WsManagerDep, WsSettingsDep
 
 router = APIRouter(tags=["stream"])
-
-CLOSE_TIMEOUT = 1.0  # s to send a close frame to a client that may not be reading
 
 
 @router.websocket("/ws/runs/{run_id}")
@@ -81,16 +79,16 @@ async def _serve(
     except NotFound as exc:
         await websocket.close(4404, str(exc))
         return
+
+    async def pong() -> None:
+        viewer.put(PONG, droppable=False)
+
     try:
-        sender = viewer.task = asyncio.create_task(_send_loop(websocket, viewer))
-        reader = asyncio.create_task(_read_loop(websocket, viewer))
-        _, pending = await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        viewer.task = asyncio.create_task(_send_loop(websocket, viewer))
+        await duplex.run_pair(websocket, viewer.task, pong)
         if viewer.evicted:  # the manager's watchdog cancelled a send blocked past send_timeout
             timeout = settings.send_timeout
-            await _close(
+            await duplex.close(
                 websocket, 4408, f"evicted: a send waited more than {timeout:g} s (client not reading)"
             )
     finally:
@@ -103,7 +101,7 @@ async def _send_loop(websocket: WebSocket, viewer: Viewer) -> None:
     while True:
         text = await viewer.next()
         if text is None:
-            await _close(websocket, viewer.close_code or 1000, viewer.close_reason)
+            await duplex.close(websocket, viewer.close_code or 1000, viewer.close_reason)
             return
         viewer.sending_since = loop.time()
         try:
@@ -111,22 +109,3 @@ async def _send_loop(websocket: WebSocket, viewer: Viewer) -> None:
         except (WebSocketDisconnect, RuntimeError, OSError):
             return
         viewer.sending_since = None
-
-
-async def _read_loop(websocket: WebSocket, viewer: Viewer) -> None:
-    """Notice a disconnect at once; answer {"type": "ping"} with {"type": "pong"}; ignore anything else."""
-    while True:
-        try:
-            msg = await websocket.receive()
-        except (WebSocketDisconnect, RuntimeError):
-            return
-        if msg["type"] == "websocket.disconnect":
-            return
-        data = decode_client(msg.get("text") or msg.get("bytes") or b"")
-        if data is not None and data.get("type") == "ping":
-            viewer.put(PONG, droppable=False)
-
-
-async def _close(websocket: WebSocket, code: int, reason: str) -> None:
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(websocket.close(code, reason), CLOSE_TIMEOUT)

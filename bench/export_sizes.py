@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.ml.instrument import HIST_EDGES  # noqa: E402
 from app.ml.presets import PRESETS  # noqa: E402
 from app.ml.trainer import Trainer  # noqa: E402
-from app.store import export, report  # noqa: E402
+from app.store import export_csv, export_json, report  # noqa: E402
 from app.store.columns import number_text  # noqa: E402
 from app.store.runstore import RunStore  # noqa: E402
 
@@ -69,8 +69,8 @@ def main() -> None:
     rid = store.add(run, records, [])
     run = store.get(rid)
     out = {
-        "json": b"".join(export.iter_json(store, rid, run)),
-        "csv": "".join(export.iter_csv(store, rid, run)).encode(),
+        "json": b"".join(export_json.iter_json(store, rid, run)),
+        "csv": "".join(export_csv.iter_csv(store, rid, run)).encode(),
         "html": report.render(store, [(rid, run)]).encode(),
     }
     full = sum(r.full for r in records)

@@ -11,7 +11,7 @@ import pytest
 
 from app.ml.instrument import HIST_EDGES
 from app.ml.records import StepRecord
-from app.store import export, importer, report
+from app.store import export_csv, export_json, importer, report
 from app.store.columns import to_f32
 from app.store.runstore import RunStore
 from bench.export_sizes import csv_floor
@@ -45,8 +45,8 @@ def stored(tmp_path: Path, full_every: int) -> tuple[RunStore, str, dict]:
 def sizes(store: RunStore, rid: str, run: dict) -> dict[str, tuple[int, int]]:
     """(bytes, gzip bytes) of each export."""
     out = {
-        "json": b"".join(export.iter_json(store, rid, run)),
-        "csv": "".join(export.iter_csv(store, rid, run)).encode(),
+        "json": b"".join(export_json.iter_json(store, rid, run)),
+        "csv": "".join(export_csv.iter_csv(store, rid, run)).encode(),
         "html": report.render(store, [(rid, run)]).encode(),
     }
     return {k: (len(v), len(gzip.compress(v))) for k, v in out.items()}
@@ -71,7 +71,7 @@ def test_export_sizes(tmp_path, full_every, what):
     else:
         # Every step with 88 numbers: their shortest float32 texts alone, one comma each, pass the goal (no
         # decimal layout fits without dropping digits: docs/recording.md); gzip (Accept-Encoding) fits.
-        count, floor, floor32 = csv_floor("".join(export.iter_csv(store, rid, run)))
+        count, floor, floor32 = csv_floor("".join(export_csv.iter_csv(store, rid, run)))
         print(
             f"  csv floor: {count} numbers, one separator each: {floor32 / 1e6:.2f} MB at float32's shortest"
         )
@@ -82,13 +82,13 @@ def test_export_sizes(tmp_path, full_every, what):
 def numbers(rec: StepRecord) -> tuple:
     """Everything a step record holds, for comparing exactly."""
     layers = [tuple(getattr(lr, k) for k in lr.__slots__) for lr in rec.layers]
-    evals = tuple(getattr(rec, k) for k in export.EVALS)
+    evals = tuple(getattr(rec, k) for k in export_json.EVALS)
     return rec.step, rec.t, rec.loss, rec.full, layers, evals, rec.boundary, rec.diverged, rec.extra
 
 
 def round_trip(store: RunStore, rid: str) -> tuple[bytes, str]:
     """The record's JSON export and the id of that export imported back."""
-    first = b"".join(export.iter_json(store, rid, store.get(rid)))
+    first = b"".join(export_json.iter_json(store, rid, store.get(rid)))
     new_run, records, events = importer.parse(json.loads(first))
     return first, store.add(new_run, records, events)
 
@@ -100,7 +100,7 @@ def test_a_json_export_imports_back_exactly(tmp_path):
     names = run["layer_names"]
     assert [numbers(r) for r in store.history(back, names)] == [numbers(r) for r in store.history(rid, names)]
     # And the import's export is the export, byte for byte.
-    assert b"".join(export.iter_json(store, back, store.get(back))) == first
+    assert b"".join(export_json.iter_json(store, back, store.get(back))) == first
     assert store.events(back) == store.events(rid)
     # A trained run's norms and loss are float32s (torch measures in float32): f4 columns hold them exactly.
     doc = json.loads(first)
@@ -137,9 +137,9 @@ def test_float64_values_travel_as_float64(tmp_path):
     got = [numbers(r) for r in store.history(back, names)]
     assert got == [numbers(r) for r in store.history(rid, names)]
     assert got[0][4][1][1] == 0.1 and got[3][4][2][3] is None
-    assert b"".join(export.iter_json(store, back, store.get(back))) == first
+    assert b"".join(export_json.iter_json(store, back, store.get(back))) == first
     # The CSV writes those columns at float64 too: each cell reads back as the stored number.
-    rows = list(csv.DictReader(io.StringIO("".join(export.iter_csv(store, rid, store.get(rid))))))
+    rows = list(csv.DictReader(io.StringIO("".join(export_csv.iter_csv(store, rid, store.get(rid))))))
     assert [float(r["loss"]) for r in rows] == [r.loss for r in recs]
     assert {r["weight_grad_norm.layer2"] for r in rows} == {"0.1"}
 
@@ -147,8 +147,8 @@ def test_float64_values_travel_as_float64(tmp_path):
 def test_the_csv_holds_every_step_and_every_display_metric(tmp_path):
     """Each cell reads back as the number the JSON export holds: at float32 where its column is f4, else float64."""
     store, rid, run = stored(tmp_path, 4)
-    rows = list(csv.DictReader(io.StringIO("".join(export.iter_csv(store, rid, run)))))
-    doc = json.loads(b"".join(export.iter_json(store, rid, run)))
+    rows = list(csv.DictReader(io.StringIO("".join(export_csv.iter_csv(store, rid, run)))))
+    doc = json.loads(b"".join(export_json.iter_json(store, rid, run)))
     dtype = {
         k: c["dtype"] for part in ("steps", "display") for k, c in doc[part].items() if isinstance(c, dict)
     }
@@ -162,7 +162,7 @@ def test_the_csv_holds_every_step_and_every_display_metric(tmp_path):
     for row, rec in zip(rows, recs, strict=True):
         assert float(row["t"]) == rec.t and read(row["loss"], "loss") == rec.loss
         for lr in rec.layers:
-            for k in export.CSV_METRICS:
+            for k in export_csv.CSV_METRICS:
                 cell, want = row[f"{k}.{lr.name}"], getattr(lr, k)
                 assert (cell == "") if want is None else read(cell, k) == want
             cell = row[f"grad_hist.{lr.name}"]

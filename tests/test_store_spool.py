@@ -62,7 +62,7 @@ def test_a_json_list_is_what_orjson_writes():
 PEAK = """
 import re, sys
 from pathlib import Path
-from app.store import export
+from app.store import export_json
 from app.store.runstore import RunStore
 
 def peak_kib():  # this process's own high-water mark (ru_maxrss would carry the parent's over from fork)
@@ -71,7 +71,7 @@ def peak_kib():  # this process's own high-water mark (ru_maxrss would carry the
 store = RunStore(Path(sys.argv[1]))
 run = store.get("long")
 before = peak_kib()
-size = sum(len(piece) for piece in export.iter_json(store, "long", run))
+size = sum(len(piece) for piece in export_json.iter_json(store, "long", run))
 print(size, peak_kib() - before)
 """
 

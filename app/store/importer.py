@@ -1,18 +1,19 @@
 """Reading a JSON export back in, in one place: `parse` takes an export of any version (users keep their files)
 and gives the run, its step records and events, or ImportProblem naming each wrong field as FastAPI does.
 
-Version 1 (protocol step records) is validated by app/store/export.py's schema; version 2 (columns) here.
+Version 1 (protocol step records) is validated by app/store/import_v1.py's schema; version 2 (columns) here.
 """
 
 import math
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from app.ml.records import DISPLAY_LAYER_METRICS, LayerRecord, StepRecord
 from app.store import columns
 from app.store.columns import ColumnError
-from app.store.export import EVALS, ImportDoc, ImportEvent, ImportRun, check_import, imported_records
+from app.store.export_json import EVALS
+from app.store.import_v1 import ImportDoc, ImportEvent, ImportRun, check_import, field_error, imported_records
 
 # --- the import schema of version 2: the columns are read (and checked) by records_v2
 
@@ -26,30 +27,33 @@ class ImportSteps(BaseModel):
     bias_grad_norm: dict | None = None
 
 
-class ImportDisplay(BaseModel):
+class ImportSection(BaseModel):
+    """A section of the export: the steps it lists, then its columns."""
+
     model_config = ConfigDict(extra="ignore")
     step: list[int] = Field(default_factory=list)
-    act_grad_norm: dict | None = None
-    mean_act_deriv: dict | None = None
-    weight_norm: dict | None = None
-    update_ratio: dict | None = None
-    saturated_frac: dict | None = None
-    dead_frac: dict | None = None
+
+
+class DisplayHistograms(ImportSection):
     grad_hist: list[list[list[int] | None]] = Field(default_factory=list)
 
 
-class ImportEvals(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    step: list[int] = Field(default_factory=list)
-    train_acc: dict | None = None
-    test_acc: dict | None = None
-    test_loss: dict | None = None
-
-
-class ImportBoundaries(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    step: list[int] = Field(default_factory=list)
+class ImportBoundaries(ImportSection):
     grid: list[dict | None] = Field(default_factory=list)
+
+
+def _columns(name: str, base: type[ImportSection], keys: tuple[str, ...]) -> type[ImportSection]:
+    """`base` plus one optional column ({"dtype", "shape", "data"}) per key: the keys export_json writes."""
+    fields: dict[str, Any] = {k: (dict | None, None) for k in keys}
+    return create_model(name, __base__=base, **fields)
+
+
+if TYPE_CHECKING:  # a checker cannot read fields made at run time: it sees the sections' fixed fields
+    ImportDisplay = DisplayHistograms
+    ImportEvals = ImportSection
+else:
+    ImportDisplay = _columns("ImportDisplay", DisplayHistograms, DISPLAY_LAYER_METRICS)
+    ImportEvals = _columns("ImportEvals", ImportSection, EVALS)
 
 
 class ImportDocV2(BaseModel):
@@ -68,10 +72,6 @@ class ImportDocV2(BaseModel):
 
 # Any export a user may hold, by its "version".
 IMPORT_MODELS: dict[int, type[ImportDoc] | type[ImportDocV2]] = {1: ImportDoc, 2: ImportDocV2}
-
-
-def _err(loc: tuple, msg: str) -> dict:
-    return {"loc": ["body", *loc], "msg": msg, "type": "value_error"}
 
 
 class ImportProblem(ValueError):
@@ -183,7 +183,7 @@ def records_v2(doc: ImportDocV2) -> list[StepRecord]:
             recs[at].extra = note.get("extra") or {}
             recs[at].time = note.get("time")
     except (ColumnError, TypeError, KeyError) as exc:
-        raise ImportProblem([_err(where, str(exc))]) from exc
+        raise ImportProblem([field_error(where, str(exc))]) from exc
     return list(recs.values())
 
 
@@ -205,7 +205,7 @@ def parse(body: dict) -> tuple[dict, list[StepRecord], list[dict]]:
     model = IMPORT_MODELS.get(body.get("version", 0))
     if model is None:
         msg = f"version must be one of {sorted(IMPORT_MODELS)}, got {body.get('version')!r}"
-        raise ImportProblem([_err(("version",), msg)])
+        raise ImportProblem([field_error(("version",), msg)])
     try:
         doc = model.model_validate(body)
     except ValidationError as exc:

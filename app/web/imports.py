@@ -14,11 +14,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.live import messages
 from app.ml.records import StepRecord
-from app.store import export, importer
+from app.store import import_v1, importer
 from app.store.runstore import RunStore
 
 IMPORT_CHUNK = 500  # step records validated at a time: each piece holds the interpreter for milliseconds
-_STEPS = TypeAdapter(list[export.ImportStep])
+_STEPS = TypeAdapter(list[import_v1.ImportStep])
 
 
 def _refused(loc: tuple, msg: str, value: Any = None) -> RequestValidationError:
@@ -41,9 +41,9 @@ def _shifted(exc: ValidationError, prefix: tuple, offset: int = 0) -> list[dict]
 Parsed = tuple[dict, list[StepRecord], list[dict]]  # (run, step records, events): what the store adds
 
 
-def _validated(wire: list[dict], prefix: tuple) -> list[export.ImportStep]:
+def _validated(wire: list[dict], prefix: tuple) -> list[import_v1.ImportStep]:
     """Step records checked against the import ranges, IMPORT_CHUNK at a time; RequestValidationError if not."""
-    steps: list[export.ImportStep] = []
+    steps: list[import_v1.ImportStep] = []
     for start in range(0, len(wire), IMPORT_CHUNK):
         try:
             steps += _STEPS.validate_python(wire[start : start + IMPORT_CHUNK])
@@ -88,16 +88,16 @@ def parse_import(body: bytes, max_steps: int) -> Parsed:
         )
     errors: list[dict] = []
     try:
-        doc = export.ImportDoc.model_validate({**raw, "history": []})
+        doc = import_v1.ImportDoc.model_validate({**raw, "history": []})
     except ValidationError as exc:
         errors += _shifted(exc, ())
     if errors:
         raise RequestValidationError(errors)
     doc.history = _validated(history, ("history",))
-    errors = export.check_import(doc)
+    errors = import_v1.check_import(doc)
     if errors:
         raise RequestValidationError(errors)
-    return doc.run.model_dump(), export.imported_records(doc), [e.model_dump() for e in doc.events]
+    return doc.run.model_dump(), import_v1.imported_records(doc), [e.model_dump() for e in doc.events]
 
 
 def import_run(store: RunStore, body: bytes, max_steps: int) -> str:

@@ -21,10 +21,8 @@ from app.bounds import (
     Finite,
     Fraction,
     JsonObject,
-    LayerRef,
     MetricName,
     Name,
-    Norm,
     Step,
     Text,
     Time,
@@ -32,6 +30,7 @@ from app.bounds import (
 from app.live.errors import Conflict
 from app.live.state import Status
 from app.ml.records import LayerRecord, StepRecord
+from app.stepfields import LayerNumbers
 from app.web.deps import ManagerDep
 from gradcast import protocol
 
@@ -76,7 +75,8 @@ class StrictJsonRoute(APIRoute):
 router = APIRouter(prefix="/api/external/runs", tags=["external runs"], route_class=StrictJsonRoute)
 
 MAX_RECORDS = 4096  # per POST: the client sends at most 256
-# Validating a body runs on the event loop: 4 MB of records is ~0.1-0.3 s of it. The client stays far below.
+# Validating a body runs on the event loop, so its size is capped (docs/protocol.md#limits); the client stays far
+# below.
 MAX_BODY_BYTES = 4_000_000
 # Norms are >= 0 and finite; a non-finite one travels as null with "nonfinite": true (strict JSON).
 
@@ -105,20 +105,11 @@ class ExternalRunIn(BaseModel):
         return v
 
 
-class LayerIn(BaseModel):
+class LayerIn(LayerNumbers):
     """One layer of a step record; weight_grad_norm and bias_grad_norm every step, the rest when measured."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: LayerRef
-    weight_grad_norm: Norm | None  # null only when not finite (then "nonfinite": true)
-    bias_grad_norm: Norm | None = None  # null: no bias (or not finite, with the flag)
-    act_grad_norm: Norm | None = None
-    mean_act_deriv: Finite | None = None
-    weight_norm: Norm | None = None
-    update_ratio: Norm | None = None
-    saturated_frac: Fraction | None = None
-    dead_frac: Fraction | None = None
     grad_hist: list[Annotated[int, Field(ge=0)]] | None = Field(
         None, min_length=protocol.HIST_BINS, max_length=protocol.HIST_BINS
     )

@@ -6,7 +6,7 @@ import itertools
 import math
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Literal, TypeVar
 
 import orjson
@@ -18,12 +18,14 @@ from app.bounds import Name
 from app.live import messages
 from app.live.state import ACTIVE
 from app.ml.points import recorded_points
-from app.store import export, report
+from app.store import report
+from app.store.export_csv import iter_csv
+from app.store.export_json import iter_json
 from app.store.runstore import RunStore
 from app.store.schema import LIVE_STATUSES, DamagedRecord
 from app.web import imports, reportcsp
 from app.web.deps import ManagerDep, SettingsDep
-from app.web.storedeps import ServiceDep, StoreDep, StoreRoute, recorded_run, store_of
+from app.web.storedeps import ServiceDep, StoreDep, StoreRoute, recorded_run, run_ids, store_of
 
 router = APIRouter(prefix="/api/records", tags=["records"], route_class=StoreRoute)
 
@@ -72,18 +74,7 @@ def list_records(service: ServiceDep, q: Annotated[str | None, Query(max_length=
 @router.get("/report.html", response_class=HTMLResponse)
 def get_comparison_report(store: StoreDep, ids: Annotated[str, Query(min_length=1)]) -> HTMLResponse:
     """One offline HTML page comparing the runs ?ids=a,b,c."""
-    wanted = [i for i in (s.strip() for s in ids.split(",")) if i]
-    if not 1 <= len(wanted) <= MAX_COMPARED:
-        raise HTTPException(
-            422,
-            detail=[
-                {
-                    "loc": ["query", "ids"],
-                    "msg": f"give 1 to {MAX_COMPARED} run ids, got {len(wanted)}",
-                    "type": "value_error",
-                }
-            ],
-        )
+    wanted = run_ids(ids, 1, MAX_COMPARED)
     runs = [(rid, recorded_run(store, rid)) for rid in wanted]
     return _report(
         report.render(store, runs), _filename({"name": "comparison"}, "-".join(wanted)[:80], "html", "inline")
@@ -185,29 +176,32 @@ def delete_record(store: StoreDep, rid: str, manager: ManagerDep) -> Response:
 def export_csv(request: Request, store: StoreDep, rid: str) -> StreamingResponse:
     """One row per step: step, t, loss, accuracies, metric.layer columns (float32; empty where not measured),
     grad_hist.layer columns; gzip when accepted."""
-    run = recorded_run(store, rid)
-    return _maybe_gzip(
-        request,
-        _checked(store, rid, run, export.iter_csv(store, rid, run)),
-        "text/csv",
-        _filename(run, rid, "csv"),
-    )
+    return _export(request, store, rid, iter_csv, "text/csv", "csv")
 
 
 @router.get("/{rid}/export.json")
 def export_json(request: Request, store: StoreDep, rid: str) -> StreamingResponse:
     """The run and every recorded number in columns (docs/recording.md#the-json-export); POST it to
     /api/records/import to load it back; gzip when accepted."""
+    return _export(request, store, rid, iter_json, "application/json", "json")
+
+
+Piece = TypeVar("Piece", str, bytes)  # an export streams text (CSV) or bytes (JSON, gzip)
+
+
+def _export(
+    request: Request,
+    store: RunStore,
+    rid: str,
+    pieces: Callable[[RunStore, str, dict], Iterator[Piece]],
+    media_type: str,
+    ext: str,
+) -> StreamingResponse:
+    """An export of the recorded run `rid` as a download, checked before its first byte, gzip when accepted."""
     run = recorded_run(store, rid)
     return _maybe_gzip(
-        request,
-        _checked(store, rid, run, export.iter_json(store, rid, run)),
-        "application/json",
-        _filename(run, rid, "json"),
+        request, _checked(store, rid, run, pieces(store, rid, run)), media_type, _filename(run, rid, ext)
     )
-
-
-Piece = TypeVar("Piece", str, bytes)  # an export streams text (JSON) or bytes (gzip)
 
 
 def _checked(store: RunStore, rid: str, run: dict, pieces: Iterator[Piece]) -> Iterator[Piece]:

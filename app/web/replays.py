@@ -17,7 +17,7 @@ from app.live.state import ACTIVE, Action, Status
 from app.ml.points import recorded_points
 from app.store.tape import RecordTape
 from app.web.deps import ManagerDep
-from app.web.storedeps import StoreRoute, recorded_run, store_of
+from app.web.storedeps import StoreRoute, recorded_run, run_ids, store_of
 
 router = APIRouter(tags=["replays"], route_class=StoreRoute)
 
@@ -39,19 +39,6 @@ class ReplayControl(BaseModel):
     model_config = ConfigDict(extra="forbid")
     steps_per_second: ReplaySpeed | None = Field(None, description="0: as fast as possible")
     paused: bool | None = None
-
-
-def _ids(ids: str, least: int, most: int) -> list[str]:
-    """The run ids of ?ids=a,b,c; 422 on the ids field unless there are least..most of them, none repeated."""
-    wanted = [i for i in (s.strip() for s in ids.split(",")) if i]
-    msg = None
-    if not least <= len(wanted) <= most:
-        msg = f"give {least} to {most} run ids, got {len(wanted)}"
-    elif len(set(wanted)) < len(wanted):
-        msg = f"run ids repeat: {', '.join(sorted({i for i in wanted if wanted.count(i) > 1}))}"
-    if msg is not None:
-        raise HTTPException(422, detail=[{"loc": ["query", "ids"], "msg": msg, "type": "value_error"}])
-    return wanted
 
 
 async def _start(
@@ -97,7 +84,7 @@ async def replay_comparison(
 ) -> dict:
     """The recorded runs ?ids=a,b,c replayed together as a comparison group, in lockstep: watch it on /groups/{id}
     and /ws/groups/{id}, control it as any group. 201 {"group": id, "runs": [run, ..]}."""
-    wanted = _ids(ids, 2, MAX_REPLAYED)
+    wanted = run_ids(ids, 2, MAX_REPLAYED)
     group, runs, _ = await _start(request, manager, wanted, steps_per_second, grouped=True, paused=paused)
     return {"group": group.id, "runs": [r.to_dict() for r in runs]}
 

@@ -1,4 +1,4 @@
-"""How the /api/records routes reach the store: the store or 503 with the reason, a recorded run or 404."""
+"""How /api/records routes reach the store (or 503 with the reason), a recorded run (or 404) and ?ids=a,b,c."""
 
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
@@ -44,6 +44,20 @@ def store_of(request: Request) -> RunStore:
 
 ServiceDep = Annotated[RecordingService, Depends(_service)]
 StoreDep = Annotated[RunStore, Depends(store_of)]
+
+
+def run_ids(ids: str, least: int, most: int) -> list[str]:
+    """The recorded runs' ids of ?ids=a,b,c; 422 on the ids field unless there are least..most of them, none
+    repeated."""
+    wanted = [i for i in (s.strip() for s in ids.split(",")) if i]
+    msg = None
+    if not least <= len(wanted) <= most:
+        msg = f"give {least} to {most} run ids, got {len(wanted)}"
+    elif len(set(wanted)) < len(wanted):
+        msg = f"run ids repeat: {', '.join(sorted({i for i in wanted if wanted.count(i) > 1}))}"
+    if msg is not None:
+        raise HTTPException(422, detail=[{"loc": ["query", "ids"], "msg": msg, "type": "value_error"}])
+    return wanted
 
 
 def recorded_run(store: RunStore, rid: str) -> dict:

@@ -30,7 +30,9 @@ def cost(max_depth: int, seeds: int, width: int) -> int:
     return max_depth * max_depth * seeds * width * width
 
 
-CHEAP = cost(*DEFAULT)  # a lecture viewer may start a sweep up to this (about a second); the largest is ~850x
+CHEAP = cost(
+    *DEFAULT
+)  # a lecture viewer may start a sweep up to this (the page's default); the largest is ~850x
 CHEAP_TIME = cost(
     100, 3, 32
 )  # the same for the sequence-length sweep: the /sweep page's own (max_len, seeds, width)
@@ -59,21 +61,28 @@ class SweepCache:
             return self.results[key]
 
 
-def _viewer_may(
-    request: Request, settings: Settings, cache: SweepCache, key: tuple, cost_: int, cheap: int = CHEAP
-) -> None:
-    """In lecture mode a viewer gets a cached sweep or a cheap one (at most the default's cost); 403 otherwise.
-    The presenter (or anyone when no token is set) may start any."""
+async def _swept(
+    request: Request,
+    settings: Settings,
+    cache: SweepCache,
+    key: tuple,
+    compute: Callable[[], dict],
+    cost_: int,
+    cheap: int = CHEAP,
+) -> dict:
+    """The sweep of `key`, from the cache or computed once. In lecture mode a viewer gets a cached sweep or a
+    cheap one (at most the page default's cost), 403 otherwise; the presenter (or anyone when no token is set)
+    may start any."""
     token = presenter_token(settings)
-    if token is None or cache.cached(key) or cost_ <= cheap:
-        return
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    if not holds_token(headers, token):
-        raise HTTPException(
-            403,
-            detail=f"only the presenter starts a sweep this large ({', '.join(map(str, key))}); viewers get the "
-            "ones already computed or one no costlier than the page's default",
-        )
+    if token is not None and not cache.cached(key) and cost_ > cheap:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if not holds_token(headers, token):
+            raise HTTPException(
+                403,
+                detail=f"only the presenter starts a sweep this large ({', '.join(map(str, key))}); viewers get "
+                "the ones already computed or one no costlier than the page's default",
+            )
+    return await cache.get(key, compute)
 
 
 @router.get("/sweep/time")
@@ -88,12 +97,15 @@ async def get_length_sweep(
     Lecture viewers get cached or cheap ones only, as for the depth sweep."""
     from app.ml.sweep_time import RECURRENT, length_sweep
 
-    cache: SweepCache = request.app.state.length_sweep_cache
-    key = (max_len, seeds, width)
     # a sequence of length T through one recurrent layer costs about T layers of width^2: as a depth sweep
-    _viewer_may(request, settings, cache, key, cost(max_len, seeds, width), CHEAP_TIME)
-    return await cache.get(
-        key, lambda: length_sweep(list(RECURRENT), max_len=max_len, seeds=seeds, width=width)
+    return await _swept(
+        request,
+        settings,
+        request.app.state.length_sweep_cache,
+        (max_len, seeds, width),
+        lambda: length_sweep(list(RECURRENT), max_len=max_len, seeds=seeds, width=width),
+        cost(max_len, seeds, width),
+        CHEAP_TIME,
     )
 
 
@@ -116,10 +128,11 @@ async def get_sweep(
     from app.ml.activations import ACTIVATIONS
     from app.ml.sweep import depth_sweep
 
-    cache: SweepCache = request.app.state.sweep_cache
-    key = (max_depth, seeds, width, init)
-    _viewer_may(request, settings, cache, key, cost(max_depth, seeds, width))
-    return await cache.get(
-        key,
+    return await _swept(
+        request,
+        settings,
+        request.app.state.sweep_cache,
+        (max_depth, seeds, width, init),
         lambda: depth_sweep(list(ACTIVATIONS), max_depth=max_depth, seeds=seeds, width=width, init=init),
+        cost(max_depth, seeds, width),
     )

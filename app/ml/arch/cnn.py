@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import torch
 from torch import Tensor, nn
 from torch.nn.utils import skip_init
 
 from app.ml.activations import ACTIVATIONS
-from app.ml.arch.common import init_layer
+from app.ml.arch.common import init_in_order
 from app.ml.arch.specs import CONV_KERNEL
 from app.ml.datasets import DATASETS
 from app.ml.model import Capture
@@ -85,8 +84,5 @@ class ConvNet(nn.Module):
 def build_cnn(cfg: RunConfig) -> ConvNet:
     """A freshly initialised CNN, every layer drawn from cfg.seed's generator, input -> output."""
     model = ConvNet(cfg)
-    g = torch.Generator().manual_seed(cfg.seed)
-    with torch.no_grad():
-        for layer in model.linears():
-            init_layer(layer, cfg, g)
+    init_in_order(model.linears(), cfg)
     return model

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
@@ -65,6 +65,15 @@ def init_layer(layer: nn.Module, cfg: RunConfig, generator: torch.Generator) -> 
     over its patches, so fan_in counts the kernel (as nn.Conv2d's own init does)."""
     w = weight_of(layer)
     INITS[cfg.init].apply(w.view(w.shape[0], -1), bias_of(layer), cfg, generator)
+
+
+def init_in_order(layers: Iterable[nn.Module], cfg: RunConfig) -> None:
+    """`init` on each layer in turn, all drawn from one generator seeded with cfg.seed: the same cfg always gives
+    the same weights."""
+    g = torch.Generator().manual_seed(cfg.seed)
+    with torch.no_grad():
+        for layer in layers:
+            init_layer(layer, cfg, g)
 
 
 def time_profile(model: object) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from torch.nn.utils import skip_init
 
 from app.ml.activations import ACTIVATIONS
-from app.ml.arch.common import init_layer
+from app.ml.arch.common import init_in_order
 from app.ml.datasets import DATASETS
 from app.ml.model import Capture
 
@@ -124,8 +124,5 @@ class TransformerNet(nn.Module):
 def build_transformer(cfg: RunConfig) -> TransformerNet:
     """A freshly initialised encoder, every Linear drawn from cfg.seed's generator in layer order."""
     model = TransformerNet(cfg)
-    g = torch.Generator().manual_seed(cfg.seed)
-    with torch.no_grad():
-        for layer in model.linears():
-            init_layer(layer, cfg, g)
+    init_in_order(model.linears(), cfg)
     return model

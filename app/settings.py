@@ -109,7 +109,8 @@ class Settings(BaseSettings):
         1,
         ge=1,
         le=64,
-        description="torch threads per training worker: on 2 cores, 2 threads per run ran ~15x slower than 1.",
+        description="torch threads per training worker: more contend with the other runs and the server for "
+        "the cores (docs/configuration.md has the figure).",
     )
     training_nice: int = Field(
         10,
@@ -125,10 +126,8 @@ class Settings(BaseSettings):
         le=19,
         description="Niceness the server gives its session's scheduling group while it runs (Linux autogroups), "
         "restored when it stops. Linux shares the CPU between sessions before threads, so without it a browser "
-        "started from the desktop gets only half the CPU against training whatever the threads' niceness (on 2 "
-        "cores: 8.6 redraws/s per chart and keys answered in up to 140 ms, against 12.2/s and 56 ms at 10, for ~40 % "
-        "fewer training steps). "
-        "0 = leave the session alone.",
+        "started from the desktop gets only half the CPU against training whatever the threads' niceness "
+        "(docs/configuration.md has the figures). 0 = leave the session alone.",
     )
     record: bool = Field(True, description="Record every run to SQLite in data_dir.")
     max_body_bytes: int = Field(

@@ -29,7 +29,7 @@ EVAL_OVERHEAD_S = 10e-6  # per layer per no-grad forward
 EVAL_MACS_PER_S = 30e9
 
 # Modules whose forward reads self.training. Only these are switched to eval mode: model.eval()/.train()
-# walk every module and cost ~110 us per evaluation on a 6-layer net (~15% of the evaluation).
+# walk every module, a cost in every evaluation however few modules need it (README#benchmarks).
 MODE_DEPENDENT = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd, nn.RReLU)
 
 

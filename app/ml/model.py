@@ -40,7 +40,8 @@ class HiddenLayer(nn.Module):
 
     def forward(self, h: Tensor, capture: list[Capture] | None = None) -> Tensor:
         # Each part's forward is called directly: nn.Module.__call__ only adds hook bookkeeping (none are
-        # registered on the engine's model), ~1 us a call, 3 calls a layer: a few % of a small network's step.
+        # registered on the engine's model), 3 calls a layer, which a small network's step feels
+        # (README#benchmarks).
         z = self.linear.forward(h)  # (B, d_out)
         if self.has_norm:
             z = self.norm.forward(z)

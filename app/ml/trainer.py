@@ -134,8 +134,8 @@ class Trainer:
         logits = self.model(xb, captures)
         loss = self.loss_fn(logits, yb)
         if captures is None:
-            # What optimizer.zero_grad(set_to_none=True) does, without its per-call wrapper (~8 us, ~1.5%
-            # of a small network's step).
+            # What optimizer.zero_grad(set_to_none=True) does, without its per-call wrapper (a fixed cost
+            # that a small network's step feels: README#benchmarks).
             for p in self._params:
                 p.grad = None
             loss.backward()

@@ -44,7 +44,7 @@ class ReplayControl(BaseModel):
 async def _start(
     request: Request, manager: RunManager, rids: list[str], pace: float, grouped: bool, paused: bool
 ):
-    """Read the records (404 for an unknown id), then start one replay feeding a run per record."""
+    """Read the recordings (404 for an unknown id), then start one replay feeding a run per recording."""
     store = store_of(request)
 
     def load() -> list[tuple[dict, RecordTape, dict | None]]:
@@ -94,8 +94,8 @@ def _replays(manager: RunManager) -> dict[str, tuple[Replay, dict]]:
     out: dict[str, tuple[Replay, dict]] = {}
     for group in manager.groups.values():
         if isinstance(group.lockstep, Replay):
-            records = [manager.runs[r].record_id for r in group.run_ids if r in manager.runs]
-            out[group.id] = (group.lockstep, {"group": manager.group_dict(group), "records": records})
+            recorded = [manager.runs[r].record_id for r in group.run_ids if r in manager.runs]
+            out[group.id] = (group.lockstep, {"group": manager.group_dict(group), "records": recorded})
     for run in manager.runs.values():
         if isinstance(run.lockstep, Replay) and run.group is None:
             out[run.id] = (run.lockstep, {"run": run.to_dict(), "record": run.record_id})
@@ -147,6 +147,6 @@ async def seek_group(group_id: str, body: Seek, manager: ManagerDep) -> dict:
 
 async def _seek(replay: Replay, step: int) -> None:
     if step > replay.last:
-        msg = f"the record ends at step {replay.last}, got {step}"
+        msg = f"the recording ends at step {replay.last}, got {step}"
         raise HTTPException(422, detail=[{"loc": ["body", "step"], "msg": msg, "type": "value_error"}])
     await replay.seek(step)

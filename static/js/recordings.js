@@ -28,6 +28,8 @@ let recordings = [];
 let query = "";
 let readonly = true;
 let renaming = null; // id of the record whose name is being edited
+let draft = null; // what has been typed into that name so far: a refresh of the list keeps it
+let asked = 0; // lists asked for: only the newest answer is drawn (answers can arrive out of order)
 
 function say(text, isError = false) {
   const box = $(R.message);
@@ -39,11 +41,14 @@ function say(text, isError = false) {
 const fail = (e) => say(t("error.server", { error: e.message }), true);
 
 async function refresh() {
+  const mine = ++asked;
   try {
-    recordings = await rec.list(query);
+    const list = await rec.list(query);
+    if (mine !== asked) return; // a newer list (after a rename, say) is on its way or drawn
+    recordings = list;
     renderRecordings();
   } catch (e) {
-    fail(e);
+    if (mine === asked) fail(e);
   }
 }
 
@@ -76,7 +81,17 @@ function remove(r, button) {
 }
 
 function renameForm(r) {
-  const input = h("input", { type: "text", name: "name", value: r.name, maxlength: 200, required: true, "aria-label": t("recordings.name_label") });
+  const input = h("input", {
+    type: "text",
+    name: "name",
+    value: draft ?? r.name,
+    maxlength: 200,
+    required: true,
+    "aria-label": t("recordings.name_label"),
+    oninput: (e) => {
+      draft = e.target.value;
+    },
+  });
   const form = h(
     "form",
     {
@@ -108,7 +123,12 @@ function renameForm(r) {
       },
     }),
   );
-  queueMicrotask(() => input.select());
+  // Opened: the whole name selected. Drawn again by a refresh while typing: focus and caret back after the text.
+  queueMicrotask(() => {
+    if (draft === null) return input.select();
+    input.focus();
+    input.setSelectionRange(draft.length, draft.length);
+  });
   return form;
 }
 
@@ -122,6 +142,7 @@ function actions(r) {
     button("replay", t("recordings.replay"), (b) => replay(r, b), { class: "btn btn-small btn-primary" }),
     button("rename", t("recordings.rename"), () => {
       renaming = r.id;
+      draft = null;
       renderRecordings();
     }),
     button("pin", t(r.pinned ? "recordings.unpin" : "recordings.pin"), (b) => act(b, () => rec.patch(r.id, { pinned: !r.pinned })), {

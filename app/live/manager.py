@@ -17,7 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 import torch
 from pydantic import BaseModel
@@ -33,7 +33,7 @@ from app.live.items import Ack
 from app.live.limits import check_config, check_room
 from app.live.lockstep import Lockstep, Member
 from app.live.output import WorkerOutput
-from app.live.parts import Pacer, Recorder
+from app.live.parts import NewRunFields, Pacer, Recorder
 from app.live.replay import Feed, Replay, Tape, config_of, recorded_ending
 from app.live.run import Run
 from app.live.state import ACTIVE, Action, Status
@@ -275,7 +275,9 @@ class RunManager(ExternalRuns, WorkerOutput):
         replay.start()
         return group, runs, replay
 
-    def _new_run(self, name: str, config: BaseModel | None, layer_names: list[str], **fields: Any) -> Run:
+    def _new_run(
+        self, name: str, config: BaseModel | None, layer_names: list[str], **fields: Unpack[NewRunFields]
+    ) -> Run:
         from app.ml.instrument import HIST_EDGES
 
         return Run(

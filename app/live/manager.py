@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Unpack
 import torch
 from pydantic import BaseModel
 
-from app.live.errors import Conflict, Invalid, NotFound
+from app.live.errors import Conflict, Invalid, found
 from app.live.external import ExternalRuns
 from app.live.group import Group
 from app.live.handoff import Handoff
@@ -302,16 +302,10 @@ class RunManager(ExternalRuns, WorkerOutput):
     # ---- looking up -----------------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> Run:
-        run = self.runs.get(run_id)
-        if run is None:
-            raise NotFound(f"no run with id {run_id!r}")
-        return run
+        return found(self.runs.get(run_id), f"no run with id {run_id!r}")
 
     def get_group(self, group_id: str) -> Group:
-        group = self.groups.get(group_id)
-        if group is None:
-            raise NotFound(f"no group with id {group_id!r}")
-        return group
+        return found(self.groups.get(group_id), f"no group with id {group_id!r}")
 
     def group_dict(self, group: Group) -> JsonObject:
         """The group object of the protocol."""

@@ -31,9 +31,8 @@ class GradCastCallback(Watching, TrainerCallback):
 
     def __init__(self, url: str | None = None, name: str | None = None, **watch_options: Any) -> None:
         super().__init__(url, name, **watch_options)
-        self._losses: list[
-            torch.Tensor
-        ] = []  # the model's loss output of each micro-batch since the last step
+        # the model's loss output of each micro-batch since the last step
+        self._losses: list[torch.Tensor] = []
         self._hook: RemovableHandle | None = None
         self._model_loss = False  # the model returned a `loss` of its own at least once
         self._training = False  # between on_train_begin and on_train_end

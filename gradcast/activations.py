@@ -8,16 +8,18 @@ and credits its numbers to the layer declared just before it (Linear -> ReLU: th
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar, cast
 
 import torch
 from torch import Tensor, nn
+from torch.utils.hooks import RemovableHandle
 
 from gradcast.deferred import Deferred
 from gradcast.layers import Layer
 from gradcast.protocol import SATURATED_DERIV
 
 Kind = Literal["saturating", "rectifying", "smooth"]
+M = TypeVar("M", bound=nn.Module)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
@@ -30,7 +32,7 @@ def _gelu_deriv(m: nn.GELU, z: Tensor) -> Tensor:
     return 0.5 * (1 + torch.erf(z / math.sqrt(2.0))) + z * _INV_SQRT_2PI * torch.exp(-0.5 * z * z)
 
 
-def _sigmoid_deriv(_: nn.Module, z: Tensor) -> Tensor:
+def _sigmoid_deriv(_: nn.Sigmoid, z: Tensor) -> Tensor:
     s = torch.sigmoid(z)
     return s * (1 - s)
 
@@ -43,17 +45,27 @@ class Known:
     kind: Kind  # saturating -> saturated_frac; rectifying -> dead_frac; smooth -> mean a'(z) only
 
 
-KNOWN: dict[type[nn.Module], Known] = {
-    nn.ReLU: Known(lambda m, z: (z > 0).to(z.dtype), "rectifying"),
-    nn.ReLU6: Known(lambda m, z: ((z > 0) & (z < 6)).to(z.dtype), "rectifying"),
-    nn.LeakyReLU: Known(lambda m, z: torch.where(z > 0, 1.0, m.negative_slope).to(z.dtype), "rectifying"),
-    nn.Sigmoid: Known(_sigmoid_deriv, "saturating"),
-    nn.Tanh: Known(lambda m, z: 1 - torch.tanh(z).square(), "saturating"),
-    nn.Hardtanh: Known(lambda m, z: ((z > m.min_val) & (z < m.max_val)).to(z.dtype), "saturating"),
-    nn.GELU: Known(_gelu_deriv, "smooth"),
-    nn.SiLU: Known(lambda m, z: torch.sigmoid(z) * (1 + z * (1 - torch.sigmoid(z))), "smooth"),
-    nn.ELU: Known(lambda m, z: torch.where(z > 0, 1.0, m.alpha * torch.exp(z)).to(z.dtype), "smooth"),
-}
+def _entry(cls: type[M], deriv: Callable[[M, Tensor], Tensor], kind: Kind) -> tuple[type[nn.Module], Known]:
+    """One registry entry, a'(z) written for its own module class (its attributes typed: m.negative_slope...)."""
+    # known() hands an entry only modules of its class or a subclass: widening the parameter type is safe.
+    return cls, Known(cast(Callable[[nn.Module, Tensor], Tensor], deriv), kind)
+
+
+KNOWN: dict[type[nn.Module], Known] = dict(
+    [
+        _entry(nn.ReLU, lambda m, z: (z > 0).to(z.dtype), "rectifying"),
+        _entry(nn.ReLU6, lambda m, z: ((z > 0) & (z < 6)).to(z.dtype), "rectifying"),
+        _entry(
+            nn.LeakyReLU, lambda m, z: torch.where(z > 0, 1.0, m.negative_slope).to(z.dtype), "rectifying"
+        ),
+        _entry(nn.Sigmoid, _sigmoid_deriv, "saturating"),
+        _entry(nn.Tanh, lambda m, z: 1 - torch.tanh(z).square(), "saturating"),
+        _entry(nn.Hardtanh, lambda m, z: ((z > m.min_val) & (z < m.max_val)).to(z.dtype), "saturating"),
+        _entry(nn.GELU, _gelu_deriv, "smooth"),
+        _entry(nn.SiLU, lambda m, z: torch.sigmoid(z) * (1 + z * (1 - torch.sigmoid(z))), "smooth"),
+        _entry(nn.ELU, lambda m, z: torch.where(z > 0, 1.0, m.alpha * torch.exp(z)).to(z.dtype), "smooth"),
+    ]
+)
 
 
 def known(module: nn.Module) -> Known | None:
@@ -71,7 +83,7 @@ class ActivationProbes:
         names = {layer.name: i for i, layer in enumerate(layers)}
         self.armed = False
         self.found: dict[int, tuple[Deferred, Kind]] = {}  # layer -> ([a', saturated, dead], kind)
-        self._handles = []
+        self._handles: list[RemovableHandle] = []
         self.credited: dict[str, str] = {}  # activation module name -> layer name (shown in the run's config)
         last: int | None = None
         for qualname, module in model.named_modules():
@@ -85,8 +97,10 @@ class ActivationProbes:
             self._handles.append(module.register_forward_hook(self._hook(entry, last, conv)))
             self.credited[qualname] = layers[last].name
 
-    def _hook(self, entry: Known, layer: int, conv: bool):
-        def hook(module: nn.Module, args: tuple, output: object) -> None:
+    def _hook(
+        self, entry: Known, layer: int, conv: bool
+    ) -> Callable[[nn.Module, tuple[object, ...], object], None]:
+        def hook(module: nn.Module, args: tuple[object, ...], output: object) -> None:
             if not self.armed or not module.training or not args or not isinstance(args[0], Tensor):
                 return
             with torch.no_grad():

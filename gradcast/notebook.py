@@ -2,9 +2,16 @@
 
 import html
 import time
+from typing import Protocol
 
 REGISTER_WAIT = 2.0  # seconds _repr_html_ waits for the run's id (registration runs in the background)
 IFRAME_HEIGHT = 640  # px: the gradient-flow chart, the heat map and the loss card without scrolling
+
+
+class TextPrinter(Protocol):
+    """What IPython's pretty printer offers _repr_pretty_ (IPython.lib.pretty.PrettyPrinter)."""
+
+    def text(self, obj: str) -> None: ...
 
 
 class NotebookView:
@@ -42,5 +49,5 @@ class NotebookView:
             'style="border:1px solid #ccc" loading="lazy"></iframe>'
         )
 
-    def _repr_pretty_(self, printer, cycle: bool) -> None:  # IPython's plain-text display
+    def _repr_pretty_(self, printer: TextPrinter, cycle: bool) -> None:  # IPython's plain-text display
         printer.text(f"GradCast run {self.dashboard_url(view=False) or '(not registered yet)'}")

@@ -97,3 +97,20 @@ def finite_or_none(value: float | None) -> float | None:
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def strict_tree(value: object) -> object:
+    """Nested lists/dicts with every non-finite float replaced by None (boundary grids, reasons, free-form dicts);
+    tuples become lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        try:  # a row of numbers: one C-speed sum says whether all are finite (NaN and inf propagate)
+            if math.isfinite(sum(value)):
+                return value if isinstance(value, list) else list(value)
+        except (TypeError, OverflowError):  # not all numbers (nested rows), or an int past float's range
+            pass
+        return [strict_tree(v) for v in value]
+    return value

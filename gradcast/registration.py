@@ -3,6 +3,7 @@
 import json
 import os
 import platform
+from collections.abc import Mapping
 
 import torch
 from torch import nn
@@ -28,7 +29,7 @@ def world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def json_safe(value: dict) -> dict:
+def json_safe(value: Mapping[str, object]) -> dict[str, object]:
     """The config as strict JSON data: unknown objects (devices, dtypes, paths) as text, NaN as null."""
     return json.loads(json.dumps(value, default=str), parse_constant=lambda _: None)
 
@@ -38,9 +39,9 @@ def describe(
     layers: list[Layer],
     params: list[nn.Parameter],
     name: str | None,
-    config: dict | None,
+    config: Mapping[str, object] | None,
     measured: list[str],
-) -> dict:
+) -> dict[str, object]:
     """The registration body: name, layer names, and a config of what the model is (the user's keys win), with
     the wire fields this client measures (the dashboard hides the cards it cannot fill)."""
     described = {
@@ -57,5 +58,5 @@ def describe(
     return {
         "name": (name or type(model).__name__)[:NAME_MAX],
         "layer_names": [layer.name for layer in layers],
-        "config": json_safe(described | (config or {})),
+        "config": json_safe({**described, **(config or {})}),
     }

@@ -1,22 +1,22 @@
 """A real Hugging Face Trainer with GradCastCallback: a tiny randomly initialised BERT (nothing downloaded), per-layer
-norms of the gradients the optimizer uses (after clipping), the model's loss per step, no extra backward pass."""
+norms of the gradients the optimizer uses (after clipping), the model's loss per step, no extra backward pass; a
+training that raises ends its run failed (stopped on KeyboardInterrupt), with the reason."""
 
 import os
+import subprocess
+import sys
+import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is fetched: the model is built from a config here
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from transformers import (  # noqa: E402
-    BertConfig,
-    BertForSequenceClassification,
-    Trainer,
-    TrainerCallback,
-    TrainingArguments,
-)
+from transformers import Trainer, TrainerCallback  # noqa: E402
 
-from gradcast.integrations.huggingface import GradCastCallback  # noqa: E402
+from gradcast.integrations.huggingface import UNFINISHED, GradCastCallback  # noqa: E402
+from tests.support.hf import RAISED, RAISES_AT, raise_at, tiny_bert, tiny_data, training_args  # noqa: E402
 from tests.support.runs import finished_run  # noqa: E402
+from tests.support.server import ROOT  # noqa: E402
 
 torch.set_num_threads(1)
 STEPS, ACCUMULATE = 6, 2
@@ -36,16 +36,7 @@ class Oracle(TrainerCallback):
 
 def test_transformers_trainer_streams_every_optimizer_step(server, tmp_path):
     torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=64,
-        hidden_size=16,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=16,
-        num_labels=2,
-    )
-    model = BertForSequenceClassification(config)
+    model = tiny_bert()
     losses: list[float] = []
     backwards = []
 
@@ -55,28 +46,8 @@ def test_transformers_trainer_streams_every_optimizer_step(server, tmp_path):
             output.loss.register_hook(lambda g: backwards.append(1))
 
     model.register_forward_hook(keep)
-    data = [
-        {
-            "input_ids": torch.randint(0, 64, (8,)),
-            "attention_mask": torch.ones(8, dtype=torch.long),
-            "labels": i % 2,
-        }
-        for i in range(64)
-    ]
-    args = TrainingArguments(
-        output_dir=str(tmp_path / "out"),
-        max_steps=STEPS,
-        per_device_train_batch_size=4,
-        gradient_accumulation_steps=ACCUMULATE,
-        max_grad_norm=1.0,
-        learning_rate=1e-2,
-        logging_steps=1,
-        report_to=[],
-        save_strategy="no",
-        use_cpu=True,
-        disable_tqdm=True,
-        dataloader_num_workers=0,
-    )
+    data = tiny_data()
+    args = training_args(str(tmp_path / "out"), STEPS, ACCUMULATE)
     oracle = Oracle()
     watcher = GradCastCallback(url=server.url, name="hf-tiny-bert", display_every=3, display_interval=0)
     Trainer(model=model, args=args, train_dataset=data, callbacks=[watcher, oracle]).train()
@@ -105,3 +76,58 @@ def test_transformers_trainer_streams_every_optimizer_step(server, tmp_path):
     assert [s["loss"] for s in history] == pytest.approx(per_step, rel=1e-6)
     assert all("learning_rate" in s["metrics"] for s in history)
     assert [s["step"] for s in history if "update_ratio" in s["layers"][0]] == [1, 3, 6]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "reason"),
+    [("ValueError", "failed", f"ValueError: {RAISED}"), ("KeyboardInterrupt", "stopped", "interrupted")],
+)
+def test_a_training_that_raises_uncaught_ends_its_run_failed(server, error, status, reason):
+    """The Trainer tells callbacks nothing when training raises: the script dies on the error, and the run ends
+    with it at the interpreter's exit, not as finished."""
+    name = f"hf-raises-{error}"
+    cmd = [sys.executable, "-m", "tests.support.hf", server.url, name, error]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode != 0 and RAISED in out.stderr, out.stderr[-2000:]
+    run = finished_run(server, name)
+
+    assert run["status"] == status
+    assert run["reason"].startswith(reason)
+    steps = RAISES_AT // ACCUMULATE  # the steps before the one that raised were all sent
+    assert [s["step"] for s in run["history"]] == list(range(1, steps + 1))
+
+
+def test_a_training_that_raised_and_was_caught_ends_failed_at_the_next_train(server, tmp_path):
+    """A caller (a notebook) that catches the error and trains again: the first run ends failed, the second
+    finished."""
+    torch.manual_seed(0)
+    model = tiny_bert()
+    watcher = GradCastCallback(url=server.url, name="hf-again", display_interval=0)
+    trainer = Trainer(
+        model=model,
+        args=training_args(str(tmp_path / "out"), STEPS, ACCUMULATE),
+        train_dataset=tiny_data(),
+        callbacks=[watcher],
+    )
+    hook = raise_at(model, RAISES_AT, ValueError)
+    with pytest.raises(ValueError, match=RAISED):
+        trainer.train()
+    first = watcher.run
+    hook.remove()
+    trainer.train()
+    assert watcher.run is not first
+
+    deadline = time.monotonic() + 15
+    with server.client() as http:
+        while True:
+            runs = [r for r in http.get("/api/runs").json() if r["name"] == "hf-again"]
+            if len(runs) == 2 and all(r["status"] != "running" for r in runs):
+                break
+            assert time.monotonic() < deadline, runs
+            time.sleep(0.05)
+        ended = {r["id"]: http.get(f"/api/runs/{r['id']}").json() for r in runs}
+    assert ended[first.id]["status"] == "failed"
+    assert ended[first.id]["reason"] == f"RuntimeError: {UNFINISHED}"
+    assert [s["step"] for s in ended[first.id]["history"]] == [1, 2]
+    assert ended[watcher.run.id]["status"] == "finished"
+    assert [s["step"] for s in ended[watcher.run.id]["history"]] == list(range(1, STEPS + 1))

@@ -35,7 +35,7 @@ def test_ruff_format_is_applied():
 
 
 def test_mypy_finds_no_type_errors():
-    """What [tool.mypy] in pyproject.toml names: all of app, strict on the ML core and the wire format."""
+    """What [tool.mypy] in pyproject.toml names: app and gradcast, strict on the ML core, app.live and the client."""
     result = subprocess.run(
         [sys.executable, "-m", "mypy"],
         cwd=ROOT,

@@ -49,3 +49,22 @@ def test_one_rule_for_a_display_step_in_ingest_and_import():
         assert to_record(StepIn.model_validate(record), display=False).extra.get("metrics") == record.get(
             "metrics"
         )
+
+
+def test_strict_tree_nulls_every_non_finite_float_at_any_depth():
+    """One rule for boundary grids, reasons and free-form dicts, in the stream and in exports."""
+    tree = {
+        "z": [[0, 1], [1, float("nan")]],  # a number row with a NaN, and one without
+        "x": (0.5, float("inf")),
+        "what": {"loss": float("-inf"), "layer": "fc1", "ok": 2.5},
+        "big": [10**400, 1],  # an int past float's range: kept, not a crash
+        "rows": [[1.0, 2.0]],
+    }
+    assert protocol.strict_tree(tree) == {
+        "z": [[0, 1], [1, None]],
+        "x": [0.5, None],
+        "what": {"loss": None, "layer": "fc1", "ok": 2.5},
+        "big": [10**400, 1],
+        "rows": [[1.0, 2.0]],
+    }
+    assert protocol.strict_tree(float("nan")) is None and protocol.strict_tree("nan") == "nan"

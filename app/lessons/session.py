@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 from app.lessons.model import FunctionView, Lesson, PresetView, RecordView, Step
 from app.lessons.runner import Runner, Source
-from app.live.errors import NotFound
+from app.live.errors import NotFound, found
 from app.live.ids import new_id
 
 log = logging.getLogger("gradcast.lessons")
@@ -145,10 +145,8 @@ class Sessions:
         return session
 
     def get(self, session_id: str) -> LessonSession:
-        session = self.by_id.get(session_id)
-        if session is None:
-            raise NotFound(f"no lesson session {session_id!r} (the server may have restarted)")
-        return session
+        missing = f"no lesson session {session_id!r} (the server may have restarted)"
+        return found(self.by_id.get(session_id), missing)
 
     def of(self, lesson_id: str) -> list[LessonSession]:
         """The lesson's sessions, oldest first."""

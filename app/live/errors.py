@@ -1,5 +1,9 @@
 """What the live layer refuses, as exceptions the web layer maps to HTTP codes (and websockets to close codes)."""
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class LiveError(Exception):
     """A refused request; `http_status` is the code the REST layer answers with."""
@@ -35,3 +39,10 @@ class Invalid(LiveError):
     """The request is well-formed but cannot be built (422), e.g. a trainer refusing its config."""
 
     http_status = 422
+
+
+def found(value: T | None, missing: str) -> T:
+    """A lookup's answer, or NotFound(missing) when there was none (a run, group or session id)."""
+    if value is None:
+        raise NotFound(missing)
+    return value

@@ -3,6 +3,7 @@
 from collections import deque
 
 from app.live.messages import columns
+from app.ml.records import JsonObject
 
 
 class History:
@@ -16,16 +17,16 @@ class History:
     def __init__(self, capacity: int, hist_keep: int = 200) -> None:
         self.capacity = capacity
         self.hist_keep = hist_keep
-        self.records: list[dict] = []
-        self._with_hist: deque[dict] = deque()  # records still holding grad_hist, oldest first
-        self.boundary: dict | None = None  # the newest decision boundary ...
+        self.records: list[JsonObject] = []
+        self._with_hist: deque[JsonObject] = deque()  # records still holding grad_hist, oldest first
+        self.boundary: JsonObject | None = None  # the newest decision boundary ...
         self.boundary_step = -1  # ... and the step it belongs to
         self.thinned = 0  # how many times the older half was downsampled
 
     def __len__(self) -> int:
         return len(self.records)
 
-    def append(self, record: dict) -> None:
+    def append(self, record: JsonObject) -> None:
         """Add one step record (its boundary, if any, is kept aside as the newest one)."""
         if "boundary" in record:
             self.boundary = record["boundary"]
@@ -51,7 +52,7 @@ class History:
         self.boundary = None
         self.boundary_step = -1
 
-    def as_records(self, limit: int | None = None) -> list[dict]:
+    def as_records(self, limit: int | None = None) -> list[JsonObject]:
         """The records (at most `limit`: the newest half dense, the older ones evenly thinned), the newest
         boundary attached to the record of its step."""
         out = self.records
@@ -71,6 +72,6 @@ class History:
                     break
         return out
 
-    def as_columns(self) -> dict:
+    def as_columns(self) -> JsonObject:
         """The compact columnar form (every-step numbers only)."""
         return columns(self.records)

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable
 
 from app.live.messages import encode, with_seq
+from app.ml.records import JsonObject
 
 
 class Viewer:
@@ -22,7 +23,7 @@ class Viewer:
         self.close_reason = ""
         self.dropped = 0  # frames this viewer lost because it read too slowly
         self.sending_since: float | None = None  # loop.time() when the send in progress began
-        self.task: asyncio.Task | None = None  # its sender task (cancelled on eviction)
+        self.task: asyncio.Task[None] | None = None  # its sender task (cancelled on eviction)
         self.evicted = False
 
     def put(self, text: str, droppable: bool = True) -> None:
@@ -81,7 +82,7 @@ class Stream:
             return True
         return 0 <= since < self.seq and bool(self.ring) and self.ring[0][0] <= since + 1
 
-    def attach(self, viewer: Viewer, since: int | None, snapshot: Callable[[], dict]) -> bool:
+    def attach(self, viewer: Viewer, since: int | None, snapshot: Callable[[], JsonObject]) -> bool:
         """Register a viewer and queue what it needs first; True if it got a replay, False a snapshot.
 
         Synchronous on the loop: nothing can be published between the snapshot and the registration.
@@ -119,7 +120,7 @@ class Hub:
     def get(self, key: str) -> Stream | None:
         return self.streams.get(key)
 
-    def publish(self, keys: list[str], msg: dict, droppable: bool = True) -> None:
+    def publish(self, keys: list[str], msg: JsonObject, droppable: bool = True) -> None:
         """Encode once, publish to each stream in keys (each splices its own seq)."""
         body = encode(msg)
         for key in keys:

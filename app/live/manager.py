@@ -17,12 +17,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Unpack
 
 import torch
 from pydantic import BaseModel
 
-from app.live.errors import Conflict, Invalid, NotFound
+from app.live.errors import Conflict, Invalid, found
 from app.live.external import ExternalRuns
 from app.live.group import Group
 from app.live.handoff import Handoff
@@ -33,7 +33,7 @@ from app.live.items import Ack
 from app.live.limits import check_config, check_room
 from app.live.lockstep import Lockstep, Member
 from app.live.output import WorkerOutput
-from app.live.parts import Pacer, Recorder
+from app.live.parts import NewRunFields, Pacer, Recorder
 from app.live.replay import Feed, Replay, Tape, config_of, recorded_ending
 from app.live.run import Run
 from app.live.state import ACTIVE, Action, Status
@@ -275,7 +275,9 @@ class RunManager(ExternalRuns, WorkerOutput):
         replay.start()
         return group, runs, replay
 
-    def _new_run(self, name: str, config: BaseModel | None, layer_names: list[str], **fields: Any) -> Run:
+    def _new_run(
+        self, name: str, config: BaseModel | None, layer_names: list[str], **fields: Unpack[NewRunFields]
+    ) -> Run:
         from app.ml.instrument import HIST_EDGES
 
         return Run(
@@ -300,16 +302,10 @@ class RunManager(ExternalRuns, WorkerOutput):
     # ---- looking up -----------------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> Run:
-        run = self.runs.get(run_id)
-        if run is None:
-            raise NotFound(f"no run with id {run_id!r}")
-        return run
+        return found(self.runs.get(run_id), f"no run with id {run_id!r}")
 
     def get_group(self, group_id: str) -> Group:
-        group = self.groups.get(group_id)
-        if group is None:
-            raise NotFound(f"no group with id {group_id!r}")
-        return group
+        return found(self.groups.get(group_id), f"no group with id {group_id!r}")
 
     def group_dict(self, group: Group) -> JsonObject:
         """The group object of the protocol."""

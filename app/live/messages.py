@@ -13,37 +13,13 @@ import orjson
 from app.ml.records import JsonObject, LayerRecord, StepRecord
 from gradcast import protocol
 from gradcast.protocol import STEP_USER_METRICS as USER_METRICS
+from gradcast.protocol import finite_or_none, strict_tree
 
 # Per-layer numbers in the order they are listed on the wire, and the display-rate step numbers: written once in
 # gradcast.protocol (docs/protocol.md has their meaning).
 LAYER_METRICS = protocol.LAYER_METRICS
 STEP_METRICS = protocol.STEP_METRICS
 PONG = '{"type":"pong"}'
-
-
-def finite_or_none(value: float | None) -> float | None:
-    """The float, or None when it is NaN or infinite (strict JSON has no token for them)."""
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
-def _clean_tree(value: object) -> object:
-    """Nested lists/dicts with every non-finite float replaced by None (for boundary grids and reasons)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean_tree(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        try:  # a row of numbers: one C-speed sum says whether all are finite (NaN and inf propagate)
-            if math.isfinite(sum(value)):
-                return value
-        except TypeError:  # not all numbers (nested rows)
-            pass
-        return [_clean_tree(v) for v in value]
-    return value
-
 
 _metrics_of = operator.attrgetter(*LAYER_METRICS)  # LayerRecord -> its LAYER_METRICS values, in one C call
 _NO_DISPLAY = (None,) * len(protocol.DISPLAY_LAYER_METRICS)
@@ -95,11 +71,11 @@ def step_dict(record: StepRecord) -> JsonObject:
         out[USER_METRICS] = {k: finite_or_none(v) for k, v in metrics.items()}
         nonfinite |= any(v is None for v in out[USER_METRICS].values())
     if record.boundary is not None:
-        out["boundary"] = _clean_tree(record.boundary)
+        out["boundary"] = strict_tree(record.boundary)
     if record.diverged is not None:
-        out["diverged"] = _clean_tree(record.diverged)
+        out["diverged"] = strict_tree(record.diverged)
     if record.time is not None:  # recurrent models: {"t": [..], "hidden_grad_norm": [..]}
-        out["time"] = _clean_tree(record.time)
+        out["time"] = strict_tree(record.time)
     if nonfinite:
         out["nonfinite"] = True
     return out

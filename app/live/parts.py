@@ -11,10 +11,12 @@ from one part into another without guessing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from collections import OrderedDict
+
+    from pydantic import BaseModel
 
     from app.live.group import Group
     from app.live.hub import Hub
@@ -24,6 +26,16 @@ if TYPE_CHECKING:
     from app.live.state import Action, Status
     from app.ml.records import JsonObject, StepRecord
     from app.settings import Settings
+
+
+class NewRunFields(TypedDict, total=False):
+    """What a new run may be given beyond its name, config and layers: Run's fields of the same names."""
+
+    group: str | None
+    preset: str | None
+    points: JsonObject | None
+    external: bool
+    status: Status
 
 
 class Pacer(Protocol):
@@ -81,6 +93,8 @@ class ManagerState(Protocol):
 
     def _check_room(self, new_runs: int, to_train: int) -> None: ...
 
-    def _new_run(self, name: str, config: Any, layer_names: list[str], **fields: Any) -> Run: ...
+    def _new_run(
+        self, name: str, config: BaseModel | None, layer_names: list[str], **fields: Unpack[NewRunFields]
+    ) -> Run: ...
 
     def _register(self, run: Run, record: bool) -> None: ...

@@ -186,7 +186,7 @@ class Replay:
             feed.run.step = feed.at
         self._restart(mode)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         """What GET /api/records/replays lists (besides the run or group): pace, pause and position."""
         return {
             "steps_per_second": self.steps_per_second,

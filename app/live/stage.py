@@ -11,6 +11,8 @@ import asyncio
 
 import orjson
 
+from app.ml.records import JsonObject
+
 INITIAL_PATH = "/"  # before the presenter's page has published anything: the home page
 
 
@@ -48,17 +50,17 @@ class Stage:
     def __init__(self) -> None:
         self.seq = 0
         self.path = INITIAL_PATH
-        self.state: dict = {}
+        self.state: JsonObject = {}
         self.text = self._encode()
         self.followers: set[Follower] = set()
 
     def _encode(self) -> str:
         return orjson.dumps({"seq": self.seq, "path": self.path, "state": self.state}).decode()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> JsonObject:
         return {"seq": self.seq, "path": self.path, "state": self.state}
 
-    def publish(self, path: str, state: dict) -> dict:
+    def publish(self, path: str, state: JsonObject) -> JsonObject:
         """Replace the stage (next seq), encode it once and offer the same text to every follower."""
         self.seq += 1
         self.path, self.state = path, state

@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from app.ml.records import StepRecord
+from app.ml.records import JsonObject, StepRecord
 from app.store import codec
 from app.store.schema import (
     INSERT_EVENT,
@@ -20,6 +20,7 @@ from app.store.schema import (
     explain,
     unstorable,
 )
+from app.store.writes import Flush, Renamed, RunCreated, StatusChanged, StepTaken, Stop, Write
 
 log = logging.getLogger("gradcast.store")
 
@@ -28,8 +29,6 @@ MAX_BATCH = 500  # items per transaction: ~5 ms of writing, so a flush() or clos
 MAX_PENDING = 200_000  # queued items (~100 MB worst case) before new steps are dropped and counted
 
 MULTI_ROW = (128, 32, 8, 1)  # rows per INSERT statement (few distinct statements: SQLite caches them)
-
-_STOP = object()
 
 
 @functools.cache
@@ -57,13 +56,13 @@ class Recorder:
         self.error: str | None = None
         self.written = 0  # step records committed
         self.dropped = 0  # step records not recorded (queue full or recording off after an error)
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Write] = queue.SimpleQueue()
         self._wake = threading.Event()  # set by flush() and close(): write now, do not wait out the interval
         self._accepted: set[str] = set()  # live run ids being recorded (others, e.g. replays, are ignored)
         # live run id -> record id (differs only when the id was taken; None: not recorded)
         self._ids: dict[str, str | None] = {}
         self._last_step: dict[str, int] = {}  # record id -> last step written (a lower one means a reset)
-        self._boundary: dict[str, dict | None] = {}  # record id -> last boundary written
+        self._boundary: dict[str, JsonObject | None] = {}  # record id -> last boundary written
         self._conn: sqlite3.Connection | None = None
         self._thread = threading.Thread(target=self._run, name="gradcast-recorder", daemon=True)
         if disabled is not None:
@@ -81,11 +80,11 @@ class Recorder:
 
     # --- the interface the run manager calls, from any thread
 
-    def on_create(self, run_info: dict) -> None:
+    def on_create(self, run_info: JsonObject) -> None:
         """A new run (the protocol's run dict). run_info["record"] == False skips it (e.g. a replay)."""
         if self.error is None and run_info.get("record", True):
             self._accepted.add(run_info["id"])
-            self._queue.put(("create", dict(run_info), time.time()))
+            self._queue.put(RunCreated(dict(run_info), time.time()))
 
     def on_record(self, run_id: str, record: StepRecord) -> None:
         """One step; the record must not be mutated afterwards (the trainer yields a fresh one per step)."""
@@ -94,35 +93,35 @@ class Recorder:
         if self.error is not None or self._queue.qsize() >= MAX_PENDING:
             self.dropped += 1
             return
-        self._queue.put(("step", run_id, record))
+        self._queue.put(StepTaken(run_id, record))
 
     def on_status(self, run_id: str, status: str, step: int, reason: str | None = None) -> None:
         """A change of status (created, running, paused, finished, stopped, diverged, failed)."""
         if self.error is None and run_id in self._accepted:
-            self._queue.put(("status", run_id, status, step, reason, time.time()))
+            self._queue.put(StatusChanged(run_id, status, step, reason, time.time()))
 
     def on_rename(self, run_id: str, name: str) -> None:
         """A live run renamed on the dashboard: its record takes the new name."""
         if self.error is None and run_id in self._accepted:
-            self._queue.put(("rename", run_id, name, time.time()))
+            self._queue.put(Renamed(run_id, name, time.time()))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or recording failed); False on timeout."""
         if not self._thread.is_alive():
             return self.error is None
         done = threading.Event()
-        self._queue.put(("flush", done))
+        self._queue.put(Flush(done))
         self._wake.set()
         return done.wait(timeout) and self.error is None
 
     def close(self, timeout: float = 5.0) -> None:
         """Write what is queued, then stop the writer thread."""
         if self._thread.is_alive():
-            self._queue.put(_STOP)
+            self._queue.put(Stop())
             self._wake.set()
             self._thread.join(timeout)
 
-    def status(self) -> dict:
+    def status(self) -> JsonObject:
         """{"ok", "error", "path", "pending", "written", "dropped"} for GET /api/records/status."""
         return {
             "ok": self.error is None,
@@ -141,92 +140,93 @@ class Recorder:
         per step: each wake-up would take the GIL from training."""
         while True:
             first = self._queue.get()
-            if first is not _STOP and first[0] != "flush":
+            if not isinstance(first, Stop | Flush):
                 self._wake.wait(self.flush_interval)
             self._wake.clear()
-            batch, stop = [first], first is _STOP
+            batch, stop = [first], isinstance(first, Stop)
             while not stop:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is _STOP:
+                if isinstance(item, Stop):
                     stop = True
                 else:
                     batch.append(item)
                 if len(batch) >= self.max_batch:
                     self._write(batch)
                     batch = []
-            self._write([item for item in batch if item is not _STOP])
+            self._write([item for item in batch if not isinstance(item, Stop)])
             if stop:
                 break
         if self._conn is not None:
             self._conn.close()
             self._conn = None
 
-    def _write(self, batch: list[tuple]) -> None:
+    def _write(self, batch: list[Write]) -> None:
         if not batch:
             return
-        flushes = [item[1] for item in batch if item[0] == "flush"]
+        flushes = [item.done for item in batch if isinstance(item, Flush)]
         if self.error is None:
             try:
                 self._commit(batch)
             except Exception as exc:  # noqa: BLE001 - any failure turns recording off, never raises into training
                 self._fail(exc)
         if self.error is not None:
-            self.dropped += sum(1 for item in batch if item[0] == "step")
+            self.dropped += sum(1 for item in batch if isinstance(item, StepTaken))
         for done in flushes:
             done.set()
 
-    def _commit(self, batch: list[tuple]) -> None:
+    def _commit(self, batch: list[Write]) -> None:
         conn = self._conn
         assert conn is not None, "the writer thread opens the file before it commits"
-        rows: list[tuple] = []
+        rows: list[tuple[object, ...]] = []
         touched: dict[str, int] = {}  # record id -> last step in this batch
+        written = 0
         now = time.time()
         conn.execute("BEGIN")
         try:
             for item in batch:
-                kind = item[0]
-                if kind == "step":
-                    rid = self._ids.get(item[1])
-                    if rid is None:
-                        continue
-                    rec = item[2]
-                    if rec.step <= self._last_step.get(rid, 0):  # a reset: the run starts over
+                match item:
+                    case StepTaken(run_id, rec):
+                        rid = self._ids.get(run_id)
+                        if rid is None:
+                            continue
+                        if rec.step <= self._last_step.get(rid, 0):  # a reset: the run starts over
+                            self._flush_rows(conn, rows)
+                            conn.execute("DELETE FROM steps WHERE run_id = ? AND step >= ?", (rid, rec.step))
+                            self._boundary[rid] = None
+                        row = codec.to_row(rid, rec, self._boundary.get(rid))
+                        unfit = unstorable(row, time_at=2)
+                        if unfit is not None:  # one client's bad value: skip the step, keep recording
+                            self._skip(rid, f"step {rec.step!r} not recorded: {unfit}")
+                            continue
+                        self._last_step[rid] = rec.step
+                        rows.append(row)
+                        written += 1
+                        if rec.boundary is not None:
+                            self._boundary[rid] = rec.boundary
+                        touched[rid] = rec.step
+                    case RunCreated(info, t):
                         self._flush_rows(conn, rows)
-                        conn.execute("DELETE FROM steps WHERE run_id = ? AND step >= ?", (rid, rec.step))
-                        self._boundary[rid] = None
-                    row = codec.to_row(rid, rec, self._boundary.get(rid))
-                    unfit = unstorable(row, time_at=2)
-                    if unfit is not None:  # one client's bad value: skip the step, keep recording
-                        self._skip(rid, f"step {rec.step!r} not recorded: {unfit}")
-                        continue
-                    self._last_step[rid] = rec.step
-                    rows.append(row)
-                    if rec.boundary is not None:
-                        self._boundary[rid] = rec.boundary
-                    touched[rid] = rec.step
-                elif kind == "create":
-                    self._flush_rows(conn, rows)
-                    self._insert_run(conn, item[1], item[2])
-                elif kind == "rename":
-                    _, run_id, name, t = item
-                    rid = self._ids.get(run_id)
-                    if rid is not None and unstorable((name, t), time_at=1) is None:
+                        self._insert_run(conn, info, t)
+                    case Renamed(run_id, name, t):
+                        rid = self._ids.get(run_id)
+                        if rid is not None and unstorable((name, t), time_at=1) is None:
+                            self._flush_rows(conn, rows)
+                            conn.execute("UPDATE runs SET name = ?, updated = ? WHERE id = ?", (name, t, rid))
+                    case StatusChanged(run_id, status, step, reason, t):
+                        rid = self._ids.get(run_id)
+                        if rid is None:
+                            continue
                         self._flush_rows(conn, rows)
-                        conn.execute("UPDATE runs SET name = ?, updated = ? WHERE id = ?", (name, t, rid))
-                elif kind == "status":
-                    _, run_id, status, step, reason, t = item
-                    rid = self._ids.get(run_id)
-                    if rid is None:
-                        continue
-                    self._flush_rows(conn, rows)
-                    conn.execute(INSERT_EVENT, (rid, t, status, step, reason))
-                    conn.execute(
-                        "UPDATE runs SET status = ?, reason = ?, updated = ? WHERE id = ?",
-                        (status, reason, t, rid),
-                    )
+                        conn.execute(INSERT_EVENT, (rid, t, status, step, reason))
+                        conn.execute(
+                            "UPDATE runs SET status = ?, reason = ?, updated = ? WHERE id = ?",
+                            (status, reason, t, rid),
+                        )
+                    case Flush() | Stop():
+                        pass  # _write sets the flushes' events once this commit is done
             self._flush_rows(conn, rows)
             for rid, step in touched.items():
                 conn.execute("UPDATE runs SET steps = ?, updated = ? WHERE id = ?", (step, now, rid))
@@ -235,10 +235,10 @@ class Recorder:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        self.written += sum(1 for item in batch if item[0] == "step" and self._ids.get(item[1]))
+        self.written += written
 
     @staticmethod
-    def _flush_rows(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    def _flush_rows(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
         """INSERT rows, many per statement: executemany would release and retake the GIL once per row."""
         i = 0
         for size in MULTI_ROW:
@@ -247,7 +247,7 @@ class Recorder:
                 i += size
         rows.clear()
 
-    def _insert_run(self, conn: sqlite3.Connection, info: dict, t: float) -> None:
+    def _insert_run(self, conn: sqlite3.Connection, info: JsonObject, t: float) -> None:
         live_id = str(info["id"])
         known = self._ids.get(live_id)
         rid = live_id

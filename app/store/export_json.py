@@ -5,7 +5,6 @@ app/store/columns.py), no key repeated per step, spooled to temporary files (app
 never sits in memory; importing it (app/store/importer.py) gives back exactly what was stored.
 """
 
-import math
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any, TypeVar
@@ -16,23 +15,13 @@ from app.ml.records import DISPLAY_LAYER_METRICS
 from app.store.columns import trim_hist
 from app.store.runstore import RunStore
 from app.store.spool import Column, JsonList
+from gradcast.protocol import strict_tree as _strict
 
 FORMAT = "gradcast-run"
 VERSION = 2
 EVALS = ("train_acc", "test_acc", "test_loss")
 RUN_KEYS = ("name", "preset", "status", "reason", "steps", "created", "config", "layer_names")
 _INFO_KEYS = {"hist_edges", "max_steps", "steps_per_second", "lesson"}  # run-dict fields an export carries
-
-
-def _strict(tree: Any) -> Any:
-    """Nested lists/dicts with every non-finite float as None (strict JSON), for boundaries and free-form dicts."""
-    if isinstance(tree, float):
-        return tree if math.isfinite(tree) else None
-    if isinstance(tree, dict):
-        return {k: _strict(v) for k, v in tree.items()}
-    if isinstance(tree, list | tuple):
-        return [_strict(v) for v in tree]
-    return tree
 
 
 def _runs(values: list[int]) -> list[int]:

@@ -52,10 +52,13 @@ class Watched:
         ):
             self.offhost.append(url)
 
-    def goto(self, path: str, ready: str | None = None):
+    def goto(self, path: str, ready: str | None = None, timeout_ms: int = 15_000):
+        """Open path; with `ready`, wait until the page says it is (document.body.dataset.ready)."""
         self.page.goto(self.origin + path)
         if ready:
-            self.page.wait_for_function(f"() => document.body.dataset.ready === '{ready}'", timeout=15_000)
+            self.page.wait_for_function(
+                f"() => document.body.dataset.ready === '{ready}'", timeout=timeout_ms
+            )
         return self.page
 
     def wait(self, predicate: str, timeout_ms: int = 10_000) -> None:

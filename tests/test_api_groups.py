@@ -29,7 +29,7 @@ def test_comparison_preset_trains_in_lockstep(server):
             seen |= steps
             if (look >= 29 and len(seen) > 1) or time.monotonic() > deadline:
                 break
-            time.sleep(0.02)
+            time.sleep(0.02)  # pacing the looks: sampling the group while it trains is the test
         assert len(seen) > 1  # ... while they were training
 
         # The group stream shows the runs' frames at the same steps, one step after another.

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.support.live import SMALL, wait_until
+from tests.support.routes import assert_documented
 from tests.support.server import live_server
 
 DISPLAY_ONLY = ("act_grad_norm", "mean_act_deriv", "weight_norm", "grad_hist")
@@ -144,8 +145,8 @@ def test_schema_presets_and_session(server):
         assert {p["kind"] for p in presets} == {"single", "comparison"}
         assert all(set(p["title"]) == {"en", "ko"} and p["runs"] for p in presets)
         assert c.get("/api/session").json() == {"presenter": True, "lecture": False, "viewer_url": None}
-        paths = c.get("/openapi.json").json()["paths"]
-        for path in (
+        assert_documented(
+            c,
             "/api/runs",
             "/api/runs/{run_id}/step",
             "/api/groups/{group_id}/reset",
@@ -153,5 +154,47 @@ def test_schema_presets_and_session(server):
             "/api/presets/{name}/runs",
             "/api/schema",
             "/api/session",
-        ):
-            assert path in paths, path
+        )
+
+
+@pytest.mark.parametrize(
+    ("config", "en", "ko"),
+    [
+        ({"activation": "sigmoid", "depth": 10, "width": 32}, "sigmoid-10x32", "sigmoid-10x32"),
+        (
+            {"architecture": "rnn", "width": 16, "seq_len": 20},
+            "RNN · tanh · 16 units · T = 20",
+            "RNN · tanh · 유닛 16개 · T = 20",
+        ),
+        (
+            {"architecture": "lstm", "width": 32, "seq_len": 50},
+            "LSTM · 32 units · T = 50",
+            "LSTM · 유닛 32개 · T = 50",
+        ),
+        (
+            {"architecture": "gru", "width": 8, "seq_len": 10},
+            "GRU · 8 units · T = 10",
+            "GRU · 유닛 8개 · T = 10",
+        ),
+        (
+            {"architecture": "cnn", "activation": "relu", "depth": 4, "width": 8},
+            "CNN · relu · 4 conv layers × 8 channels",
+            "CNN · relu · 합성곱 4층 × 채널 8개",
+        ),
+        (
+            {"architecture": "transformer", "depth": 2, "width": 16, "heads": 2, "norm_position": "pre"},
+            "Transformer · pre-LN · 2 blocks · d = 16",
+            "트랜스포머 · pre-LN · 블록 2개 · d = 16",
+        ),
+    ],
+)
+def test_a_run_without_a_name_is_named_after_what_it_is_in_the_callers_language(server, config, en, ko):
+    with server.client() as c:
+        for lang, want in (("en-GB,en;q=0.9", en), ("ko-KR,ko;q=0.9,en;q=0.8", ko), (None, en)):
+            headers = {"Accept-Language": lang} if lang else {}
+            r = c.post("/api/runs", json={**config, "paused": True}, headers=headers)
+            assert r.status_code == 201, r.text
+            assert r.json()["name"] == want, lang
+            assert c.delete(f"/api/runs/{r.json()['id']}").status_code in (200, 204)
+        named = c.post("/api/runs", json={**config, "paused": True, "name": "mine"}).json()
+        assert named["name"] == "mine"  # a name given is kept

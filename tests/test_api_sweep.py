@@ -17,7 +17,7 @@ def test_sweep_answers_per_activation_off_the_loop_and_is_cached(server):
             while not done.is_set() and len(answered) < 1000:
                 assert h.get("/healthz").status_code == 200
                 answered.append(time.monotonic())
-                time.sleep(0.02)
+                time.sleep(0.02)  # pacing: a page's health checks, ~50 a second
 
     poller = threading.Thread(target=poll_health)
     poller.start()

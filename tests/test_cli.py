@@ -3,12 +3,12 @@
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from app.cli import _parser, load_settings
+from tests.support.live import wait_until
 from tests.support.server import free_port
 
 
@@ -74,15 +74,21 @@ def _serve(argv, env_extra=None, timeout=30.0):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc, port
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not answer /healthz: " + (proc.stdout.read() if proc.stdout else ""))
+            return False
+
+    try:
+        wait_until(healthy, timeout=timeout, interval=0.2)
+    except AssertionError:
+        proc.kill()
+        raise AssertionError(
+            "server did not answer /healthz: " + (proc.stdout.read() if proc.stdout else "")
+        ) from None
+    return proc, port
 
 
 def test_serve_prints_the_url_and_answers(tmp_path):

@@ -6,13 +6,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 import venv
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 
+from tests.support.runs import finished_run
 from tests.support.server import live_server
 from tests.test_packaging import wheel  # noqa: F401  (the module-scoped fixture that builds the wheel)
 
@@ -151,15 +151,8 @@ def test_a_project_with_its_own_app_package_streams_to_a_real_dashboard(client_v
         )
         assert out.returncode == 0, out.stderr[-3000:]
         assert "sent=25 dropped=0" in out.stdout
-        with srv.client() as http:
-            deadline = time.monotonic() + 10
-            while True:
-                found = [r for r in http.get("/api/runs").json() if r["name"] == "own-app-project"]
-                if found and found[0]["status"] == "finished":
-                    break
-                assert time.monotonic() < deadline, found
-                time.sleep(0.1)
-            run = http.get(f"/api/runs/{found[0]['id']}").json()
+        run = finished_run(srv, "own-app-project", seconds=10)
+        assert run["status"] == "finished"
     assert run["external"] is True and run["layer_names"] == ["0", "2"]
     assert [s["step"] for s in run["history"]] == list(range(1, 26))
     assert all(0.0 <= s["metrics"]["accuracy"] <= 1.0 for s in run["history"])

@@ -41,7 +41,7 @@ class Loop:
             self.optimizer.step()
             self.optimizer.zero_grad()
             if sleep:
-                time.sleep(sleep)
+                time.sleep(sleep)  # pacing the loop (a step's compute), not waiting for anything
 
 
 def client_warnings(caplog) -> list[str]:

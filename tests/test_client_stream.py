@@ -10,6 +10,7 @@ from websockets.sync.client import connect
 
 from app.store import importer
 from gradcast import watch
+from tests.support.live import wait_until
 
 torch.set_num_threads(1)
 
@@ -20,10 +21,7 @@ def test_viewers_get_frames_of_every_step_and_the_final_status(server):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     x, y = torch.randn(32, 8), torch.randint(0, 3, (32,))
     run = watch(model, url=server.url, name="streamed", flush_interval=0.05)
-    deadline = time.monotonic() + 10
-    while run.id is None:  # registered in the background
-        assert time.monotonic() < deadline, "run not registered within 10 s"
-        time.sleep(0.02)
+    wait_until(lambda: run.id is not None, timeout=10)  # registered in the background
 
     seen: set[int] = set()
     statuses: list[str] = []
@@ -37,7 +35,7 @@ def test_viewers_get_frames_of_every_step_and_the_final_status(server):
                 run.step(loss=loss.item())
                 optimizer.step()
                 optimizer.zero_grad()
-                time.sleep(0.005)  # ~0.3 s of training: several batches, several frames
+                time.sleep(0.005)  # pacing: ~0.3 s of training, several batches, several frames
         while "finished" not in statuses:
             msg = json.loads(ws.recv(timeout=5))
             if msg["type"] == "frame":
@@ -66,13 +64,14 @@ def test_an_exception_in_the_loop_fails_the_run_and_still_propagates(server):
 
 def recorded_id(http, name: str, steps: int) -> str:
     """The record id of run `name` once the recorder has written `steps` steps of it (bounded wait)."""
-    deadline = time.monotonic() + 10
-    while True:
-        found = [r for r in http.get("/api/records").json() if r["name"] == name]
-        if found and found[0]["steps"] >= steps:
-            return found[0]["id"]
-        assert time.monotonic() < deadline, f"{name} not recorded within 10 s"
-        time.sleep(0.1)
+    return wait_until(
+        lambda: (
+            (found := [r for r in http.get("/api/records").json() if r["name"] == name])
+            and found[0]["steps"] >= steps
+            and found[0]["id"]
+        ),
+        timeout=10,
+    )
 
 
 def test_a_watched_run_is_recorded_and_exported_like_a_built_in_one(tmp_path):

@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 
 from app.settings import Settings
 from tests.support.exports import export_doc
-from tests.support.live import SMALL
+from tests.support.live import SMALL, wait_until
 from tests.support.server import server_process
 
 pytestmark = pytest.mark.slow
@@ -57,15 +57,13 @@ def test_the_largest_import_goes_in_while_viewers_and_healthz_are_served(tmp_pat
                 while not done.is_set() and len(answered) < 10_000:
                     assert h.get("/healthz").status_code == 200
                     answered.append(time.monotonic())
-                    time.sleep(0.05)
+                    time.sleep(0.05)  # pacing: a person's page asks ~20 times a second
 
         workers = [threading.Thread(target=view), threading.Thread(target=poll)]
         for w in workers:
             w.start()
         try:
-            deadline = time.monotonic() + 30
-            while len(frames) < 3 and time.monotonic() < deadline:  # the viewer is receiving
-                time.sleep(0.05)
+            wait_until(lambda: len(frames) >= 3, timeout=30)  # the viewer is receiving
             rss_before = srv.rss_mb()
             start = time.monotonic()
             r = c.post("/api/records/import", content=body, headers={"Content-Type": "application/json"})

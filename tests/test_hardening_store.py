@@ -13,7 +13,7 @@ from app.store.recorder import Recorder
 from app.store.runstore import RunStore
 from app.store.schema import db_path
 from tests.support.exports import export_doc
-from tests.support.live import strict_loads
+from tests.support.live import strict_loads, wait_until
 from tests.support.server import live_server
 
 
@@ -99,11 +99,12 @@ def test_junk_in_the_middle_of_the_file_is_reported_not_called_recording_off(tmp
             ids.append(r.json()["id"])
         path = db_path(tmp_path / "data")
         conn = sqlite3.connect(path)
-        for _ in range(50):  # everything into the main file (a reader may hold the WAL for a moment)
+
+        def checkpointed() -> bool:  # everything into the main file (a reader may hold the WAL for a moment)
             busy, log, done = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if busy == 0 and log == done:
-                break
-            time.sleep(0.1)
+            return busy == 0 and log == done
+
+        wait_until(checkpointed, timeout=5, interval=0.1)
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         leaves = [
             p

@@ -109,7 +109,7 @@ def _raw_chunked(url: str, path: str, total: int, piece: int = 65_536) -> tuple[
                 s.sendall(chunk)
                 sent += piece
             except (BlockingIOError, BrokenPipeError, ConnectionResetError):
-                time.sleep(0.01)
+                time.sleep(0.01)  # pacing: the socket's buffer is full, the next piece goes when it drains
         s.setblocking(True)
         s.settimeout(10)
         try:

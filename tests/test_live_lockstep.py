@@ -13,7 +13,7 @@ from app.live.lockstep import Lockstep, Member
 from app.live.state import Action, Status
 from app.ml.config import RunConfig
 from app.ml.trainer import Trainer
-from tests.support.live import DIVERGING, SMALL
+from tests.support.live import DIVERGING, SMALL, wait_until
 
 
 class Inbox:
@@ -40,10 +40,7 @@ class Inbox:
             return any(token in it.acks for b in self.batches for it in b if isinstance(it, AckItem))
 
     def wait(self, predicate, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            assert time.monotonic() < deadline, "workers did not get there in time"
-            time.sleep(0.01)
+        wait_until(predicate, timeout=timeout, interval=0.01)
 
 
 def _lockstep(configs: list[dict], inbox: Inbox, **kw) -> Lockstep:

@@ -28,6 +28,7 @@ def test_a_follower_that_has_not_read_gets_only_the_newest_stage():
             stage.publish(f"/runs/{i}", {})
         assert json.loads(await follower.next()) == {"seq": 5, "path": "/runs/4", "state": {}}
         waiting = asyncio.create_task(follower.next())
+        # Letting the loop run is the test: a follower with nothing new must not wake.
         await asyncio.sleep(0.01)
         assert not waiting.done()  # nothing new: it waits
         stage.close_all()

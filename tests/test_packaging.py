@@ -4,13 +4,13 @@ import os
 import subprocess
 import sys
 import sysconfig
-import time
 import venv
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.live import wait_until
 from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,15 +86,15 @@ def test_installed_wheel_serves_page_and_plotly(wheel, tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
+
+        def answered() -> httpx.Response | None:
+            assert proc.poll() is None, proc.stdout.read().decode()  # it stopped: say why, at once
             try:
-                page = httpx.get(base + "/", timeout=2)
-                break
+                return httpx.get(base + "/", timeout=2)
             except httpx.HTTPError:
-                assert time.monotonic() < deadline, "installed server did not start"
-                assert proc.poll() is None, proc.stdout.read().decode()
-                time.sleep(0.3)
+                return None
+
+        page = wait_until(answered, timeout=60, interval=0.3)
         assert page.status_code == 200 and "GradCast" in page.text
         # The chart pages load Plotly from the app itself.
         sweep = httpx.get(base + "/sweep", timeout=5)

@@ -217,6 +217,33 @@ def test_every_key_the_front_end_names_is_in_the_catalogue():
             assert f"{family}.{m}" in CATALOGUE
 
 
+def test_every_key_of_the_catalogue_is_shown_somewhere():
+    """A string nobody shows is dead weight for translators: every key is named in a template, a JS module or the
+    server's Python (as itself, or as a family built from a prefix: `conn.${state}`, f"handout.{key}",
+    `key ~ ".explain"`)."""
+    app_dir = TEMPLATES_DIR.parent / "app"
+    sources = [*STATIC_DIR.rglob("*.js"), *TEMPLATES_DIR.rglob("*.html"), *app_dir.rglob("*.j2")]
+    sources += [p for p in app_dir.rglob("*.py") if "i18n" not in p.parts]
+    text = "\n".join(p.read_text() for p in sources if "vendor" not in p.parts)
+
+    def shown(key: str) -> bool:
+        if key in text:
+            return True
+        parts = key.split(".")
+        prefixes = (".".join(parts[:i]) + "." for i in range(1, len(parts)))
+        # a prefix followed by what completes it at run time: ${...}, {...}, or a closing quote and a join
+        if any(re.search(re.escape(p) + r"""(\$\{|\{|["'`]\s*[+~,])""", text) for p in prefixes):
+            return True
+        # a named key with a suffix joined on: t(key + ".explain") beside the literal "term.vanishing"
+        stem, suffix = key.rsplit(".", 1)
+        return (
+            stem in text and re.search(r"""(\+\s*["'`]|\}\})""" + re.escape("." + suffix), text) is not None
+        )
+
+    unused = sorted(k for k in CATALOGUE if not shown(k))
+    assert not unused, unused
+
+
 def test_every_module_import_resolves():
     """Native ES modules, no bundler: every relative import names a file that exists."""
     js = STATIC_DIR / "js"

@@ -135,7 +135,7 @@ rec.on_status("k", "running", 0)
 for step in trainer:
     rec.on_record("k", step)
     print(step.step, repr(step.loss), time.monotonic(), flush=True)
-    time.sleep(0.003)  # ~250 steps/s: a fast live run (500 steps: ~2 s, 8 flush intervals)
+    time.sleep(0.003)  # pacing: ~250 steps/s, a fast live run (500 steps: ~2 s, 8 flush intervals)
 """
 
 

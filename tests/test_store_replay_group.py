@@ -4,6 +4,7 @@
 from websockets.sync.client import connect
 
 from tests.support.live import SMALL, holds, recorded, recv_until, wait_until
+from tests.support.replays import pause_replay, play_to_the_end
 from tests.support.server import live_server
 
 PRESET = "sigmoid-vs-relu-vs-leaky-relu"
@@ -150,10 +151,8 @@ def test_a_replayed_comparison_pauses_together_and_changes_speed(tmp_path):
         gid = c.post("/api/records/replay", params={"ids": ",".join(ids), "steps_per_second": 10}).json()[
             "group"
         ]
-        wait_until(lambda: c.get(f"/api/groups/{gid}").json()["step"] >= 3, timeout=10)
-        r = c.patch(f"/api/records/replays/{gid}", json={"paused": True})
-        assert r.status_code == 200 and r.json()["paused"] is True and r.json()["records"] == ids
-        held = c.get(f"/api/groups/{gid}").json()
+        answer, held = pause_replay(c, gid, f"/api/groups/{gid}")
+        assert answer["records"] == ids
         assert held["status"] == "paused" and [x["status"] for x in held["runs"]] == ["paused", "paused"]
         assert len({x["step"] for x in held["runs"]}) == 1  # paused at one step
         assert c.post(f"/api/groups/{gid}/pause").status_code == 409  # already paused, as for a trained group
@@ -161,10 +160,7 @@ def test_a_replayed_comparison_pauses_together_and_changes_speed(tmp_path):
         # really paused: 5 steps at 10 steps/s, were it still playing
         holds(lambda: c.get(f"/api/groups/{gid}").json()["step"] == held["step"], 0.5)
         assert [p["group"]["id"] for p in c.get("/api/records/replays").json()] == [gid]
-        c.patch(f"/api/records/replays/{gid}", json={"paused": False, "steps_per_second": 0})
-        done = wait_until(
-            lambda: (x := c.get(f"/api/groups/{gid}").json())["status"] == "finished" and x, timeout=10
-        )
+        done = play_to_the_end(c, gid, f"/api/groups/{gid}")
         assert [(x["status"], x["step"]) for x in done["runs"]] == [("finished", SHORT_STEPS)] * 2
         assert c.patch(f"/api/records/replays/{gid}", json={"paused": True}).status_code == 404  # it ended
 

@@ -12,6 +12,7 @@ from app.store import columns, importer
 from app.store.columns import to_f32
 from tests.support.live import SMALL, holds, recv_until, strict_loads, wait_until
 from tests.support.live import recorded as recorded_run
+from tests.support.replays import pause_replay, play_to_the_end
 from tests.support.server import live_server
 
 STEPS = 60
@@ -286,19 +287,14 @@ def test_replay_pauses_and_changes_speed(tmp_path):
         recorded(c, rid)
         live = c.post(f"/api/records/{rid}/replay", params={"steps_per_second": 20}).json()
         lid = live["id"]
-        wait_until(lambda: c.get(f"/api/runs/{lid}").json()["step"] >= 3, timeout=10)
-        r = c.patch(f"/api/records/replays/{lid}", json={"paused": True})
-        assert r.status_code == 200 and r.json()["paused"] is True and r.json()["record"] == rid
-        held = c.get(f"/api/runs/{lid}").json()
+        answer, held = pause_replay(c, lid, f"/api/runs/{lid}")
+        assert answer["record"] == rid
         assert held["status"] == "paused"  # viewers are told, as for a live run
         assert held["step"] < STEPS
         # really paused: 8 steps at 20 steps/s, were it still playing
         holds(lambda: c.get(f"/api/runs/{lid}").json()["step"] == held["step"], 0.4)
         assert [p["run"]["id"] for p in c.get("/api/records/replays").json()] == [lid]
-        c.patch(f"/api/records/replays/{lid}", json={"paused": False, "steps_per_second": 0})
-        done = wait_until(
-            lambda: (x := c.get(f"/api/runs/{lid}").json())["status"] == "finished" and x, timeout=10
-        )
+        done = play_to_the_end(c, lid, f"/api/runs/{lid}")
         assert done["step"] == STEPS
         assert c.patch(f"/api/records/replays/{lid}", json={"paused": True}).status_code == 404  # it ended
         assert c.patch("/api/records/replays/nope", json={"steps_per_second": -1}).status_code == 422

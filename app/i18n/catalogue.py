@@ -25,7 +25,6 @@ CORE: dict[str, dict[str, str]] = {
     "readonly": {"en": "read-only view", "ko": "보기 전용"},
     "loading": {"en": "Loading…", "ko": "불러오는 중…"},
     "error.server": {"en": "The server answered: {error}", "ko": "서버 응답: {error}"},
-    "error.unreachable": {"en": "Could not reach the server.", "ko": "서버에 연결하지 못했습니다."},
     # The lecture's terms
     "term.vanishing": {"en": "vanishing gradient", "ko": "기울기 사라짐"},
     "term.vanishing.explain": {
@@ -71,10 +70,6 @@ CORE: dict[str, dict[str, str]] = {
     "run.external": {"en": "external: your own training loop", "ko": "외부: 직접 만든 학습 루프"},
     "run.external_short": {"en": "external", "ko": "외부"},
     "group.replay": {"en": "replay of a recorded comparison", "ko": "기록된 비교 다시 보기"},
-    "chart.external.none": {
-        "en": "not measured for external runs",
-        "ko": "외부 실행에서는 측정하지 않음",
-    },
     "run.step": {"en": "step {step}", "ko": "{step} 단계"},
     "run.step_of": {"en": "step {step} of {max}", "ko": "{step} / {max} 단계"},
     "run.not_found": {

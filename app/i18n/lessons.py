@@ -35,7 +35,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "lesson.fn.share": {"en": "share of units", "ko": "유닛 비율"},
     "lesson.fn.value": {"en": "a(z), a′(z)", "ko": "a(z), a′(z)"},
-    "lesson.fn.step": {"en": "measured at step {step}", "ko": "{step}단계에서 측정"},
     "lesson.num.deriv": {
         "en": "a′(z₁) = {first}, a′(z_n) = {last}",
         "ko": "a′(z₁) = {first}, a′(z_n) = {last}",

@@ -2,14 +2,16 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.bounds import Name, Text, TrainSpeed
+from app.i18n import pick_lang
 from app.live.state import Action
 from app.ml.config import RunConfig
 from app.web.control import add_controls
 from app.web.deps import ManagerDep
+from app.web.naming import default_name
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
@@ -24,7 +26,10 @@ class RunCreate(RunConfig):
         False, description="Create without training (status 'created'); resume or step later."
     )
     name: Text | None = Field(
-        None, max_length=80, description="Display name; by default activation-depthxwidth."
+        None,
+        max_length=80,
+        description="Display name; by default what the run is, in the request's Accept-Language "
+        "(sigmoid-10x32, LSTM · 32 units · T = 50).",
     )
 
     def run_config(self) -> RunConfig:
@@ -40,10 +45,10 @@ class RunPatch(BaseModel):
 
 
 @router.post("", status_code=201)
-async def create_run(body: RunCreate, manager: ManagerDep) -> dict:
+async def create_run(body: RunCreate, manager: ManagerDep, request: Request) -> dict:
     """Create a run and start training it (unless paused=true); answers once its worker has started."""
     config = body.run_config()
-    name = body.name or f"{config.activation}-{config.depth}x{config.width}"
+    name = body.name or default_name(config, pick_lang(None, request.headers.get("accept-language")))
     _, runs = await manager.create(
         [(name, config)], steps_per_second=body.steps_per_second, paused=body.paused
     )

@@ -1,5 +1,7 @@
 // REST calls of docs/protocol.md; an error carries the server's message (422 names the field).
 
+import { getLang } from "./i18n.js";
+
 export class ApiError extends Error {
   constructor(status, message, field = null) {
     super(message);
@@ -9,7 +11,8 @@ export class ApiError extends Error {
 }
 
 export async function request(method, path, body) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  // Accept-Language: the page's language, for what the server names on our behalf (a new run's default name).
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", "Accept-Language": getLang() } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);

@@ -12,6 +12,12 @@ document.addEventListener('securitypolicyviolation',
   (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
 """
 PLOT_DATA = "(name) => { const el = document.getElementById('chart-' + name); return el && el.data ? el.data.map((t) => ({name: t.name, y: t.y, meta: t.meta || null})) : null; }"
+# Every chart card on screen has drawn (a card that is hidden or says "not measured" has nothing to draw).
+DRAWN_IN_VIEW = """() => [...document.querySelectorAll('.chart-card')].every((card) => {
+  const plot = card.querySelector('.plot');
+  return !plot || card.classList.contains('missing') || !!card.closest('[hidden]') || card.offsetParent === null
+    || !!(plot.data && plot.querySelector('.main-svg'));
+})"""
 SCREENSHOT_DIR = os.environ.get(
     "GRADCAST_SCREENSHOTS"
 )  # e.g. docs/screenshots: save each view's picture there
@@ -46,15 +52,26 @@ class Watched:
         ):
             self.offhost.append(url)
 
-    def goto(self, path: str, ready: str | None = None):
+    def goto(self, path: str, ready: str | None = None, timeout_ms: int = 15_000):
+        """Open path; with `ready`, wait until the page says it is (document.body.dataset.ready)."""
         self.page.goto(self.origin + path)
         if ready:
-            self.page.wait_for_function(f"() => document.body.dataset.ready === '{ready}'", timeout=15_000)
+            self.page.wait_for_function(
+                f"() => document.body.dataset.ready === '{ready}'", timeout=timeout_ms
+            )
         return self.page
 
     def wait(self, predicate: str, timeout_ms: int = 10_000) -> None:
         """Wait until the JS expression is true (wrapped in a function: a bare string would need eval, which CSP forbids)."""
         self.page.wait_for_function(f"() => ({predicate})", timeout=timeout_ms)
+
+    def next_frames(self, frames: int = 2) -> None:
+        """Wait for the page's next animation frames: what the redraw scheduler (one redraw per frame) and a
+        layout change owe the screen is painted by then."""
+        self.page.evaluate(
+            "(n) => new Promise((done) => { const tick = (k) => (k ? requestAnimationFrame(() => tick(k - 1)) : done()); tick(n); })",
+            frames,
+        )
 
     def plot(self, name: str):
         """The traces as Plotly holds them in the graph div: what is on screen."""
@@ -79,7 +96,10 @@ class Watched:
             size = self.page.viewport_size
             height = self.page.evaluate("document.documentElement.scrollHeight")
             self.page.set_viewport_size({"width": size["width"], "height": height})
-            self.page.wait_for_timeout(1500)
+            self.page.wait_for_function(DRAWN_IN_VIEW, timeout=15_000)
+            # The redraw scheduler draws the dirty charts in turn, at least one a frame: within a frame per chart
+            # every chart now on screen shows its newest data.
+            self.next_frames(self.page.evaluate("document.querySelectorAll('.chart-card').length") + 2)
             self.page.screenshot(path=str(path), full_page=True)
             self.page.set_viewport_size(size)
         assert path.stat().st_size > 10_000  # a real picture, not a blank page

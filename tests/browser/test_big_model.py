@@ -152,7 +152,6 @@ def test_screenshot_of_a_150_module_model(server, browser, tmp_path):
     run = finished_run(server, "transformer-150")
     w = open_run(browser, server, run["id"], viewport=(1400, 1000))
     assert w.page.locator('[data-role="group-by"]').input_value() == "path"
-    w.page.wait_for_timeout(300)
     w.assert_clean()
     shot = w.screenshot("big-model", tmp_path, full_page=True)
     assert shot.exists() and shot.stat().st_size > 10_000

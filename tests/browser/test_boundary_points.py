@@ -31,13 +31,6 @@ def _assert_points_drawn(scatter: dict, points: dict) -> None:
     assert scatter["x"] == points["x"] and scatter["y"] == points["y"] and scatter["color"] == points["label"]
 
 
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context()
-    yield ctx
-    ctx.close()
-
-
 def test_run_view_draws_the_points_before_training_and_over_the_boundary_after(server, context):
     with server.client() as c:
         run = c.post("/api/runs", json={**SPIRAL, "max_steps": 200, "paused": True}).json()

@@ -3,12 +3,11 @@ late joiner. Each of the presenter's actions reaches every follower within a sec
 their own stays put and follows again with one tap; followers cannot publish.
 """
 
-import time
-
 import httpx
 import pytest
 
 from tests.browser.support import Watched
+from tests.support.live import all_recorded, holds, wait_until
 from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -63,10 +62,7 @@ def _recorded_run(srv) -> str:
         rid = c.post(
             "/api/runs", json={"depth": 3, "width": 8, "max_steps": 60, "steps_per_second": 0}
         ).json()["id"]
-        deadline = time.monotonic() + 60
-        while {r["id"]: r["status"] for r in c.get("/api/records").json()}.get(rid) != "finished":
-            assert time.monotonic() < deadline, "the short run was not recorded in time"
-            time.sleep(0.2)
+        all_recorded(c, [rid])
         return rid
 
 
@@ -95,18 +91,17 @@ def _received(w, seq: int) -> int | None:
 def _await_publish(srv, presenter, path_prefix: str, after: int, **state) -> dict:
     """The stage the presenter's last action published: seq past `after`, path starting with path_prefix, and
     the given state fields (polled, bounded)."""
-    deadline = time.monotonic() + 20
-    while True:
-        stage = _stage(srv)
-        if (
-            stage["seq"] > after
-            and stage["path"].startswith(path_prefix)
-            and all(stage["state"].get(k) == v for k, v in state.items())
-        ):
-            presenter.wait(f"Number(document.body.dataset.stageSeq || 0) >= {stage['seq']}")
-            return stage
-        assert time.monotonic() < deadline, f"no stage like {path_prefix} {state} after seq {after}: {stage}"
-        time.sleep(0.05)
+    stage = wait_until(
+        lambda: (
+            (s := _stage(srv))["seq"] > after
+            and s["path"].startswith(path_prefix)
+            and all(s["state"].get(k) == v for k, v in state.items())
+            and s
+        ),
+        timeout=20,
+    )
+    presenter.wait(f"Number(document.body.dataset.stageSeq || 0) >= {stage['seq']}")
+    return stage
 
 
 def _reached(followers, presenter, stage: dict, what: str) -> None:
@@ -207,18 +202,32 @@ def test_the_room_follows_the_presenter(lecture, browser):
     presenter.page.keyboard.press("ArrowUp")
     presenter.page.keyboard.press("ArrowDown")
     presenter.page.keyboard.press("ArrowDown")
-    walked = _await_publish(srv, presenter, "/runs/", seq_before)
-    presenter.page.wait_for_timeout(300)
-    walked = _stage(srv)
+    # The three keys' publishes coalesce: the stage ends at the walk the presenter's page shows.
+    _await_publish(srv, presenter, "/runs/", seq_before)
+    walk_shown = "[...document.querySelectorAll('[data-chart=\"chainrule\"] .factor-card')].findIndex((c) => c.classList.contains('current')) + 1"
+    walked = wait_until(
+        lambda: (s := _stage(srv))["state"].get("walk") == presenter.page.evaluate(walk_shown) and s
+    )
     layer = presenter.page.evaluate(current)
     assert walked["state"]["walk"] >= 1 and layer
     _reached(followers, presenter, walked, "walk")
     for w in followers.values():
         w.page.locator('[data-chart="chainrule"]').scroll_into_view_if_needed()
         w.wait(f"({current}) === {layer!r}", 5_000)
-    presenter.page.wait_for_timeout(2000)  # a walk that played on its own clock would have moved by now
-    for name, w in followers.items():
-        assert w.page.evaluate(current) == presenter.page.evaluate(current) == layer, name
+    # Letting time pass is the test: a walk that played on its own clock (a factor every 0.9 s) would move.
+    holds(
+        lambda: all(w.page.evaluate(current) == layer for w in (presenter, *followers.values())),
+        2.0,
+        interval=0.1,
+    )
+    hint = (
+        '[data-role="chain-walk-hint"]'  # a follower is told whose walk it is (its own keys do not move it)
+    )
+    assert (
+        followers["laptop"].page.locator(hint).text_content()
+        == "The presenter walks through the layers (↑/↓)."
+    )
+    assert presenter.page.locator(hint).text_content().startswith("Paused: step from the output layer down")
 
     # The explorer stayed where they were, and no banner yet: the presenter is still on that run.
     assert explorer.page.evaluate("location.pathname") == explorer_path

@@ -9,12 +9,13 @@ from torch import nn
 
 from gradcast import watch
 from tests.browser.support import Watched
+from tests.support.live import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 EXPOSE = "() => import('/static/js/pages/live.js').then((m) => { window.__live = m.live; })"
 STEPS = 60
-STEP_SLEEP_S = 0.1  # ~6 s of training: long enough to watch the page move
+STEP_SLEEP_S = 0.1  # paces the loop (~6 s of training): long enough to watch the page move
 
 
 class SmallCnn(nn.Module):
@@ -53,7 +54,7 @@ def train(url: str, out: dict, stop: threading.Event) -> None:
                 out["id"] = out.get("id") or run.id  # None until the sender has registered the run
                 opt.step()
                 opt.zero_grad()
-                time.sleep(STEP_SLEEP_S)
+                time.sleep(STEP_SLEEP_S)  # pacing the training, not waiting for anything
             out["id"] = run.id
     except Exception as e:  # reported by the test, not lost in the thread
         out["error"] = repr(e)
@@ -66,9 +67,8 @@ def test_external_run_view(server, browser, tmp_path):
     trainer.start()
     ctx = browser.new_context()
     try:
-        deadline = time.monotonic() + 30  # the process's first optimizer imports torch._dynamo: seconds
-        while not out.get("id") and time.monotonic() < deadline and "error" not in out:
-            time.sleep(0.05)
+        # The process's first optimizer imports torch._dynamo: seconds.
+        wait_until(lambda: out.get("id") or "error" in out, timeout=30)
         assert out.get("id"), f"the external run never registered: {out}"
         w = Watched(ctx, server.url, viewport=(1400, 1750))  # tall: every chart on screen draws
         w.goto(f"/runs/{out['id']}", ready="live")
@@ -95,11 +95,21 @@ def test_external_run_view(server, browser, tmp_path):
         first = page.evaluate(step_now)
         assert 0 < first < STEPS, first
         w.wait(f"{step_now} >= {first + 3}", timeout_ms=5_000)
-        shown = page.locator('[data-role="step"]').inner_text()
-        assert str(page.evaluate(step_now)) in shown.replace(",", ""), shown
-        # A shortcut of the controls does nothing (Space would pause; the server would answer 409).
+        # The step shown is the store's (the text follows on the next frame: read both at one moment).
+        w.wait(
+            "document.querySelector('[data-role=\"step\"]').textContent.replace(/,/g, '')"
+            f".includes(String({step_now}))",
+            timeout_ms=5_000,
+        )
+        # A shortcut of the controls does nothing (Space would pause; the server would answer 409): no request
+        # leaves the page and the run keeps streaming.
+        sent: list[str] = []
+        page.on("request", lambda r: r.method != "GET" and sent.append(f"{r.method} {r.url}"))
+        at_keys = page.evaluate(step_now)
         page.keyboard.press("Space")
         page.keyboard.press("r")
+        w.wait(f"{step_now} >= {at_keys + 3}", timeout_ms=5_000)
+        assert sent == [] and page.locator('[data-role="status"]').get_attribute("data-status") == "running"
         # Cards this run cannot fill are hidden; one line says once what is not measured (and how to get it).
         for name in ("health", "update", "chainrule", "boundary"):
             assert not page.locator(f'[data-chart="{name}"]').is_visible(), name
@@ -113,7 +123,7 @@ def test_external_run_view(server, browser, tmp_path):
         w.wait("(document.getElementById('chart-loss').data || []).some((d) => d.name === 'accuracy')")
         acc = page.evaluate("document.getElementById('chart-loss').data.find((d) => d.name === 'accuracy')")
         assert acc["yaxis"] == "y2" and all(0 <= v <= 1 for v in acc["y"]) and len(acc["y"]) >= 1
-        page.wait_for_timeout(300)
+        w.next_frames()  # the charts' redraws of the newest steps
         nan_paths = page.evaluate(
             "Array.from(document.querySelectorAll('svg path')).map((p) => p.getAttribute('d') || '').filter((d) => d.includes('NaN'))"
         )

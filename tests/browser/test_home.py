@@ -4,22 +4,9 @@ import httpx
 import pytest
 
 from tests.browser.support import Watched
-from tests.support.server import live_server
+from tests.support.live import holds, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    with live_server(tmp_path_factory.mktemp("home")) as server:
-        yield server
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context()
-    yield ctx
-    ctx.close()
 
 
 def test_gallery_starts_the_init_comparison_in_one_click(srv, context, tmp_path):
@@ -121,11 +108,19 @@ def test_reset_restarts_the_charts_and_right_arrow_steps_once(srv, context):
     w.wait(f"{last}?.lastStep < 20 && {last}.steps[0] === 1")  # the store starts over with the run
     page.keyboard.press("ArrowRight")  # a running run is paused, then stepped once
     page.wait_for_selector('[data-role="status"][data-status="paused"]')
-    page.wait_for_timeout(300)
-    at = page.evaluate(f"{last}.lastStep")
+    api = f"{srv.url}/api/runs/{run_id}"
+    # Paused on the server: the page lands the frames already on the wire and then holds the server's step.
+    at = wait_until(
+        lambda: (
+            (s := httpx.get(api, timeout=10).json())["status"] == "paused"
+            and page.evaluate(f"{last}.lastStep") == s["step"]
+            and s["step"]
+        )
+    )
     page.keyboard.press("ArrowRight")
     w.wait(f"{last}.lastStep === {at + 1}")
-    page.wait_for_timeout(500)
-    assert page.evaluate(f"{last}.lastStep") == at + 1
+    # Letting time pass is the test: one key, one step (20 steps/s, were it running again).
+    holds(lambda: page.evaluate(f"{last}.lastStep") == at + 1, 0.5)
+    assert httpx.get(api, timeout=10).json()["step"] == at + 1
     assert page.evaluate("document.getElementById('chart-gradflow').data[0].meta.step") == at + 1
     w.assert_clean()

@@ -1,7 +1,6 @@
 """Lesson mode in a real browser: every step of the built-in lesson live in both languages, the clicker's keys,
 a follower without the token on the presenter's address, and the handout opened offline."""
 
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -56,18 +55,12 @@ def wait_view_live(w: Watched, n: int) -> None:
     assert page.locator(".card.highlight").count() == 1
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with live_server(tmp_path_factory.mktemp("lesson")) as srv:
-        yield srv
-
-
 @pytest.mark.parametrize(
     ("lang", "next_key", "back_key"), [("en", "ArrowRight", "ArrowLeft"), ("ko", "PageDown", "PageUp")]
 )
-def test_every_step_opens_live_in_both_languages(server, browser, tmp_path, lang, next_key, back_key):
+def test_every_step_opens_live_in_both_languages(srv, browser, tmp_path, lang, next_key, back_key):
     ctx = browser.new_context()
-    w = Watched(ctx, server.url)
+    w = Watched(ctx, srv.url)
     w.page.add_init_script(LOCATIONS)
     page = w.goto(f"/lessons/vanishing-gradient?lang={lang}", ready="lesson")
     total = len(VANISHING_GRADIENT.steps)
@@ -75,7 +68,7 @@ def test_every_step_opens_live_in_both_languages(server, browser, tmp_path, lang
         wait_view_live(w, n)
         step = VANISHING_GRADIENT.steps[n - 1]
         assert page.locator('[data-role="step-title"]').inner_text() == getattr(step.title, lang)
-        assert page.locator('[data-role="step-formula"] math').count() == 1  # native MathML from the server
+        assert page.locator('[data-role="step-formula"] math').count() == 1  # native MathML from the srv
         assert f"step={n}" in page.url and "session=" in page.url
         counter = page.locator('[data-role="deck-counter"]').inner_text()
         assert str(n) in counter and str(total) in counter
@@ -85,12 +78,12 @@ def test_every_step_opens_live_in_both_languages(server, browser, tmp_path, lang
             page.keyboard.press(next_key)
     # Only the open step's runs train: every other run of the lesson is paused (or never started).
     sid = parse_qs(urlsplit(page.url).query)["session"][0]
-    sources = [s["source"] for s in httpx.get(f"{server.url}/api/lessons/sessions/{sid}").json()["steps"]]
+    sources = [s["source"] for s in httpx.get(f"{srv.url}/api/lessons/sessions/{sid}").json()["steps"]]
     ours = {r for s in sources if s for r in s["runs"]}
     shown = {r["id"] for r in page.evaluate(RUNS)}
 
     def only_shown_train() -> bool:
-        running = {r["id"] for r in httpx.get(f"{server.url}/api/runs").json() if r["status"] == "running"}
+        running = {r["id"] for r in httpx.get(f"{srv.url}/api/runs").json() if r["status"] == "running"}
         return ours & running == shown
 
     wait_until(only_shown_train, timeout=15)
@@ -117,7 +110,11 @@ def shoot(w: Watched, n: int, tmp_path) -> None:
     if n == 3:
         w.wait("document.querySelectorAll('.factor-card').length === 10")
         w.wait("document.querySelectorAll('[data-number]').length === 3")
-    time.sleep(2)  # a few more frames: the numbers and charts as the room sees them mid-run
+    # Mid-run, as the room sees it: the step's runs ten steps further on, and the charts' redraws of them.
+    newest = lambda: max(r["step"] for r in w.page.evaluate(RUNS))  # noqa: E731
+    start = newest()
+    wait_until(lambda: newest() >= start + 10, timeout=STEP_MS / 1000)
+    w.next_frames(w.page.evaluate("document.querySelectorAll('.chart-card').length") + 2)
     w.screenshot(SHOTS[n], tmp_path)
 
 
@@ -260,7 +257,7 @@ def test_the_room_follows_the_lesson_step_by_step_on_phones(browser, tmp_path):
             f"{srv.url}/api/lessons/sessions/{sid}"  # the step polling there was (z_k probes are not)
         )
         phone.on("request", lambda r: r.url.split("?")[0] == session_url and asked.append(r.url))
-        phone.wait_for_timeout(2500)
+        phone.wait_for_timeout(2500)  # letting time pass is the test: a page that polled would ask by now
         assert asked == []
 
         # Followers cannot publish, nor drive the runs.

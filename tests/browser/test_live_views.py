@@ -2,9 +2,11 @@
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.browser.support import Watched, start_preset
+from tests.support.live import eventually, holds, wait_until
 from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -23,19 +25,21 @@ def served(tmp_path_factory):
         yield srv, started
 
 
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(accept_downloads=True)
-    yield ctx
-    ctx.close()
-
-
 def wait_plot(w: Watched, name: str, traces: int, timeout_ms: int = 30_000) -> None:
     w.page.wait_for_function(
         "([name, n]) => { const el = document.getElementById('chart-' + name); return el && el.data && el.data.length >= n; }",
         arg=[name, traces],
         timeout=timeout_ms,
     )
+
+
+def open_comparison(served, context, query: str = "", viewport=(1400, 1000)) -> Watched:
+    """The module's comparison open in a new page, its three gradient-flow lines drawn."""
+    srv, started = served
+    w = Watched(context, srv.url, viewport=viewport)
+    w.goto(f"/groups/{started['group']}{query}", ready="live")
+    wait_plot(w, "gradflow", 3)
+    return w
 
 
 AXIS_END_AND_NEWEST_X = """(name) => {
@@ -50,16 +54,17 @@ def plotted_step(w: Watched) -> int:
 
 
 def test_comparison_shows_sigmoid_vanishing_and_relu_holding_up(served, context, tmp_path):
-    srv, started = served
-    w = Watched(context, srv.url, viewport=(1400, 1750))  # tall: every chart on screen, so every chart draws
-    w.goto(f"/groups/{started['group']}", ready="live")
-    wait_plot(w, "gradflow", 3)
+    _, started = served
+    w = open_comparison(
+        served, context, viewport=(1400, 1750)
+    )  # tall: every chart on screen, so every chart draws
     ratios: dict[str, list[float]] = {"sigmoid": [], "relu": [], "leaky_relu": []}
-    for _ in range(4):  # four looks at the plotted data, half a second apart
+    looked_at = 0
+    for _ in range(4):  # four looks at the plotted data, each at a newer step than the last
+        looked_at = wait_until(lambda after=looked_at: (step := plotted_step(w)) > after and step, timeout=10)
         for trace in w.plot("gradflow"):
             y = trace["y"]
             ratios[trace["meta"]["activation"]].append(y[0] / y[-1])
-        w.page.wait_for_timeout(500)
     assert all(r < 1e-3 for r in ratios["sigmoid"]), ratios
     assert all(1e-2 <= r <= 1e2 for r in ratios["relu"]), ratios
     assert all(1e-2 <= r <= 1e2 for r in ratios["leaky_relu"]), ratios
@@ -72,26 +77,33 @@ def test_comparison_shows_sigmoid_vanishing_and_relu_holding_up(served, context,
     # Every chart of the view drew real data.
     for name in ("ratio", "deriv", "loss"):
         wait_plot(w, name, 3)
-    # Each line chart's step axis keeps up with its lines (Plotly.react must see new arrays, not grown ones).
-    w.page.wait_for_timeout(2000)  # ~40 steps after the first draws
-    for name in ("ratio", "loss"):
-        end, newest = w.page.evaluate(AXIS_END_AND_NEWEST_X, name)
-        assert end >= newest - 1 and newest > 40, (name, end, newest)
+
+    # Each line chart's step axis keeps up with its lines (Plotly.react must see new arrays, not grown ones): once
+    # the lines have grown past step 40, the axis reaches their end (an axis fixed at its first range never does).
+    def axes_keep_up() -> None:
+        for name in ("ratio", "loss"):
+            end, newest = w.page.evaluate(AXIS_END_AND_NEWEST_X, name)
+            assert end >= newest - 1 and newest > 40, (name, end, newest)
+
+    eventually(axes_keep_up, timeout=30)
     w.screenshot("comparison", tmp_path, full_page=True)
     w.assert_clean()
 
 
 def test_pause_stops_updates_and_play_resumes(served, context):
     srv, started = served
-    w = Watched(context, srv.url)
-    page = w.goto(f"/groups/{started['group']}", ready="live")
-    wait_plot(w, "gradflow", 3)
+    w = open_comparison(served, context)
+    page = w.page
     page.click('[data-role="play-toggle"]')
     page.wait_for_selector('[data-role="status"][data-status="paused"]', timeout=10_000)
-    page.wait_for_timeout(300)  # frames already on the wire land
-    paused_at = plotted_step(w)
-    page.wait_for_timeout(1500)
-    assert plotted_step(w) == paused_at, "the chart moved while paused"
+    group = f"{srv.url}/api/groups/{started['group']}"
+    server_step = max(r["step"] for r in httpx.get(group, timeout=10).json()["runs"])
+    wait_until(
+        lambda: plotted_step(w) == server_step
+    )  # frames already on the wire land, then the chart holds
+    # Letting time pass is the test: ~30 steps at 20 steps/s, were the runs still training.
+    holds(lambda: plotted_step(w) == server_step, 1.5)
+    paused_at = server_step
     page.keyboard.press(" ")  # space: play
     page.wait_for_selector('[data-role="status"][data-status="running"]', timeout=10_000)
     page.wait_for_function(
@@ -103,10 +115,8 @@ def test_pause_stops_updates_and_play_resumes(served, context):
 
 
 def test_dropped_connection_reconnects_and_resumes_without_gap(served, context):
-    srv, started = served
-    w = Watched(context, srv.url)
-    page = w.goto(f"/groups/{started['group']}", ready="live")
-    wait_plot(w, "gradflow", 3)
+    w = open_comparison(served, context)
+    page = w.page
     page.evaluate(EXPOSE)
     before = page.evaluate(GROUP_STEP)
     seq_before = page.evaluate("window.__live.socket.lastSeq")
@@ -217,7 +227,7 @@ def test_projector_mode_and_korean_render(served, context, tmp_path):
         "document.querySelector('.verdict[data-kind=\"vanishing\"]').innerText.includes('vanishing')", 3_000
     )
     assert "lang=en" in page.url
-    page.wait_for_timeout(400)
+    w.next_frames(w.page.evaluate("document.querySelectorAll('.chart-card').length") + 2)  # charts in English
     w.screenshot("projector", tmp_path)
     page.keyboard.press("?")
     assert page.locator('[data-role="help-dialog"]').is_visible()
@@ -226,15 +236,19 @@ def test_projector_mode_and_korean_render(served, context, tmp_path):
 
 def test_viewer_link_shows_no_controls(served, context):
     srv, started = served
-    w = Watched(context, srv.url)
-    page = w.goto(f"/groups/{started['group']}?view=1", ready="live")
-    wait_plot(w, "gradflow", 3)
+    w = open_comparison(served, context, "?view=1")
+    page = w.page
     assert page.locator('[data-role="controls"]').count() == 0
     assert page.locator("button", has_text="Pause").count() == 0
-    status = page.locator('[data-role="status"]').get_attribute("data-status")
+    sent: list[str] = []
+    page.on("request", lambda r: r.method != "GET" and sent.append(f"{r.method} {r.url}"))
     page.keyboard.press(" ")  # a viewer's keys do not drive the run
-    page.wait_for_timeout(500)
-    assert page.locator('[data-role="status"]').get_attribute("data-status") == status == "running"
+    page.keyboard.press("ArrowRight")
+    # Letting time pass is the test: a key that reached the server would pause the comparison within this.
+    group = f"{srv.url}/api/groups/{started['group']}"
+    holds(lambda: httpx.get(group, timeout=10).json()["status"] == "running", 0.5, interval=0.1)
+    assert page.locator('[data-role="status"]').get_attribute("data-status") == "running"
+    assert sent == []
     page.goto(f"{srv.url}/?view=1")
     w.wait("document.body.dataset.ready === 'home'")
     assert page.locator('[data-role="builder"]').count() == 0

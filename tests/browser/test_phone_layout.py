@@ -4,12 +4,11 @@ targets are at least 44 px, no keyboard hint is offered to a finger, and the fol
 and the gradient-flow chart. One server and one browser for every check.
 """
 
-import time
-
 import httpx
 import pytest
 
 from tests.browser.support import Watched
+from tests.support.live import all_recorded
 from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -76,6 +75,10 @@ LAYOUT_PROBLEMS = """
   return problems;
 }
 """
+# Plotly's responsive relayout after the first draw has happened: each drawn chart is as wide as its box.
+CHARTS_FIT = """() => [...document.querySelectorAll('.chart-card .plot')]
+  .filter((p) => p.data && p.querySelector('.main-svg') && p.offsetParent !== null)
+  .every((p) => Math.abs(p.querySelector('.main-svg').getBoundingClientRect().width - p.getBoundingClientRect().width) <= 1)"""
 CARD_DRAWN = """(i) => { const card = document.querySelectorAll('.chart-card')[i]; const plot = card.querySelector('.plot');
   return card.classList.contains('missing') || !!card.closest('[hidden]') || !!(plot.data && plot.querySelector('.main-svg')); }"""
 
@@ -86,7 +89,7 @@ def _draw_all(w) -> None:
         w.page.evaluate("(i) => document.querySelectorAll('.chart-card')[i].scrollIntoView()", i)
         w.page.wait_for_function(CARD_DRAWN, arg=i, timeout=20_000)
     w.page.evaluate("window.scrollTo(0, 0)")
-    w.page.wait_for_timeout(400)  # Plotly's responsive relayout after the first draw
+    w.page.wait_for_function(CHARTS_FIT, timeout=10_000)
 
 
 @pytest.fixture(scope="module")
@@ -98,13 +101,7 @@ def classroom(tmp_path_factory):
         httpx.Client(base_url=srv.url, headers=AUTH, timeout=60) as c,
     ):
         recorded = [c.post("/api/runs", json=SHORT_RUN).json()["id"] for _ in range(2)]
-        deadline = time.monotonic() + 60
-        while any(
-            {r["id"]: r["status"] for r in c.get("/api/records").json()}.get(i) != "finished"
-            for i in recorded
-        ):
-            assert time.monotonic() < deadline, "the short runs were not recorded in time"
-            time.sleep(0.2)
+        all_recorded(c, recorded)
         group = c.post("/api/presets/sigmoid-vs-relu-vs-leaky-relu/runs", json={"steps_per_second": 5}).json()
         run = c.post("/api/presets/sigmoid-deep/runs", json={"steps_per_second": 5, "make_room": True}).json()
         run = run["runs"][0]["id"]
@@ -126,7 +123,8 @@ def _phone(browser, srv, size, presenter=False):
 
 def _check(w, path, ready, size, lang, problems, shot=None, tmp_path=None, must_see=()):
     sep = "&" if "?" in path else "?"
-    w.goto(f"{path}{sep}lang={lang}", ready=ready)
+    # The sweep page is ready once the server has computed its sweep (30 depths x 3 seeds beside training runs)
+    w.goto(f"{path}{sep}lang={lang}", ready=ready, timeout_ms=120_000 if ready == "sweep" else 15_000)
     _draw_all(w)
     for selector in must_see:
         w.page.locator(selector).wait_for(state="visible", timeout=10_000)
@@ -205,3 +203,55 @@ def test_follow_view_leads_with_verdict_and_gradient_flow(classroom, browser, tm
             w.assert_clean()
             ctx.close()
     assert not problems, "\n".join(problems)
+
+
+# The formula box of a page: the page's width, the box's right edge and overflow, the formula's own width.
+FORMULA_BOX = """(box) => {
+  const el = document.querySelector(box);
+  return {page: document.documentElement.scrollWidth, right: el.getBoundingClientRect().right,
+          overflow: getComputedStyle(el).overflowX, formula: el.scrollWidth, shown: el.clientWidth};
+}"""
+CHAIN = '[data-role="chain-formula"]'
+STEP_FORMULA = '[data-role="step-formula"]'
+
+
+def test_a_long_chain_rule_scrolls_in_its_own_box_on_a_360_px_phone(browser, tmp_path):
+    """The chain rule written out (an MLP's 10 factors, a tanh RNN's 29 steps back, the lesson's formula and its
+    chain-rule panel) is wider than a 360-px phone: it scrolls inside its box and the page does not."""
+    size = (360, 740)
+    with live_server(tmp_path) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        runs = {}
+        for name, config in {
+            "mlp": {"activation": "sigmoid", "depth": 10, "width": 16},
+            "rnn": {"architecture": "rnn", "seq_len": 30, "width": 16},
+        }.items():
+            runs[name] = c.post("/api/runs", json={**config, "paused": True}).json()["id"]
+            assert c.post(f"/api/runs/{runs[name]}/step").status_code == 200  # one display-rate record
+        sid = c.post("/api/lessons/vanishing-gradient/sessions").json()["id"]
+        views = [
+            (f"/runs/{runs['mlp']}", "live", CHAIN),
+            (f"/runs/{runs['rnn']}", "live", CHAIN),
+            (f"/lessons/vanishing-gradient?session={sid}&step=3", "lesson", STEP_FORMULA),
+            (f"/lessons/vanishing-gradient?session={sid}&step=3", "lesson", CHAIN),
+        ]
+        ctx, w = _phone(browser, srv, size)
+        widest = 0
+        for lang in LANGS:
+            for path, ready, box in views:
+                w.goto(f"{path}&lang={lang}" if "?" in path else f"{path}?lang={lang}", ready=ready)
+                w.page.locator(box).scroll_into_view_if_needed()
+                w.wait(
+                    f"document.querySelector('{box}') && document.querySelector('{box} math mrow')", 30_000
+                )
+                if box == CHAIN:  # the measured values written beneath the factors
+                    w.wait(f"document.querySelector('{box} .factor-value')", 30_000)
+                got = w.page.evaluate(FORMULA_BOX, box)
+                where = f"{path} {lang} {box}: {got}"
+                assert got["page"] <= size[0], where
+                assert got["right"] <= size[0] + 0.5 and got["overflow"] in ("auto", "scroll"), where
+                widest = max(widest, got["formula"] - got["shown"])
+        assert (
+            widest > 0
+        )  # some formula is wider than its box: the check above saw a formula that must scroll
+        w.assert_clean()
+        ctx.close()

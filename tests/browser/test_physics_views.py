@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.browser.support import Watched, start_preset
+from tests.support.live import eventually, wait_until
 from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -63,13 +64,6 @@ def served(tmp_path_factory):
         yield srv, registry
 
 
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context()
-    yield ctx
-    ctx.close()
-
-
 def api_runs(srv, ids: list[str]) -> dict[str, dict]:
     """Each run with its history as {step: record}."""
     out = {}
@@ -82,7 +76,8 @@ def api_runs(srv, ids: list[str]) -> dict[str, dict]:
 
 
 def settle(w: Watched, srv, kind: str, ident: str, ids: list[str], min_step: int = 12) -> dict[str, dict]:
-    """Let the runs train a little, pause them, wait until the page holds their last step; the API's runs."""
+    """Let the runs train a little, pause them, wait until the page's store holds their last step; the API's runs
+    (the charts draw it on their next animation frames: check them with eventually())."""
     w.page.wait_for_function(
         f"() => import('/static/js/pages/live.js').then((m) => m.live.store && "
         f"Array.from(m.live.store.runs.values()).every((s) => s.lastStep >= {min_step} || "
@@ -94,14 +89,7 @@ def settle(w: Watched, srv, kind: str, ident: str, ids: list[str], min_step: int
         c.post(f"/api/{kind}/{ident}/pause")  # a diverged run is over already: its 409 is fine
     runs = api_runs(srv, ids)
     want = sorted([r["id"], r["step"]] for r in runs.values())
-    for _ in range(100):  # bounded: ~10 s for the last frames and redraws
-        got = w.page.evaluate(STORE_STEPS)
-        if sorted([i, s] for i, s, _ in got) == want:
-            break
-        w.page.wait_for_timeout(100)
-    else:
-        raise AssertionError(f"the page never caught up: {got} vs {want}")
-    w.page.wait_for_timeout(800)  # the charts' next animation frames
+    wait_until(lambda: sorted([i, s] for i, s, _ in w.page.evaluate(STORE_STEPS)) == want, timeout=10)
     return runs
 
 
@@ -247,14 +235,14 @@ def test_every_preset_plots_what_the_api_measured(served, context, name, tmp_pat
         if started["group"]:
             w.goto(f"/groups/{started['group']}", ready="live")
             runs = settle(w, srv, "groups", started["group"], ids)
-            check_group_view(w, runs, registry)
+            eventually(lambda: check_group_view(w, runs, registry))
             if name == "depth-3-vs-10-vs-30":
                 w.page.set_viewport_size({"width": 1400, "height": 1750})
                 w.screenshot("depth_comparison", tmp_path, full_page=True)
         else:
             w.goto(f"/runs/{ids[0]}", ready="live")
             runs = settle(w, srv, "runs", ids[0], ids)
-            check_run_view(w, runs[ids[0]], registry)
+            eventually(lambda: check_run_view(w, runs[ids[0]], registry))
         w.assert_clean()
     finally:
         with srv.client() as c:
@@ -273,7 +261,7 @@ def test_builder_configs_plot_what_the_api_measured(served, context, key):
     try:
         w.goto(f"/runs/{run_id}", ready="live")
         runs = settle(w, srv, "runs", run_id, [run_id])
-        check_run_view(w, runs[run_id], registry)
+        eventually(lambda: check_run_view(w, runs[run_id], registry))
         w.assert_clean()
     finally:
         with srv.client() as c:
@@ -287,32 +275,39 @@ def test_the_exploding_run_shows_the_explosion_and_marks_what_is_not_finite(serv
     w = Watched(context, srv.url, viewport=(1400, 3000))
     w.goto(f"/runs/{run_id}", ready="live")
     w.page.wait_for_selector('.verdict[data-kind="diverged"]', timeout=60_000)
-    w.page.wait_for_timeout(800)
-    run = api_runs(srv, [run_id])[run_id]
+    run = api_runs(srv, [run_id])[run_id]  # diverged: its history is final
     assert run["status"] == "diverged"
     measured = [
         lay["weight_grad_norm"] for r in run["history"] for lay in r["layers"] if lay["weight_grad_norm"]
     ]
     assert max(measured) > 1e5  # the explosion the preset is about
-    lines = w.page.evaluate(CHART, "lines")
-    plotted = [v for tr in lines["traces"] if not (tr["meta"] or {}).get("nonfinite") for v in tr["y"] if v]
-    assert max(plotted) == pytest.approx(max(measured))  # drawn ...
-    assert_inside(lines, "lines")  # ... and inside the axis, not off its top
-    marks = [tr for tr in lines["traces"] if (tr["meta"] or {}).get("nonfinite")]
     bad_steps = [
         r["step"] for r in run["history"] if any(lay["weight_grad_norm"] is None for lay in r["layers"])
     ]
-    assert bad_steps and marks and marks[0]["x"] == bad_steps  # the non-finite step is marked, not dropped
-    heat = w.page.evaluate(CHART, "heatmap")
-    crosses = [tr for tr in heat["traces"] if (tr["meta"] or {}).get("nonfinite")]
-    assert crosses and set(crosses[0]["x"]) == set(bad_steps)  # the heat map's gap is crossed too
-    flow = w.page.evaluate(CHART, "gradflow")
-    assert any((tr["meta"] or {}).get("nonfinite") for tr in flow["traces"])
-    assert_inside(flow, "gradflow")
+
+    def drawn() -> None:  # the charts' redraws of the last steps follow the verdict by a frame or two
+        lines = w.page.evaluate(CHART, "lines")
+        plotted = [
+            v for tr in lines["traces"] if not (tr["meta"] or {}).get("nonfinite") for v in tr["y"] if v
+        ]
+        assert max(plotted) == pytest.approx(max(measured))  # drawn ...
+        assert_inside(lines, "lines")  # ... and inside the axis, not off its top
+        marks = [tr for tr in lines["traces"] if (tr["meta"] or {}).get("nonfinite")]
+        assert (
+            bad_steps and marks and marks[0]["x"] == bad_steps
+        )  # the non-finite step is marked, not dropped
+        heat = w.page.evaluate(CHART, "heatmap")
+        crosses = [tr for tr in heat["traces"] if (tr["meta"] or {}).get("nonfinite")]
+        assert crosses and set(crosses[0]["x"]) == set(bad_steps)  # the heat map's gap is crossed too
+        flow = w.page.evaluate(CHART, "gradflow")
+        assert any((tr["meta"] or {}).get("nonfinite") for tr in flow["traces"])
+        assert_inside(flow, "gradflow")
+
+    eventually(drawn)
     verdict = w.page.locator(".verdict").inner_text()
     assert "Diverged at step" in verdict and "exploded" in verdict
     w.page.set_viewport_size({"width": 1400, "height": 1500})
-    w.page.wait_for_timeout(500)
+    w.next_frames()  # the page laid out at its new height before the picture
     w.screenshot("exploding", tmp_path)
     w.assert_clean()
 
@@ -350,9 +345,14 @@ def test_the_sweep_shows_both_inits_and_relu_holds_up_with_kaiming(served, conte
     # One init at a time: the default only.
     page.select_option('[data-role="sweep-init"]', "default")
     page.wait_for_function("() => document.body.dataset.ready === 'sweep'", timeout=240_000, polling=500)
-    page.wait_for_timeout(500)
-    sweeps = {t["meta"]["sweep"] for t in page.evaluate(SWEEP) if t["meta"] and "sweep" in t["meta"]}
-    assert sweeps == {"default"}
+    # The chart redraws with the default sweep only (it was drawn with both, so this fails if it never redraws).
+    wait_until(
+        lambda: (
+            {t["meta"]["sweep"] for t in page.evaluate(SWEEP) if t["meta"] and "sweep" in t["meta"]}
+            == {"default"}
+        ),
+        timeout=30,
+    )
     w.assert_clean()
 
 

@@ -1,12 +1,11 @@
 """A replayed comparison in Debian's chromium: a badge, a group's controls (pause, step, speed) and a timeline that
 seeks every run together; a second viewer sees the same steps."""
 
-import time
-
 import httpx
 import pytest
 
 from tests.browser.support import Watched
+from tests.support.live import all_recorded, holds, wait_until
 from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -29,13 +28,8 @@ def recorded_pair(url: str) -> list[str]:
             resp = client.post("/api/runs", json=CONFIG)
             assert resp.status_code == 201, resp.text
             ids.append(resp.json()["id"])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            status = {r["id"]: r["status"] for r in client.get("/api/records").json()}
-            if all(status.get(i) == "finished" for i in ids):
-                return ids
-            time.sleep(0.1)
-        pytest.fail(f"the runs were not recorded as finished within 30 s: {status}")
+        all_recorded(client, ids, timeout=30)
+        return ids
 
 
 def replay_of(url: str, group: str) -> dict:
@@ -88,9 +82,10 @@ def test_replayed_group_view(browser, tmp_path):
                 timeout_ms=5_000,
             )
             w.wait("window.__live.store.status() === 'paused'")
-            held = page.evaluate(STEPS_SHOWN)
-            page.wait_for_timeout(1000)
-            assert page.evaluate(STEPS_SHOWN) == held and len(set(held)) == 1
+            held = replay_of(server.url, group)["step"]
+            wait_until(lambda: page.evaluate(STEPS_SHOWN) == [held, held])  # the frames on the wire land
+            # Letting time pass is the test: a second of a replay that would still be playing.
+            holds(lambda: page.evaluate(STEPS_SHOWN) == [held, held], 1.0)
             assert replay_of(server.url, group)["paused"] is True
             # One step (the arrow key, as for a trained group): both runs move one recorded step, together.
             step = replay_of(server.url, group)["step"]
@@ -118,10 +113,7 @@ def test_replayed_group_view(browser, tmp_path):
                 "() => { const s = document.querySelector('[data-role=\"speed\"]');"
                 " s.value = '4'; s.dispatchEvent(new Event('change')); }"
             )
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and replay_of(server.url, group)["steps_per_second"] != 8:
-                time.sleep(0.05)
-            assert replay_of(server.url, group)["steps_per_second"] == 8
+            wait_until(lambda: replay_of(server.url, group)["steps_per_second"] == 8, timeout=5)
             w.assert_clean()
             follower.assert_clean()
             other.close()

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.browser.support import Watched
-from tests.support.live import wait_until
+from tests.support.live import holds, wait_until
 from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -88,9 +88,10 @@ def test_a_recorded_preset_replays_with_every_panel_controls_timeline_and_walkth
             page.locator('[data-role="play-toggle"]').click()
             w.wait("document.querySelector('[data-role=\"play-toggle\"]').dataset.state === 'play'")
             w.wait("window.__live.store.runs.values().next().value.run.status === 'paused'")
-            held = page.evaluate(STORE_STEP)
-            page.wait_for_timeout(750)  # 3 steps at PACE, were it still playing
-            assert page.evaluate(STORE_STEP) == held
+            held = c.get(f"/api/runs/{replay['id']}").json()["step"]
+            wait_until(lambda: page.evaluate(STORE_STEP) == held)  # the frames on the wire land
+            # Letting time pass is the test: 3 steps at PACE, were it still playing.
+            holds(lambda: page.evaluate(STORE_STEP) == held, 0.75)
             page.locator('[data-role="step-once"]').click()
             w.wait(f"{STORE_STEP} === {held + 1}")
             page.keyboard.press("ArrowLeft")  # and one recorded step back

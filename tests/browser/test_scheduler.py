@@ -8,7 +8,6 @@ still get their turns (the frame budget fits one 20 ms chart beside it; an overd
 import pytest
 
 from tests.browser.support import Watched
-from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,19 +32,6 @@ RUN = f"""() => import('/static/js/scheduler.js').then((s) => new Promise((resol
   s.register(chart('b', false));
   s.register(chart('focus', true));
 }}))"""
-
-
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    with live_server(tmp_path_factory.mktemp("scheduler")) as server:
-        yield server
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context()
-    yield ctx
-    ctx.close()
 
 
 def test_the_chart_in_focus_draws_first_every_frame_and_the_others_still_draw(srv, context):

@@ -4,7 +4,6 @@ import httpx
 import pytest
 
 from tests.browser.support import Watched
-from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,22 +19,9 @@ def create_run(url: str, **config) -> str:
     return resp.json()["id"]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    with live_server(tmp_path_factory.mktemp("time")) as srv:
-        yield srv
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context()
-    yield ctx
-    ctx.close()
-
-
-def test_a_recurrent_run_shows_dl_dh_t_over_time_and_says_how_much_reaches_step_1(served, context):
-    rid = create_run(served.url, architecture="rnn", seq_len=12, width=8, n_samples=200, max_steps=400)
-    w = Watched(context, served.url, viewport=(1400, 2400))
+def test_a_recurrent_run_shows_dl_dh_t_over_time_and_says_how_much_reaches_step_1(srv, context):
+    rid = create_run(srv.url, architecture="rnn", seq_len=12, width=8, n_samples=200, max_steps=400)
+    w = Watched(context, srv.url, viewport=(1400, 2400))
     w.goto(f"/runs/{rid}", ready="live")
     w.page.evaluate(EXPOSE)
     w.wait("document.getElementById('chart-timegrad')?.data?.length === 1", 30_000)
@@ -58,14 +44,14 @@ def test_a_recurrent_run_shows_dl_dh_t_over_time_and_says_how_much_reaches_step_
     w.assert_clean()
 
 
-def test_an_mlp_run_hides_the_time_cards_and_a_transformer_shows_its_ffn_w2_per_block(served, context):
-    mlp = create_run(served.url, depth=2, width=4, n_samples=100, max_steps=50)
-    w = Watched(context, served.url)
+def test_an_mlp_run_hides_the_time_cards_and_a_transformer_shows_its_ffn_w2_per_block(srv, context):
+    mlp = create_run(srv.url, depth=2, width=4, n_samples=100, max_steps=50)
+    w = Watched(context, srv.url)
     w.goto(f"/runs/{mlp}", ready="live")
     w.wait("document.getElementById('chart-gradflow')?.data?.length >= 1", 30_000)
     assert not w.page.is_visible('[data-chart="timegrad"]') and not w.page.is_visible('[data-chart="ffnw2"]')
     tf = create_run(
-        served.url,
+        srv.url,
         architecture="transformer",
         depth=3,
         width=8,
@@ -82,9 +68,9 @@ def test_an_mlp_run_hides_the_time_cards_and_a_transformer_shows_its_ffn_w2_per_
     w.assert_clean()
 
 
-def test_picking_an_architecture_in_the_builder_sets_its_own_defaults_and_trains_it(served, context):
-    w = Watched(context, served.url)
-    page = w.goto("/", ready="home")
+def test_picking_an_architecture_in_the_builder_sets_its_own_defaults_and_trains_it(srv, context):
+    w = Watched(context, srv.url)
+    page = w.goto("/?lang=ko", ready="home")  # the browser itself asks for English (Accept-Language: en-US)
     page.select_option('select[name="architecture"]', "rnn")
     assert page.input_value('select[name="dataset"]') == "adding"
     assert page.input_value('select[name="activation"]') == "tanh"
@@ -97,18 +83,20 @@ def test_picking_an_architecture_in_the_builder_sets_its_own_defaults_and_trains
     page.fill('input[name="max_steps"]', "20")
     page.click('form[data-role="builder"] button[type="submit"]')
     page.wait_for_url("**/runs/*")
-    config = httpx.get(f"{served.url}/api/runs/{page.url.rsplit('/', 1)[1]}").json()["config"]
+    run = httpx.get(f"{srv.url}/api/runs/{page.url.rsplit('/', 1)[1]}").json()
+    config = run["config"]
     assert (config["architecture"], config["dataset"], config["seq_len"]) == ("lstm", "adding", 10)
+    assert run["name"] == "LSTM · 유닛 8개 · T = 10"  # named after what it is, in the page's language
     w.assert_clean()
 
 
-def test_a_recurrent_comparison_draws_one_time_line_per_run_and_marks_a_prime_not_measured(served, context):
+def test_a_recurrent_comparison_draws_one_time_line_per_run_and_marks_a_prime_not_measured(srv, context):
     started = httpx.post(
-        f"{served.url}/api/presets/rnn-seq-10-vs-50-vs-200/runs", json={"paused": True}, timeout=30
+        f"{srv.url}/api/presets/rnn-seq-10-vs-50-vs-200/runs", json={"paused": True}, timeout=30
     ).json()
     group = started["group"]
-    assert httpx.post(f"{served.url}/api/groups/{group}/step", timeout=60).status_code == 200
-    w = Watched(context, served.url, viewport=(1400, 2000))
+    assert httpx.post(f"{srv.url}/api/groups/{group}/step", timeout=60).status_code == 200
+    w = Watched(context, srv.url, viewport=(1400, 2000))
     w.goto(f"/groups/{group}", ready="live")
     w.wait("document.getElementById('chart-timegrad')?.data?.length === 3", 30_000)
     lengths = sorted(len(trace["y"]) for trace in w.plot("timegrad"))
@@ -138,10 +126,10 @@ DRAWN_IS_SENT = f"(() => {{ const g = ({CHAIN_CARDS})(); return g.shown.length >
 
 @pytest.mark.parametrize(("arch", "words"), [("rnn", "diag(a′(z_t))·W_hh"), ("lstm", "forget gate f_t")])
 def test_the_chain_rule_card_of_a_recurrent_run_multiplies_one_factor_per_step_back(
-    served, context, arch, words
+    srv, context, arch, words
 ):
-    rid = create_run(served.url, architecture=arch, seq_len=12, width=8, n_samples=200, max_steps=20)
-    w = Watched(context, served.url, viewport=(1400, 2400))
+    rid = create_run(srv.url, architecture=arch, seq_len=12, width=8, n_samples=200, max_steps=20)
+    w = Watched(context, srv.url, viewport=(1400, 2400))
     w.goto(f"/runs/{rid}", ready="live")
     w.page.evaluate(EXPOSE)
     w.page.evaluate("() => import('/static/js/format.js').then((m) => { window.__sci = m.sci; })")

@@ -39,76 +39,60 @@ def hidden(n, **metrics):
     return [dict(metrics) for _ in range(n)]
 
 
+def run(config, grads, full=None, first=None, **state):
+    """A run to judge (see VERDICT): its config, ||dL/dW|| [first, last] per step, its hidden layers' metrics on
+    the newest display-rate record (and on the first one, when they differ); status and diverged_at if any."""
+    spec = {"config": config, "grads": grads, **state}
+    spec |= {k: v for k, v in (("full", full), ("first", first)) if v is not None}
+    return spec
+
+
+# case -> (the run, its verdict's kind, its cause)
 CASES = {
     # sigmoid: the 0.25 bound, measured a′ multiply to ~1e-7
     "vanishing": (
-        {
-            "config": SIGMOID,
-            "grads": [[4e-6, 1.0]] * 20,
-            "full": hidden(10, mean_act_deriv=0.22, saturated_frac=0.0),
-        },
+        run(SIGMOID, [[4e-6, 1.0]] * 20, hidden(10, mean_act_deriv=0.22, saturated_frac=0.0)),
         "vanishing",
         "bound",
     ),
     "healthy": (
-        {"config": RELU, "grads": [[3.0, 1.0]] * 20, "full": hidden(10, mean_act_deriv=0.5, dead_frac=0.05)},
+        run(RELU, [[3.0, 1.0]] * 20, hidden(10, mean_act_deriv=0.5, dead_frac=0.05)),
         "healthy",
         None,
     ),
     # tanh began healthy (ratio 0.64, a′ near 1) and its units saturated during training
     "saturated": (
-        {
-            "config": TANH,
-            "grads": [[0.64, 1.0]] + [[8e-6, 1.0]] * 20,
-            "full": hidden(20, mean_act_deriv=0.4, saturated_frac=0.05),
-            "first": hidden(20, mean_act_deriv=0.95, saturated_frac=0.0),
-        },
+        run(
+            TANH,
+            [[0.64, 1.0]] + [[8e-6, 1.0]] * 20,
+            hidden(20, mean_act_deriv=0.4, saturated_frac=0.05),
+            first=hidden(20, mean_act_deriv=0.95, saturated_frac=0.0),
+        ),
         "vanishing",
         "deriv_fell",
     ),
     "saturated_share": (
-        {
-            "config": TANH,
-            "grads": [[1e-5, 1.0]] * 20,
-            "full": hidden(10, mean_act_deriv=0.1, saturated_frac=0.6),
-        },
+        run(TANH, [[1e-5, 1.0]] * 20, hidden(10, mean_act_deriv=0.1, saturated_frac=0.6)),
         "vanishing",
         "saturated",
     ),
     "dead": (
-        {
-            "config": RELU,
-            "grads": [[0.5, 1.0]] + [[1e-7, 1.0]] * 20,
-            "full": hidden(10, mean_act_deriv=0.1, dead_frac=0.7),
-        },
+        run(RELU, [[0.5, 1.0]] + [[1e-7, 1.0]] * 20, hidden(10, mean_act_deriv=0.1, dead_frac=0.7)),
         "vanishing",
         "dead",
     ),
     "exploding": (
-        {
-            "config": {"activation": "relu", "init": "normal"},
-            "grads": [[5e4, 1.0]] * 20,
-            "full": hidden(10, mean_act_deriv=0.5),
-        },
+        run({"activation": "relu", "init": "normal"}, [[5e4, 1.0]] * 20, hidden(10, mean_act_deriv=0.5)),
         "exploding",
         "weights_large",
     ),
     "diverged": (
-        {
-            "config": RELU,
-            "grads": [[2e5, 1.0], [1.2e6, 3.0], [None, None]],
-            "diverged_at": 3,
-            "status": "diverged",
-        },
+        run(RELU, [[2e5, 1.0], [1.2e6, 3.0], [None, None]], diverged_at=3, status="diverged"),
         "diverged",
         None,
     ),
     "relu_default": (
-        {
-            "config": {"activation": "relu", "init": "default"},
-            "grads": [[1e-5, 1.0]] * 20,
-            "full": hidden(10, mean_act_deriv=0.5),
-        },
+        run({"activation": "relu", "init": "default"}, [[1e-5, 1.0]] * 20, hidden(10, mean_act_deriv=0.5)),
         "vanishing",
         "weights_small",
     ),

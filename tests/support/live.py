@@ -3,6 +3,9 @@
 import json
 import time
 from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # A network that builds and steps in milliseconds on a busy CPU: 3 hidden layers of 8 on 200 spiral points.
 SMALL = {"dataset": "spiral", "n_samples": 200, "depth": 3, "width": 8, "batch_size": 32}
@@ -32,6 +35,16 @@ def recorded(client, rid: str, steps: int, timeout: float = 10.0) -> dict:
     )
 
 
+def all_recorded(client, ids: list[str], timeout: float = 60.0) -> None:
+    """Wait until GET /api/records lists every run of `ids` as finished (the recorder writes in batches)."""
+
+    def finished() -> bool:
+        status = {r["id"]: r["status"] for r in client.get("/api/records").json()}
+        return all(status.get(i) == "finished" for i in ids)
+
+    wait_until(finished, timeout=timeout)
+
+
 def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.05) -> object:
     """Poll until predicate() is truthy (returns it) or fail after timeout seconds."""
     deadline = time.monotonic() + timeout
@@ -41,6 +54,19 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, interval:
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def eventually(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.1) -> T:
+    """Call check() until it returns without an AssertionError (returns its value); after timeout seconds, its
+    last AssertionError. For checks of a state that is reached, not announced (a chart's next redraw)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(interval)
 
 
 def holds(predicate: Callable[[], object], seconds: float, interval: float = 0.02) -> None:

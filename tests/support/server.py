@@ -6,9 +6,8 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import httpx
 from app.main import create_app
 from app.settings import Settings
 from app.web.server import GracefulServer, server_config
+from tests.support.live import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,11 +56,9 @@ def live_server(tmp_path, uvicorn_options: dict | None = None, **settings_overri
     server = GracefulServer(server_config(app, settings, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("test server did not start within 20 s")
-        time.sleep(0.02)
+    wait_until(lambda: server.started or not thread.is_alive(), timeout=20, interval=0.02)
+    if not server.started:
+        raise RuntimeError("test server stopped before it started")
     try:
         yield LiveServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", app, server)
     finally:
@@ -109,18 +107,22 @@ def server_process(tmp_path, env: dict[str, str] | None = None) -> Iterator[Serv
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+
+    def up_or_gone() -> bool:
+        if proc.poll() is not None:
+            return True
+        try:
+            return httpx.get(url + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     try:
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"server did not start: {(tmp_path / f'server-{port}.log').read_text()[-2000:]}"
-                )
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        with suppress(AssertionError):
+            wait_until(up_or_gone, timeout=30, interval=0.1)
+        if proc.poll() is not None or not up_or_gone():
+            raise RuntimeError(
+                f"server did not start: {(tmp_path / f'server-{port}.log').read_text()[-2000:]}"
+            )
         yield ServerProcess(url, f"ws://127.0.0.1:{port}", proc)
     finally:
         if proc.poll() is None:

@@ -8,32 +8,15 @@ import { getLang, t } from "../i18n.js";
 import { sci } from "../format.js";
 import { activationName, derivBound } from "../registry.js";
 import { drawsThroughTime, renderTimeChain } from "./chaintime.js";
+import { dL, mi, mo, showFormula, sub, withValue } from "./mathml.js";
 
-const MATHML = "http://www.w3.org/1998/Math/MathML";
 const WALK_MS = 900; // one factor per beat when the walk plays by itself
 const SHOWN_EDGE = 2; // factors written out at each end of a long product; ⋯ between
 
-function m(tag, ...children) {
-  const el = document.createElementNS(MATHML, tag);
-  for (const c of children.flat()) el.append(typeof c === "string" ? document.createTextNode(c) : c);
-  return el;
-}
-const mi = (s) => m("mi", s);
-const mo = (s) => m("mo", s);
-const mn = (s) => m("mn", s);
-const sub = (base, index) => m("msub", typeof base === "string" ? mi(base) : base, typeof index === "string" ? mn(index) : index);
-const frac = (a, b) => m("mfrac", m("mrow", ...a), m("mrow", ...b));
-
 /** One factor a'_k W_k (a'_1 alone: x follows) with its measured values written beneath (munder). */
 function factor(k, layer, current) {
-  const withW = k > 1;
-  const below = m("mtext", withW ? `${sci(layer.mean_act_deriv)} · ${sci(layer.weight_norm)}` : sci(layer.mean_act_deriv));
-  below.setAttribute("class", "factor-value");
-  const top = withW ? m("mrow", sub(mi("a′"), String(k)), sub("W", String(k))) : m("mrow", sub(mi("a′"), String(k)));
-  const el = m("munder", top, below);
-  el.setAttribute("class", current ? "factor current" : "factor");
-  el.setAttribute("accentunder", "false");
-  return el;
+  if (k === 1) return withValue(sub("a′", 1), sci(layer.mean_act_deriv), current);
+  return withValue([sub("a′", k), sub("W", k)], `${sci(layer.mean_act_deriv)} · ${sci(layer.weight_norm)}`, current);
 }
 
 /** What the run's bound means for the product: below 1 every layer shrinks it; at 1 or above the activation does
@@ -80,8 +63,7 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
     const layers = hidden(s); // input -> output
     const n = layers.length;
     const paused = s.run.status === "paused";
-    const lhs = frac([mo("∂"), mi("L")], [mo("∂"), sub("W", "1")]);
-    const parts = [lhs, mo("="), frac([mo("∂"), mi("L")], [mo("∂"), mi("ŷ")]), mo("·")];
+    const parts = [dL(sub("W", 1)), mo("="), dL(mi("ŷ")), mo("·")];
     const note = boundNote(s.run.config?.activation);
     const current = paused && walk > 0 ? n - walk : -1; // index into layers of the walk's newest factor
     const ks = Array.from({ length: n }, (_, i) => n - 1 - i); // output side first
@@ -91,9 +73,7 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
       else parts.push(factor(k + 1, layers[k], k === current));
     }
     parts.push(mo("·"), mi("x"));
-    const math = m("math", m("mrow", ...parts));
-    math.setAttribute("display", "block");
-    formula.replaceChildren(math);
+    showFormula(formula, parts);
 
     // One card per layer, output side first: a', its bar against the run's bound, ||W||, the running product.
     // The bar's scale is 0 … max(1, bound): the bound's tick sits at 25 % for the sigmoid, at the end for ReLU.
@@ -125,7 +105,8 @@ export function chainRuleView(root, store, { driven = () => null, onWalk = () =>
     factors.dataset.bound = bound ?? "";
     factors.replaceChildren(note ? h("p", { class: "bound-note", "data-bound": String(bound), text: `▏${note}` }) : null, ...cards);
 
-    walkHint.textContent = paused ? t("chain.walk_hint") : t("chain.walk_only_paused");
+    // a follower's walk is the presenter's: its keys do not move it
+    walkHint.textContent = driven() !== null ? t("follow.walk_driven") : paused ? t("chain.walk_hint") : t("chain.walk_only_paused");
     if (paused && walk > 0) {
       const k = n - walk;
       const running = layers.slice(k).reduce((p, l) => p * l.mean_act_deriv, 1);

@@ -6,20 +6,10 @@
 import { h } from "../dom.js";
 import { sci } from "../format.js";
 import { has, t } from "../i18n.js";
+import { dL, m, mi, mo, showFormula, sub, withValue } from "./mathml.js";
 
-const MATHML = "http://www.w3.org/1998/Math/MathML";
 const SHOWN_END = 3; // steps written out next to the output (t = T, T-1, T-2) ...
 const SHOWN_START = 2; // ... and next to the input (t = 3, 2); ⋯ between
-
-function m(tag, ...children) {
-  const el = document.createElementNS(MATHML, tag);
-  for (const c of children.flat()) el.append(typeof c === "string" ? document.createTextNode(c) : c);
-  return el;
-}
-const mi = (s) => m("mi", s);
-const mo = (s) => m("mo", s);
-const sub = (base, index) => m("msub", mi(base), typeof index === "string" ? m("mi", index) : m("mn", String(index)));
-const frac = (a, b) => m("mfrac", m("mrow", ...a), m("mrow", ...b));
 
 // architecture -> the state the product runs along and one step's factor as MathML (t: a number or "t")
 const paren = (c) => {
@@ -52,23 +42,16 @@ export function renderTimeChain(formula, factors, s) {
   const x = spec.state;
 
   // The formula names the first and the last factor only (⋯ between): the cards below write out more of them.
-  const parts = [frac([mo("∂"), mi("L")], [mo("∂"), sub(x, 1)]), mo(arch === "rnn" ? "=" : "←"), frac([mo("∂"), mi("L")], [mo("∂"), sub(x, T)])];
+  const parts = [dL(sub(x, 1)), mo(arch === "rnn" ? "=" : "←"), dL(sub(x, T))];
   for (const k of T > 3 ? [T, null, 2] : steps) {
     parts.push(mo(arch === "rnn" ? "·" : "⊙"));
     if (k === null) {
       parts.push(mo("⋯"));
       continue;
     }
-    const below = m("mtext", sci(f[k - 1], 2));
-    below.setAttribute("class", "factor-value");
-    const el = m("munder", spec.math(k), below);
-    el.setAttribute("class", "factor");
-    el.setAttribute("accentunder", "false");
-    parts.push(el);
+    parts.push(withValue(spec.math(k), sci(f[k - 1], 2)));
   }
-  const math = m("math", m("mrow", ...parts));
-  math.setAttribute("display", "block");
-  formula.replaceChildren(math);
+  showFormula(formula, parts);
 
   // The running product from step T down to step k (every step counted, also those behind ⋯).
   const running = new Array(T + 1).fill(1);

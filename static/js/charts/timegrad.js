@@ -4,8 +4,8 @@
 import { h } from "../dom.js";
 import { sci } from "../format.js";
 import { has, t } from "../i18n.js";
-import { layout, lineWidth, runColors } from "../theme.js";
-import { changed, decadeStep, react, runLabel, StickyLogRange } from "./plot.js";
+import { runLabel } from "./plot.js";
+import { profileChart } from "./profile.js";
 
 // The architectures whose display-rate records carry `time` (docs/protocol.md): the cards show for these only.
 const RECURRENT = ["rnn", "lstm", "gru"];
@@ -43,44 +43,26 @@ function factorText(s) {
   return t(key, { mean: sci(mean, 2), product: sci(product, 2), measured: sci(measured, 2) });
 }
 
+/** The newest display-rate record's ||dL/dh_t|| over t = 1..T. */
+const overTime = (s) => (s.latestFull?.time ? { x: s.latestFull.time.t, y: s.latestFull.time.hidden_grad_norm, step: s.latestFull.step } : null);
+
+/** One line per run in words: how much of the gradient reaches step 1, and the factor per step back. */
+function sayVerdicts(verdictEl, states) {
+  const lines = states.map((s) => {
+    const v = timeRatio(s.latestFull.time);
+    const text = v ? t("time.verdict", { T: v.T, ratio: sci(v.ratio) }) : "—";
+    const line = h("span", { class: "time-verdict-line", text: states.length > 1 ? `${runLabel(s)}: ${text}` : text });
+    const factor = factorText(s);
+    return factor ? h("span", {}, line, h("span", { class: "time-factor-line", text: factor })) : line;
+  });
+  verdictEl.replaceChildren(...lines);
+}
+
 export function timegradChart(el, verdictEl, store) {
-  const range = new StickyLogRange();
   showTimeCards(store); // hidden until a snapshot brings a recurrent run
-  return {
-    name: "timegrad",
-    cost: "plotly",
-    el,
-    reset: () => range.reset(),
-    draw() {
-      const all = Array.from(store.runs.values());
-      const states = all.filter((s) => s.latestFull?.time);
-      if (!states.length) return null;
-      if (!changed(this, states.map((s) => s.latestFull.step).join())) return null;
-      const colors = runColors(all); // the same colour per run as every other chart of the view
-      const traces = states.map((s) => ({
-        type: "scatter",
-        mode: "lines",
-        x: s.latestFull.time.t,
-        y: s.latestFull.time.hidden_grad_norm,
-        name: runLabel(s),
-        line: { color: colors.get(s.run.id), width: lineWidth() },
-        meta: { run: s.run.id, step: s.latestFull.step },
-      }));
-      const lay = layout({ x: t("axis.time_step"), y: t("axis.hidden_grad"), ylog: true, legend: states.length > 1 });
-      lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
-      lay.yaxis.dtick = decadeStep(lay.yaxis.range);
-      react(el, traces, lay);
-      if (verdictEl) {
-        const lines = states.map((s) => {
-          const v = timeRatio(s.latestFull.time);
-          const text = v ? t("time.verdict", { T: v.T, ratio: sci(v.ratio) }) : "—";
-          const line = h("span", { class: "time-verdict-line", text: states.length > 1 ? `${runLabel(s)}: ${text}` : text });
-          const factor = factorText(s);
-          return factor ? h("span", {}, line, h("span", { class: "time-factor-line", text: factor })) : line;
-        });
-        verdictEl.replaceChildren(...lines);
-      }
-      return Math.max(...states.map((s) => s.latestT));
-    },
-  };
+  return profileChart("timegrad", el, store, {
+    profile: overTime,
+    axes: ["axis.time_step", "axis.hidden_grad"],
+    after: verdictEl ? (states) => sayVerdicts(verdictEl, states) : null,
+  });
 }

@@ -3,49 +3,20 @@
 
 import { t } from "../i18n.js";
 import { layout } from "../theme.js";
+import { heatChart } from "./heatbase.js";
 import { changed, react } from "./plot.js";
 
 export function timeheatChart(el, store) {
-  let zmin = Infinity;
-  let zmax = -Infinity;
-  return {
-    name: "timeheat",
-    cost: "plotly",
-    el,
-    reset() {
-      zmin = Infinity;
-      zmax = -Infinity;
-    },
-    draw() {
-      const s = Array.from(store.runs.values()).find((r) => r.latestFull?.time);
-      if (!s) return null;
-      if (!changed(this, s.latestFull.step)) return null;
-      const records = s.full.filter((r) => r.time);
-      const steps = records.map((r) => r.step);
-      const ts = records[records.length - 1].time.t;
-      const z = ts.map((_, i) =>
-        records.map((r) => {
-          const g = r.time.hidden_grad_norm[i];
-          if (!(g > 0)) return null;
-          const d = Math.log10(g);
-          zmin = Math.min(zmin, Math.floor(d));
-          zmax = Math.max(zmax, Math.ceil(d));
-          return d;
-        }),
-      );
-      const trace = {
-        type: "heatmap",
-        x: steps,
-        y: ts,
-        z,
-        zmin,
-        zmax: Math.max(zmax, zmin + 1),
-        colorscale: "Viridis",
-        colorbar: { title: { text: "log₁₀", side: "right" }, thickness: 14, outlinewidth: 0 },
-        hovertemplate: "t = %{y} · %{x}: 10^%{z:.1f}<extra></extra>",
-      };
-      react(el, [trace], layout({ x: t("axis.step"), y: t("axis.time_step"), legend: false }));
-      return s.latestT;
-    },
-  };
+  return heatChart("timeheat", el, function draw(scale) {
+    const s = Array.from(store.runs.values()).find((r) => r.latestFull?.time);
+    if (!s) return null;
+    if (!changed(this, s.latestFull.step)) return null;
+    const records = s.full.filter((r) => r.time);
+    const steps = records.map((r) => r.step);
+    const ts = records[records.length - 1].time.t;
+    const z = ts.map((_, i) => records.map((r) => scale.log(r.time.hidden_grad_norm[i])));
+    const trace = scale.trace({ x: steps, y: ts, z, hovertemplate: "t = %{y} · %{x}: 10^%{z:.1f}<extra></extra>" });
+    react(el, [trace], layout({ x: t("axis.step"), y: t("axis.time_step"), legend: false }));
+    return s.latestT;
+  });
 }

@@ -1,11 +1,10 @@
 """The recorded-runs panel of the home page, in Debian's chromium: list, search, rename, pin, replay, import, delete."""
 
-import time
-
 import httpx
 import pytest
 
 from tests.browser.support import Watched
+from tests.support.live import wait_until
 from tests.support.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -21,25 +20,14 @@ def served(tmp_path_factory):
         resp = httpx.post(f"{srv.url}/api/runs", json=SHORT_RUN, timeout=10)
         assert resp.status_code == 201, resp.text
         rid = resp.json()["id"]
-        record = None
-        deadline = time.monotonic() + 15
-        while (
-            time.monotonic() < deadline
-        ):  # finished, and its last step committed by the writer (0.25 s batches)
+
+        def recorded():  # finished, and its last step committed by the writer (0.25 s batches)
             rows = [r for r in httpx.get(f"{srv.url}/api/records", timeout=5).json() if r["id"] == rid]
-            if rows and rows[0]["status"] == "finished" and rows[0]["steps"] == SHORT_RUN["max_steps"]:
-                record = rows[0]
-                break
-            time.sleep(0.1)
-        assert record is not None, f"run {rid} not recorded as finished within 15 s"
+            done = rows and rows[0]["status"] == "finished" and rows[0]["steps"] == SHORT_RUN["max_steps"]
+            return rows[0] if done else None
+
+        record = wait_until(recorded, timeout=15)
         yield srv, record
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context()
-    yield ctx
-    ctx.close()
 
 
 def row(page, rid: str):

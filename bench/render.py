@@ -23,6 +23,7 @@ The load average is printed at the start and the end: on a shared machine the fi
 Goals (no GPU): lecture: gradient flow 20 renders/s (every step), every other chart in view >= 10/s, step-to-paint
 p95 <= 100 ms; comparison: >= 15 renders/s per chart in view, key press <= 100 ms, flat heap over 10 minutes.
 Run: .venv/bin/python bench/render.py [--view lecture|comparison] [--seconds 120] (--seconds 600: the heap check)
+[--profile 10] (then a CPU profile of the page: where the main thread's time goes, by function)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.ml.config import RunConfig  # noqa: E402
 from app.ml.presets import PRESETS  # noqa: E402
+from bench.support import cpu_profile  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tests.support.server import live_server  # noqa: E402
 
@@ -116,6 +118,9 @@ def main() -> int:
         "--seconds", type=float, default=120, help="measurement window (600 for the 10-minute heap check)"
     )
     parser.add_argument("--warmup", type=float, default=10, help="seconds before measuring")
+    parser.add_argument(
+        "--profile", type=float, default=0, help="then a CPU profile of the page over this many seconds (top functions)"
+    )
     args = parser.parse_args()
     path = chromium_path()
     if path is None:
@@ -162,8 +167,15 @@ def main() -> int:
         perf = {k: v - perf0.get(k, 0) for k, v in metrics_of(cdp).items()}
         steps = page.evaluate(STEPS)
         in_view = page.evaluate(IN_VIEW)
+        profile = ""
+        if args.profile:  # after the measured window: the profiler's own cost stays out of the figures
+            cpu_profile.start(cdp)
+            page.wait_for_timeout(args.profile * 1000)
+            profile = cpu_profile.summarize(cdp)
         browser.close()
     report(args, m, perf, seconds, steps0, steps, in_view, bare, heap, runs, goal_rate, goal_p95, load_start)
+    if profile:
+        print(profile)
     return 0
 
 

@@ -57,6 +57,9 @@ export function fontSize() {
 export const lineWidth = () => (isProjector() ? 4 : 2.5);
 export const markerSize = () => (isProjector() ? 11 : 7);
 
+// ticklabeloverflow "allow" on the value axes: their labels sit beside the plot, within the margins, and never
+// run past the chart's box; Plotly's default ("hide past div") measures every label against every other on each
+// redraw. Step axes keep the default: the newest step's label may reach the right edge, and is hidden then.
 function axis(title, extra = {}) {
   return {
     title: { text: title, standoff: 6 },
@@ -83,11 +86,20 @@ export function layout({ x = "", y = "", ylog = false, xlog = false, y2 = null, 
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size } },
     // Log axes: one tick per decade (Plotly labels 2, 3, 5 between decades when the span is short).
     xaxis: axis(x, xlog ? { type: "log", dtick: 1 } : {}),
-    yaxis: axis(y, ylog ? { type: "log", dtick: 1 } : {}),
+    yaxis: axis(y, { ...(ylog ? { type: "log", dtick: 1 } : {}), ticklabeloverflow: "allow" }),
     hovermode: "closest",
     uirevision: "keep",
   };
-  if (y2) out.yaxis2 = axis(y2, { overlaying: "y", side: "right", range: [0, 1.02], dtick: 0.25, tickformat: ".0%", showgrid: false });
+  if (y2)
+    out.yaxis2 = axis(y2, {
+      overlaying: "y",
+      side: "right",
+      range: [0, 1.02],
+      dtick: 0.25,
+      tickformat: ".0%",
+      showgrid: false,
+      ticklabeloverflow: "allow",
+    });
   return out;
 }
 

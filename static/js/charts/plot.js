@@ -44,10 +44,11 @@ function asText(traces, layout) {
   return [safe, out];
 }
 
-/** Redraw el in place (Plotly.react diffs against the previous figure). */
+/** Redraw el in place (Plotly.react diffs against the previous figure). The config goes with the first drawing
+ * only: given again, Plotly copies and compares the whole plot context on every redraw. */
 export function react(el, traces, layout) {
   const [safeTraces, safeLayout] = asText(traces, layout);
-  return window.Plotly.react(el, safeTraces, safeLayout, CONFIG);
+  return window.Plotly.react(el, safeTraces, safeLayout, el._fullLayout ? undefined : CONFIG);
 }
 
 /** Log-axis range (in decades) that grows at once to fit the data but never jitters frame to frame. */

@@ -44,10 +44,31 @@ function asText(traces, layout) {
   return [safe, out];
 }
 
-/** Redraw el in place (Plotly.react diffs against the previous figure). The config goes with the first drawing
- * only: given again, Plotly copies and compares the whole plot context on every redraw. */
+// The figure a chart last drew, without its data arrays: when only the data changed, the traces alone redraw.
+const drawnShape = new WeakMap(); // el -> JSON of [traces without x, y, meta; layout]
+const DATA_ONLY = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+
+/** Axes whose range cannot move with the data: a fixed range, or categories listed in order. */
+const fixedAxes = (layout) =>
+  Object.keys(layout)
+    .filter((k) => /^[xy]axis\d*$/.test(k))
+    .every((k) => Array.isArray(layout[k].range) || (layout[k].type === "category" && Array.isArray(layout[k].categoryarray)));
+
+/** Redraw el in place. When only the traces' x, y and meta changed (same traces, same layout, every axis fixed),
+ * Plotly.animate without a redraw draws the traces alone: Plotly.react would lay out and draw every axis, tick
+ * label and legend again for any new data point. Anything else goes through Plotly.react, which diffs against the
+ * previous figure. The config goes with the first drawing only: given again, Plotly copies and compares the whole
+ * plot context on every redraw. */
 export function react(el, traces, layout) {
   const [safeTraces, safeLayout] = asText(traces, layout);
+  const shape = JSON.stringify([safeTraces.map(({ x, y, meta, ...rest }) => rest), safeLayout]);
+  const same = drawnShape.get(el) === shape && el._fullLayout && el.data?.length === safeTraces.length;
+  drawnShape.set(el, shape);
+  if (same && fixedAxes(safeLayout) && safeTraces.every((tr) => tr.type === "scatter")) {
+    const data = safeTraces.map(({ x, y, meta }) => ({ x, y, meta }));
+    // A frame still queued when the next one comes is dropped (mode "immediate"), its promise rejected: no error.
+    return window.Plotly.animate(el, { data, traces: data.map((_, i) => i) }, DATA_ONLY).catch(() => el);
+  }
   return window.Plotly.react(el, safeTraces, safeLayout, el._fullLayout ? undefined : CONFIG);
 }
 

@@ -9,9 +9,9 @@ Measured in one page, side by side, by bench/support/render_probe.js, injected b
   step-to-paint   server time of the newest step in the store when a chart redraws -> the frame that shows it is
                   on screen (ms, p50/p95; all charts and the gradient-flow chart alone)
   renders/s       Plotly redraws per second of each chart, and whether it is in view at the end
-  budget          per chart: redraw cost (ms until Plotly.react returns: the frame's own share) x renders/s =
-                  ms of main thread per second; their sum beside the main thread's busy share (Chromium's
-                  TaskDuration), so the limit is visible
+  budget          per chart: redraw cost (ms until Plotly.react returns: the frame's own share; for a data-only
+                  redraw, Plotly.animate, until its traces are drawn) x renders/s = ms of main thread per second;
+                  their sum beside the main thread's busy share (Chromium's TaskDuration), so the limit is visible
   redraw ratio    median redraw of the page's charts / median bare Plotly.react of one trace on the same page,
                   timed in between (the fixed cost Plotly charges any redraw on this machine)
   key press       keydown -> the frame after its handler (ms), a key every 2 s throughout
@@ -119,7 +119,10 @@ def main() -> int:
     )
     parser.add_argument("--warmup", type=float, default=10, help="seconds before measuring")
     parser.add_argument(
-        "--profile", type=float, default=0, help="then a CPU profile of the page over this many seconds (top functions)"
+        "--profile",
+        type=float,
+        default=0,
+        help="then a CPU profile of the page over this many seconds (top functions)",
     )
     args = parser.parse_args()
     path = chromium_path()
@@ -230,9 +233,12 @@ def report(
         if name in in_view:
             want = LECTURE_STEPS_PER_SECOND if (args.view == "lecture" and name == "gradflow") else goal_rate
             goal = f"goal >= {want:g}/s"
+        # Data-only redraws (Plotly.animate, charts/plot.js): their cost is taken with the traces drawn.
+        data_only = sum(r.get("method") == "animate" for r in own) / len(own) if own else 0.0
         print(
             f"{name:12s} {'yes' if name in in_view else 'no ':7s} {per_s:9.1f}  {sync:6.1f} / {settle:6.1f} ms"
             f"          {cost:6.0f} ms/s = {cost / 10:4.1f}%   {goal}"
+            + (f"   ({100 * data_only:.0f}% data only)" if data_only else "")
         )
     print(
         f"budget            charts' redraws {total / 10:4.1f}% of the main thread; busy in all {100 * busy / seconds:4.0f}%"

@@ -51,12 +51,20 @@ def summarize(cdp, top: int = 25) -> str:
             total_ms[name] += ms
     seconds = (profile["endTime"] - profile["startTime"]) / 1e6
     idle = {"(idle)", "(program)", "(root)", "(garbage collector)"}
-    lines = [f"CPU profile over {seconds:.1f} s (ms per second of profile; idle {self_ms.get('(idle)', 0) / seconds:.0f})"]
-    lines.append(f"  garbage collector {self_ms.get('(garbage collector)', 0) / seconds:.0f}, program {self_ms.get('(program)', 0) / seconds:.0f}")
+    lines = [
+        f"CPU profile over {seconds:.1f} s (ms per second of profile; idle {self_ms.get('(idle)', 0) / seconds:.0f})"
+    ]
+    lines.append(
+        f"  garbage collector {self_ms.get('(garbage collector)', 0) / seconds:.0f}, program {self_ms.get('(program)', 0) / seconds:.0f}"
+    )
     lines.append("  self time:")
-    for name, ms in sorted(((k, v) for k, v in self_ms.items() if k not in idle), key=lambda kv: -kv[1])[:top]:
+    for name, ms in sorted(((k, v) for k, v in self_ms.items() if k not in idle), key=lambda kv: -kv[1])[
+        :top
+    ]:
         lines.append(f"    {ms / seconds:7.1f}  {name}")
     lines.append("  total time:")
-    for name, ms in sorted(((k, v) for k, v in total_ms.items() if k not in idle), key=lambda kv: -kv[1])[:top]:
+    for name, ms in sorted(((k, v) for k, v in total_ms.items() if k not in idle), key=lambda kv: -kv[1])[
+        :top
+    ]:
         lines.append(f"    {ms / seconds:7.1f}  {name}")
     return "\n".join(lines)

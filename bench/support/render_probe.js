@@ -54,7 +54,10 @@
       const name = el?.dataset?.plot ?? "?";
       const dataT = newestT();
       let drawing = 0; // performance.now() when the microtasks began
-      if (method === "animate") Promise.resolve().then(() => (drawing = performance.now()));
+      if (method === "animate")
+        Promise.resolve().then(() => {
+          drawing = performance.now();
+        });
       const t0 = performance.now();
       const done = call.call(this, el, ...rest);
       const sync = performance.now() - t0;

@@ -115,7 +115,13 @@ export function lossChart(el, store) {
         states.some((s) => s.evals.length > 0) || (single && states[0].metrics.some((m) => Object.keys(m.values).some(onAccuracyAxis)));
       // the adding problem is a regression: its loss is a mean squared error, not nats
       const mse = states.every((s) => s.run.config?.dataset === "adding");
-      const lay = layout({ x: t("axis.step"), y: t(mse ? "axis.loss_mse" : "axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
+      const lay = layout({
+        x: t("axis.step"),
+        y: t(mse ? "axis.loss_mse" : "axis.loss"),
+        y2: accuracy ? t("axis.accuracy") : null,
+        legend: single,
+        steps: true,
+      });
       // 0 … the largest plotted loss (every value inside); a step whose loss is not finite is crossed at the top.
       const losses = traces
         .filter((tr) => tr.yaxis !== "y2")

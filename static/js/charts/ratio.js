@@ -32,7 +32,7 @@ export function ratioChart(el, store) {
       const x0 = Math.min(...traces.map((tr) => tr.x[0]));
       const x1 = Math.max(...traces.map((tr) => tr.x[tr.x.length - 1]));
       traces.push(guide(x0, x1, VANISHING_BELOW, t("chart.ratio.zone")));
-      const lay = layout({ x: t("axis.step"), y: t("axis.ratio"), ylog: true, legend: false }); // legend: the page's
+      const lay = layout({ x: t("axis.step"), y: t("axis.ratio"), ylog: true, legend: false, steps: true }); // legend: the page's
       lay.yaxis.range = range.fit([1, VANISHING_BELOW, ...traces.flatMap((tr) => tr.y)]); // every plotted value
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);
       for (const s of states) {

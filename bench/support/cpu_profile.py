@@ -67,4 +67,8 @@ def summarize(cdp, top: int = 25) -> str:
         :top
     ]:
         lines.append(f"    {ms / seconds:7.1f}  {name}")
+    lines.append("  total time, the page's own modules (static/js):")
+    own = [(k, v) for k, v in total_ms.items() if "[" in k and "plotly" not in k and "render_probe" not in k]
+    for name, ms in sorted(own, key=lambda kv: -kv[1])[:top]:
+        lines.append(f"    {ms / seconds:7.1f}  {name}")
     return "\n".join(lines)

@@ -44,29 +44,37 @@
 
   // Plotly.animate without a redraw (charts/plot.js: only the data changed) draws the traces in microtasks, which
   // run once the frame's task has returned (after the other charts of the frame), and settles its promise a frame
-  // later. Its cost is its synchronous part plus those microtasks: from the first microtask of the frame (queued
-  // before the call) to the end of a chain of microtasks longer than Plotly's.
+  // later. The data-only redraws of one task form a batch: its microtasks run from the first one (queued before
+  // the first call) to the end of a chain of microtasks longer than Plotly's; each redraw's cost is its
+  // synchronous part plus an equal share of that time (their chains interleave, so only the sum is exact).
   const afterMicrotasks = (fn, hops = 64) => (hops ? Promise.resolve().then(() => afterMicrotasks(fn, hops - 1)) : fn());
+  let batch = null; // the data-only redraws of the running task
+  function animateBatch() {
+    if (batch) return batch;
+    const b = { members: [], start: 0 };
+    batch = b;
+    Promise.resolve().then(() => {
+      b.start = performance.now();
+      batch = null;
+    });
+    afterMicrotasks(() => {
+      const share = (performance.now() - b.start) / b.members.length;
+      for (const m of b.members) push(probe.reacts, { chart: m.name, ms: m.sync + share, sync: m.sync + share, method: "animate" });
+    });
+    return b;
+  }
   function timed(plotly, method) {
     const call = plotly[method];
     plotly[method] = function (el, ...rest) {
       if (el?.id === "bench-bare") return call.call(this, el, ...rest); // bench/render.py's own yardstick
       const name = el?.dataset?.plot ?? "?";
       const dataT = newestT();
-      let drawing = 0; // performance.now() when the microtasks began
-      if (method === "animate")
-        Promise.resolve().then(() => {
-          drawing = performance.now();
-        });
+      const b = method === "animate" ? animateBatch() : null;
       const t0 = performance.now();
       const done = call.call(this, el, ...rest);
       const sync = performance.now() - t0;
       probe.draws[name] = (probe.draws[name] ?? 0) + 1;
-      if (method === "animate")
-        afterMicrotasks(() => {
-          const own = sync + performance.now() - drawing;
-          push(probe.reacts, { chart: name, ms: own, sync: own, method });
-        });
+      if (b) b.members.push({ name, sync });
       else {
         const settled = () => push(probe.reacts, { chart: name, ms: performance.now() - t0, sync, method });
         Promise.resolve(done).then(settled, settled);

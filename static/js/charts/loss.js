@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
-import { changed, noData, react, runLabel, tail, windowed } from "./plot.js";
+import { changed, noData, react, runLabel, stepRange, tail, windowed } from "./plot.js";
 import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 // A run's own named scalars (docs/client.md): names that say accuracy go on the accuracy axis, the rest beside the
@@ -134,6 +134,7 @@ export function lossChart(el, store) {
         if (bad)
           traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_loss", { run: runLabel(s) })), ...bad, meta: { nonfinite: true, run: s.run.id } });
       }
+      lay.xaxis.range = stepRange(traces);
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

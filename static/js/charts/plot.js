@@ -132,6 +132,24 @@ export function windowed(array) {
   return out;
 }
 
+/** A step axis's range, moving in whole chunks of steps (1, 2 or 5 × 10^k, at most a twentieth of the span the
+ * traces cover): between two moves the axes stay, so a new step redraws only the lines (react above); the newest
+ * point sits within a chunk of the right edge. Under 20 steps: undefined (Plotly fits the axis to the data). */
+export function stepRange(traces) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const tr of traces) {
+    if (!tr.x?.length) continue;
+    lo = Math.min(lo, tr.x[0]); // steps ascend along each trace
+    hi = Math.max(hi, tr.x[tr.x.length - 1]);
+  }
+  const most = (hi - lo) / 20;
+  if (!(most >= 1)) return undefined;
+  const decade = 10 ** Math.floor(Math.log10(most));
+  const chunk = [5, 2, 1].map((m) => m * decade).find((c) => c <= most);
+  return [Math.floor(lo / chunk) * chunk, Math.ceil(hi / chunk) * chunk];
+}
+
 /** A horizontal guide line as a trace (shapes on log axes are easy to get wrong). */
 export function guide(x0, x1, y, text, color = "#000", dash = "dash") {
   return {

@@ -3,7 +3,7 @@
 import { t } from "../i18n.js";
 import { VANISHING_BELOW, gradRatio } from "../verdict.js";
 import { layout, lineWidth, runColors } from "../theme.js";
-import { changed, decadeStep, guide, noData, react, runLabel, StickyLogRange, windowed } from "./plot.js";
+import { changed, decadeStep, guide, noData, react, runLabel, StickyLogRange, stepRange, windowed } from "./plot.js";
 import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 export function ratioChart(el, store) {
@@ -47,6 +47,7 @@ export function ratioChart(el, store) {
             meta: { nonfinite: true, run: s.run.id },
           });
       }
+      lay.xaxis.range = stepRange(traces);
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

@@ -9,9 +9,9 @@ Measured in one page, side by side, by bench/support/render_probe.js, injected b
   step-to-paint   server time of the newest step in the store when a chart redraws -> the frame that shows it is
                   on screen (ms, p50/p95; all charts and the gradient-flow chart alone)
   renders/s       Plotly redraws per second of each chart, and whether it is in view at the end
-  budget          per chart: redraw cost (ms until Plotly.react returns: the frame's own share) x renders/s =
-                  ms of main thread per second; their sum beside the main thread's busy share (Chromium's
-                  TaskDuration), so the limit is visible
+  budget          per chart: redraw cost (ms until Plotly.react returns: the frame's own share; for a data-only
+                  redraw, Plotly.animate, until its traces are drawn) x renders/s = ms of main thread per second;
+                  their sum beside the main thread's busy share (Chromium's TaskDuration), so the limit is visible
   redraw ratio    median redraw of the page's charts / median bare Plotly.react of one trace on the same page,
                   timed in between (the fixed cost Plotly charges any redraw on this machine)
   key press       keydown -> the frame after its handler (ms), a key every 2 s throughout
@@ -23,6 +23,7 @@ The load average is printed at the start and the end: on a shared machine the fi
 Goals (no GPU): lecture: gradient flow 20 renders/s (every step), every other chart in view >= 10/s, step-to-paint
 p95 <= 100 ms; comparison: >= 15 renders/s per chart in view, key press <= 100 ms, flat heap over 10 minutes.
 Run: .venv/bin/python bench/render.py [--view lecture|comparison] [--seconds 120] (--seconds 600: the heap check)
+[--profile 10] (then a CPU profile of the page: where the main thread's time goes, by function)
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.ml.config import RunConfig  # noqa: E402
 from app.ml.presets import PRESETS  # noqa: E402
+from bench.support import cpu_profile  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from tests.support.server import live_server  # noqa: E402
 
@@ -116,6 +118,12 @@ def main() -> int:
         "--seconds", type=float, default=120, help="measurement window (600 for the 10-minute heap check)"
     )
     parser.add_argument("--warmup", type=float, default=10, help="seconds before measuring")
+    parser.add_argument(
+        "--profile",
+        type=float,
+        default=0,
+        help="then a CPU profile of the page over this many seconds (top functions)",
+    )
     args = parser.parse_args()
     path = chromium_path()
     if path is None:
@@ -162,8 +170,15 @@ def main() -> int:
         perf = {k: v - perf0.get(k, 0) for k, v in metrics_of(cdp).items()}
         steps = page.evaluate(STEPS)
         in_view = page.evaluate(IN_VIEW)
+        profile = ""
+        if args.profile:  # after the measured window: the profiler's own cost stays out of the figures
+            cpu_profile.start(cdp)
+            page.wait_for_timeout(args.profile * 1000)
+            profile = cpu_profile.summarize(cdp)
         browser.close()
     report(args, m, perf, seconds, steps0, steps, in_view, bare, heap, runs, goal_rate, goal_p95, load_start)
+    if profile:
+        print(profile)
     return 0
 
 
@@ -218,9 +233,12 @@ def report(
         if name in in_view:
             want = LECTURE_STEPS_PER_SECOND if (args.view == "lecture" and name == "gradflow") else goal_rate
             goal = f"goal >= {want:g}/s"
+        # Data-only redraws (Plotly.animate, charts/plot.js): their cost is taken with the traces drawn.
+        data_only = sum(r.get("method") == "animate" for r in own) / len(own) if own else 0.0
         print(
             f"{name:12s} {'yes' if name in in_view else 'no ':7s} {per_s:9.1f}  {sync:6.1f} / {settle:6.1f} ms"
             f"          {cost:6.0f} ms/s = {cost / 10:4.1f}%   {goal}"
+            + (f"   ({100 * data_only:.0f}% data only)" if data_only else "")
         )
     print(
         f"budget            charts' redraws {total / 10:4.1f}% of the main thread; busy in all {100 * busy / seconds:4.0f}%"

@@ -273,7 +273,12 @@ class Lockstep:
                         self.next_due = max(self.next_due, now - interval) + interval
                         first = any(m.step == 0 for m in live)
                         last = any(m.is_last_step_next for m in live)
-                        self.display = first or last or now - self.last_display >= 0.95 * self.frame_interval
+                        # At a pace no faster than the display rate every step is shown, the quick one that
+                        # catches up after a late step too (the page draws the gradient flow of each step).
+                        paced = interval >= self.frame_interval
+                        self.display = (
+                            first or last or paced or now - self.last_display >= 0.95 * self.frame_interval
+                        )
                         self.evaluate = None
                         if self.display:
                             self.last_display = now

@@ -1,7 +1,8 @@
 // Injected by bench/render.py before any page script runs (never served to a user): times what the page does
 // without a line of benchmark code in static/js. It reads what it measures from the outside:
-//   window.Plotly.react     wrapped when Plotly's bundle assigns it: per chart (the div's data-plot), the time
-//                           until the call returns (the frame's synchronous share) and until its promise settles
+//   window.Plotly.react     wrapped when Plotly's bundle assigns it (and Plotly.animate, a data-only redraw): per
+//                           chart (the div's data-plot), the time until the call returns (the frame's synchronous
+//                           share) and until its promise settles
 //   step-to-paint           at each react, the newest server time (s) in the page's store (pages/live.js), to the
 //                           moment after the frame that shows it is on screen (a message posted in that frame)
 //   key press               keydown (capture) -> the moment after the next frame is on screen
@@ -41,20 +42,50 @@
     return t;
   };
 
-  function wrap(plotly) {
-    const react = plotly.react;
-    plotly.react = function (el, ...rest) {
-      if (el?.id === "bench-bare") return react.call(this, el, ...rest); // bench/render.py's own yardstick
+  // Plotly.animate without a redraw (charts/plot.js: only the data changed) draws the traces in microtasks, which
+  // run once the frame's task has returned (after the other charts of the frame), and settles its promise a frame
+  // later. The data-only redraws of one task form a batch: its microtasks run from the first one (queued before
+  // the first call) to the end of a chain of microtasks longer than Plotly's; each redraw's cost is its
+  // synchronous part plus an equal share of that time (their chains interleave, so only the sum is exact).
+  const afterMicrotasks = (fn, hops = 64) => (hops ? Promise.resolve().then(() => afterMicrotasks(fn, hops - 1)) : fn());
+  let batch = null; // the data-only redraws of the running task
+  function animateBatch() {
+    if (batch) return batch;
+    const b = { members: [], start: 0 };
+    batch = b;
+    Promise.resolve().then(() => {
+      b.start = performance.now();
+      batch = null;
+    });
+    afterMicrotasks(() => {
+      const share = (performance.now() - b.start) / b.members.length;
+      for (const m of b.members) push(probe.reacts, { chart: m.name, ms: m.sync + share, sync: m.sync + share, method: "animate" });
+    });
+    return b;
+  }
+  function timed(plotly, method) {
+    const call = plotly[method];
+    plotly[method] = function (el, ...rest) {
+      if (el?.id === "bench-bare") return call.call(this, el, ...rest); // bench/render.py's own yardstick
       const name = el?.dataset?.plot ?? "?";
       const dataT = newestT();
+      const b = method === "animate" ? animateBatch() : null;
       const t0 = performance.now();
-      const done = react.call(this, el, ...rest);
+      const done = call.call(this, el, ...rest);
       const sync = performance.now() - t0;
       probe.draws[name] = (probe.draws[name] ?? 0) + 1;
-      Promise.resolve(done).then(() => push(probe.reacts, { chart: name, ms: performance.now() - t0, sync }));
+      if (b) b.members.push({ name, sync });
+      else {
+        const settled = () => push(probe.reacts, { chart: name, ms: performance.now() - t0, sync, method });
+        Promise.resolve(done).then(settled, settled);
+      }
       if (dataT) afterPaint(() => push(probe.latencies, { chart: name, ms: Date.now() - dataT * 1000 }));
       return done;
     };
+  }
+  function wrap(plotly) {
+    timed(plotly, "react");
+    timed(plotly, "animate");
   }
   let plotly;
   Object.defineProperty(window, "Plotly", {

@@ -20,6 +20,14 @@ const FRAME_BUDGET_MS = 28; // ms of chart work a frame may take before it yield
 const INPUT_PRIORITY_MS = 120; // after a key or a click, charts wait this long so the answer paints first
 const COST_WEIGHT = 0.2; // each chart's usual redraw time (ms) is a moving average with this weight on the newest
 const cost = new Map(); // chart -> usual redraw ms
+// A data-only redraw (charts/plot.js: Plotly.animate) returns at once and draws its traces in microtasks, after
+// the frame's callback: that drawing is measured after each frame (a chain of microtasks longer than Plotly's)
+// and shared among the frame's charts that returned quickly, so the budget counts it too.
+const after = new Map(); // chart -> usual ms of drawing after the frame's callback
+const QUICK_MS = 2; // a redraw that returned within this may have left its drawing to microtasks
+const lastMs = new Map(); // chart -> ms its last draw() took
+const afterMicrotasks = (fn, hops = 64) => (hops ? Promise.resolve().then(() => afterMicrotasks(fn, hops - 1)) : fn());
+const average = (map, chart, ms) => map.set(chart, map.has(chart) ? map.get(chart) + COST_WEIGHT * (ms - map.get(chart)) : ms);
 const drawnAt = new Map(); // chart with `every` -> performance.now() of its last redraw
 const inputPending = () => navigator.scheduling?.isInputPending?.() ?? false; // Chromium; elsewhere never
 let inputUntil = 0;
@@ -69,7 +77,8 @@ function draw(chart) {
   if (dataT === null) return false;
   if (chart.cost === "plotly") {
     const ms = performance.now() - t0;
-    cost.set(chart, cost.has(chart) ? cost.get(chart) + COST_WEIGHT * (ms - cost.get(chart)) : ms);
+    average(cost, chart, ms);
+    lastMs.set(chart, ms);
   }
   return true;
 }
@@ -97,21 +106,34 @@ function frame() {
   const n = charts.length;
   const start = performance.now();
   const first = cursor;
-  let drawn = 0;
   let overdueDrawn = false;
+  const drawnNow = []; // Plotly charts drawn in this frame
+  let pending = 0; // ms of their drawing still to come after this callback
+  const drawNow = (chart) => {
+    if (!draw(chart)) return false;
+    drawnNow.push(chart);
+    pending += after.get(chart) ?? 0;
+    return true;
+  };
   for (const chart of charts) {
-    if (chart.focus && chart.cost === "plotly" && dirty.has(chart) && onScreen(chart) && draw(chart)) drawn += 1;
+    if (chart.focus && chart.cost === "plotly" && dirty.has(chart) && onScreen(chart)) drawNow(chart);
   }
   for (let i = 0; i < n; i++) {
     const chart = charts[(first + i) % n];
     if (chart.cost !== "plotly" || chart.focus || !dirty.has(chart) || !onScreen(chart)) continue;
     const overdue = !overdueDrawn && start - dirtySince.get(chart) > OVERDUE_MS;
-    if (drawn > 0 && (inputPending() || (!overdue && performance.now() - start + (cost.get(chart) ?? 0) > FRAME_BUDGET_MS))) break;
+    const usual = (cost.get(chart) ?? 0) + (after.get(chart) ?? 0);
+    if (drawnNow.length > 0 && (inputPending() || (!overdue && performance.now() - start + pending + usual > FRAME_BUDGET_MS))) break;
     overdueDrawn ||= overdue;
-    if (draw(chart)) {
-      drawn += 1;
-      cursor = (first + i + 1) % n; // the next frame starts after the last chart drawn
-    }
+    if (drawNow(chart)) cursor = (first + i + 1) % n; // the next frame starts after the last chart drawn
+  }
+  if (drawnNow.length) {
+    const end = performance.now();
+    afterMicrotasks(() => {
+      const ms = performance.now() - end;
+      const quick = drawnNow.filter((c) => lastMs.get(c) < QUICK_MS);
+      for (const c of drawnNow) average(after, c, quick.includes(c) ? ms / quick.length : 0);
+    });
   }
   if ([...dirty].some(onScreen)) schedule();
 }

@@ -57,6 +57,10 @@ export function fontSize() {
 export const lineWidth = () => (isProjector() ? 4 : 2.5);
 export const markerSize = () => (isProjector() ? 11 : 7);
 
+// ticklabeloverflow "allow" on the value axes: their labels sit beside the plot, within the margins, and never
+// run past the chart's box; Plotly's default ("hide past div") measures every label against every other on each
+// redraw, and a step axis's labels move with every step. A step axis (steps: true) gets the same and a right margin
+// that holds half of its widest label (1.14×10⁴), so the label at the newest step shows whole, never cut.
 function axis(title, extra = {}) {
   return {
     title: { text: title, standoff: 6 },
@@ -71,23 +75,32 @@ function axis(title, extra = {}) {
 }
 
 /** The base layout every chart extends; ranges stay put across redraws (uirevision). */
-export function layout({ x = "", y = "", ylog = false, xlog = false, y2 = null, legend = true } = {}) {
+export function layout({ x = "", y = "", ylog = false, xlog = false, y2 = null, legend = true, steps = false } = {}) {
   const size = fontSize();
   const out = {
     font: { family: FONT, size, color: "#111" },
     // Room for tick labels (10⁻⁸) and the axis titles, in proportion to the font; legend above the plot.
-    margin: { l: size * 5.6, r: y2 ? size * 5 : size * 1.2, t: legend ? size * 2.6 : size * 0.8, b: size * 4 },
+    margin: { l: size * 5.6, r: y2 ? size * 5 : steps ? size * 3.2 : size * 1.2, t: legend ? size * 2.6 : size * 0.8, b: size * 4 },
     paper_bgcolor: "#ffffff",
     plot_bgcolor: "#ffffff",
     showlegend: legend,
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size } },
     // Log axes: one tick per decade (Plotly labels 2, 3, 5 between decades when the span is short).
-    xaxis: axis(x, xlog ? { type: "log", dtick: 1 } : {}),
-    yaxis: axis(y, ylog ? { type: "log", dtick: 1 } : {}),
+    xaxis: axis(x, { ...(xlog ? { type: "log", dtick: 1 } : {}), ...(steps ? { ticklabeloverflow: "allow" } : {}) }),
+    yaxis: axis(y, { ...(ylog ? { type: "log", dtick: 1 } : {}), ticklabeloverflow: "allow" }),
     hovermode: "closest",
     uirevision: "keep",
   };
-  if (y2) out.yaxis2 = axis(y2, { overlaying: "y", side: "right", range: [0, 1.02], dtick: 0.25, tickformat: ".0%", showgrid: false });
+  if (y2)
+    out.yaxis2 = axis(y2, {
+      overlaying: "y",
+      side: "right",
+      range: [0, 1.02],
+      dtick: 0.25,
+      tickformat: ".0%",
+      showgrid: false,
+      ticklabeloverflow: "allow",
+    });
   return out;
 }
 

@@ -41,7 +41,7 @@ export function linesChart(el, store) {
         name: groups ? labels[k] : `${t("axis.layer_short")} ${labels[k]}`,
         line: { color: colorAt(j), width: lineWidth() },
       }));
-      const lay = layout({ x: t("axis.step"), y: t("axis.grad_norm"), ylog: true });
+      const lay = layout({ x: t("axis.step"), y: t("axis.grad_norm"), ylog: true, steps: true });
       // Every plotted value, not a sample: an explosion that lasts a few steps must not run off the top.
       lay.yaxis.range = range.fit(traces.flatMap((tr) => tr.y));
       lay.yaxis.dtick = decadeStep(lay.yaxis.range);

@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
-import { changed, noData, react, runLabel, tail, windowed } from "./plot.js";
+import { changed, noData, react, runLabel, stepRange, tail, windowed } from "./plot.js";
 import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 // A run's own named scalars (docs/client.md): names that say accuracy go on the accuracy axis, the rest beside the
@@ -115,7 +115,13 @@ export function lossChart(el, store) {
         states.some((s) => s.evals.length > 0) || (single && states[0].metrics.some((m) => Object.keys(m.values).some(onAccuracyAxis)));
       // the adding problem is a regression: its loss is a mean squared error, not nats
       const mse = states.every((s) => s.run.config?.dataset === "adding");
-      const lay = layout({ x: t("axis.step"), y: t(mse ? "axis.loss_mse" : "axis.loss"), y2: accuracy ? t("axis.accuracy") : null, legend: single });
+      const lay = layout({
+        x: t("axis.step"),
+        y: t(mse ? "axis.loss_mse" : "axis.loss"),
+        y2: accuracy ? t("axis.accuracy") : null,
+        legend: single,
+        steps: true,
+      });
       // 0 … the largest plotted loss (every value inside); a step whose loss is not finite is crossed at the top.
       const losses = traces
         .filter((tr) => tr.yaxis !== "y2")
@@ -128,6 +134,7 @@ export function lossChart(el, store) {
         if (bad)
           traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_loss", { run: runLabel(s) })), ...bad, meta: { nonfinite: true, run: s.run.id } });
       }
+      lay.xaxis.range = stepRange(traces);
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

@@ -44,10 +44,32 @@ function asText(traces, layout) {
   return [safe, out];
 }
 
-/** Redraw el in place (Plotly.react diffs against the previous figure). */
+// The figure a chart last drew, without its data arrays: when only the data changed, the traces alone redraw.
+const drawnShape = new WeakMap(); // el -> JSON of [traces without x, y, meta; layout]
+const DATA_ONLY = { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" };
+
+/** Axes whose range cannot move with the data: a fixed range, or categories listed in order. */
+const fixedAxes = (layout) =>
+  Object.keys(layout)
+    .filter((k) => /^[xy]axis\d*$/.test(k))
+    .every((k) => Array.isArray(layout[k].range) || (layout[k].type === "category" && Array.isArray(layout[k].categoryarray)));
+
+/** Redraw el in place. When only the traces' x, y and meta changed (same traces, same layout, every axis fixed),
+ * Plotly.animate without a redraw draws the traces alone: Plotly.react would lay out and draw every axis, tick
+ * label and legend again for any new data point. Anything else goes through Plotly.react, which diffs against the
+ * previous figure. The config goes with the first drawing only: given again, Plotly copies and compares the whole
+ * plot context on every redraw. */
 export function react(el, traces, layout) {
   const [safeTraces, safeLayout] = asText(traces, layout);
-  return window.Plotly.react(el, safeTraces, safeLayout, CONFIG);
+  const shape = JSON.stringify([safeTraces.map(({ x, y, meta, ...rest }) => rest), safeLayout]);
+  const same = drawnShape.get(el) === shape && el._fullLayout && el.data?.length === safeTraces.length;
+  drawnShape.set(el, shape);
+  if (same && fixedAxes(safeLayout) && safeTraces.every((tr) => tr.type === "scatter")) {
+    const data = safeTraces.map(({ x, y, meta }) => ({ x, y, meta }));
+    // A frame still queued when the next one comes is dropped (mode "immediate"), its promise rejected: no error.
+    return window.Plotly.animate(el, { data, traces: data.map((_, i) => i) }, DATA_ONLY).catch(() => el);
+  }
+  return window.Plotly.react(el, safeTraces, safeLayout, el._fullLayout ? undefined : CONFIG);
 }
 
 /** Log-axis range (in decades) that grows at once to fit the data but never jitters frame to frame. */
@@ -108,6 +130,24 @@ export function windowed(array) {
   const out = [];
   for (let i = (w.length - 1) % stride; i < w.length; i += stride) out.push(w[i]);
   return out;
+}
+
+/** A step axis's range, moving in whole chunks of steps (1, 2 or 5 × 10^k, at most a twentieth of the span the
+ * traces cover): between two moves the axes stay, so a new step redraws only the lines (react above); the newest
+ * point sits within a chunk of the right edge. Under 20 steps: undefined (Plotly fits the axis to the data). */
+export function stepRange(traces) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const tr of traces) {
+    if (!tr.x?.length) continue;
+    lo = Math.min(lo, tr.x[0]); // steps ascend along each trace
+    hi = Math.max(hi, tr.x[tr.x.length - 1]);
+  }
+  const most = (hi - lo) / 20;
+  if (!(most >= 1)) return undefined;
+  const decade = 10 ** Math.floor(Math.log10(most));
+  const chunk = [5, 2, 1].map((m) => m * decade).find((c) => c <= most);
+  return [Math.floor(lo / chunk) * chunk, Math.ceil(hi / chunk) * chunk];
 }
 
 /** A horizontal guide line as a trace (shapes on log axes are easy to get wrong). */

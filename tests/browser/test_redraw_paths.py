@@ -86,3 +86,36 @@ def test_data_only_redraws_draw_the_new_data(served, browser):
         w.assert_clean()
     finally:
         ctx.close()
+
+
+NEWEST_STEP = "(el) => Math.max(...el.data.filter((t) => t.x?.length).map((t) => t.x[t.x.length - 1]))"
+
+
+def test_a_step_axis_zoomed_by_hand_stays_until_a_double_click(served, browser):
+    """The loss chart's step axis moves in chunks as steps arrive; a person's zoom holds through those moves."""
+    srv, started = served
+    ctx = browser.new_context()
+    try:
+        w = Watched(ctx, srv.url, viewport=(1400, 1750))
+        page = w.goto(f"/groups/{started['group']}", ready="live")
+        loss = page.locator("#chart-loss")
+        w.wait(
+            f"(() => {{ const el = document.getElementById('chart-loss'); return el.data?.length && ({NEWEST_STEP})(el) > 60; }})()",
+            60_000,
+        )
+        newest = loss.evaluate(NEWEST_STEP)
+        zoom = [newest - 40, newest - 20]
+        loss.evaluate("(el, r) => Plotly.relayout(el, {'xaxis.range': r})", zoom)  # what a drag-zoom calls
+        # Steps keep arriving: the axis would have moved several chunks (each ≤ a twentieth of the span).
+        w.wait(f"({NEWEST_STEP})(document.getElementById('chart-loss')) > {newest + 40}", 30_000)
+        kept = loss.evaluate("(el) => el._fullLayout.xaxis.range")
+        assert kept == pytest.approx(zoom), kept
+        loss.evaluate("(el) => Plotly.relayout(el, {'xaxis.autorange': true})")  # what a double-click calls
+        after = loss.evaluate(NEWEST_STEP)
+        w.wait(
+            f"(() => {{ const el = document.getElementById('chart-loss'); const r = el._fullLayout.xaxis.range;"
+            f" return ({NEWEST_STEP})(el) > {after + 20} && r[1] >= ({NEWEST_STEP})(el); }})()",
+            30_000,
+        )
+    finally:
+        ctx.close()

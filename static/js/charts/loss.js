@@ -134,7 +134,7 @@ export function lossChart(el, store) {
         if (bad)
           traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_loss", { run: runLabel(s) })), ...bad, meta: { nonfinite: true, run: s.run.id } });
       }
-      lay.xaxis.range = stepRange(traces);
+      lay.xaxis.range = stepRange(traces, el);
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

@@ -135,7 +135,9 @@ export function windowed(array) {
 /** A step axis's range, moving in whole chunks of steps (1, 2 or 5 × 10^k, at most a twentieth of the span the
  * traces cover): between two moves the axes stay, so a new step redraws only the lines (react above); the newest
  * point sits within a chunk of the right edge. Under 20 steps: undefined (Plotly fits the axis to the data). */
-export function stepRange(traces) {
+export function stepRange(traces, el) {
+  const own = zoomedRange(el);
+  if (own) return own; // a person's zoom stays until their double-click (a new range would replace it)
   let lo = Infinity;
   let hi = -Infinity;
   for (const tr of traces) {
@@ -148,6 +150,23 @@ export function stepRange(traces) {
   const decade = 10 ** Math.floor(Math.log10(most));
   const chunk = [5, 2, 1].map((m) => m * decade).find((c) => c <= most);
   return [Math.floor(lo / chunk) * chunk, Math.ceil(hi / chunk) * chunk];
+}
+
+/** Step axes a person zoomed (drag) and has not reset (double-click): their range is theirs, not stepRange's. */
+const zoomed = new WeakMap(); // chart element -> [from, to] steps while zoomed by hand, else null
+
+function zoomedRange(el) {
+  if (!el) return null;
+  if (!zoomed.has(el) && typeof el.on === "function") {
+    // Plotly adds .on() at the first drawing; react() itself emits no relayout, so every event here is a person's.
+    zoomed.set(el, null);
+    el.on("plotly_relayout", (ev) => {
+      if (ev["xaxis.autorange"]) zoomed.set(el, null);
+      else if ("xaxis.range[0]" in ev) zoomed.set(el, [ev["xaxis.range[0]"], ev["xaxis.range[1]"]]);
+      else if (Array.isArray(ev["xaxis.range"])) zoomed.set(el, [...ev["xaxis.range"]]);
+    });
+  }
+  return zoomed.get(el) ?? null;
 }
 
 /** A horizontal guide line as a trace (shapes on log axes are easy to get wrong). */

@@ -47,7 +47,7 @@ export function ratioChart(el, store) {
             meta: { nonfinite: true, run: s.run.id },
           });
       }
-      lay.xaxis.range = stepRange(traces);
+      lay.xaxis.range = stepRange(traces, el);
       react(el, traces, lay);
       return Math.max(...states.map((s) => s.latestT));
     },

@@ -5,6 +5,8 @@ import contextlib
 import logging
 import threading
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from gradcast.layers import Layer
 from gradcast.transport import JsonTransport, TransportError
@@ -17,25 +19,35 @@ BACKOFF_MAX = 5.0
 LAYER_ENTRIES_PER_POST = 32_768  # ~70 bytes of JSON each: bodies well under the server's 4 MB limit
 
 
+@dataclass(frozen=True, slots=True)
+class SendingOptions:
+    """How watch() talks to the dashboard (docs/client.md, "Options")."""
+
+    flush_interval: float = 0.1  # seconds a batch gathers before it is POSTed
+    batch_max: int = 256  # steps per POST at most
+    queue_max: int = 10_000  # steps queued at most; beyond, the oldest are dropped and counted
+    timeout: float = 2.0  # seconds per request: a slow dashboard costs the sender thread, never training
+
+
 class Sender:
     """Registers the run, then POSTs queued step records every `flush_interval` seconds or `batch_max` records."""
 
     def __init__(
         self,
         transport: JsonTransport,
-        registration: dict,  # {"name", "layer_names", "config"}: the body of POST /api/external/runs
+        registration: dict[
+            str, Any
+        ],  # {"name", "layer_names", "config"}: the body of POST /api/external/runs
         layers: list[Layer],
-        *,
-        flush_interval: float,
-        batch_max: int,
-        queue_max: int,
+        options: SendingOptions,
     ) -> None:
         self.transport = transport
         self.registration = registration
         self.layers = layers
-        self.flush_interval = flush_interval
+        self.flush_interval = options.flush_interval
         # Steps per POST: batch_max, fewer for very deep models so one body stays ~2 MB (~32k layer entries).
-        self.batch_max = max(1, min(batch_max, LAYER_ENTRIES_PER_POST // len(layers)))
+        self.batch_max = max(1, min(options.batch_max, LAYER_ENTRIES_PER_POST // max(1, len(layers))))
+        queue_max = options.queue_max
         self.run_id: str | None = None
         self.registrations = (
             0  # > 1: the dashboard restarted (or lost the run) and the run was registered again
@@ -51,7 +63,9 @@ class Sender:
         self._refused = False  # the run takes no more steps (409: ended, 410: deleted): stop trying
         self._closing = threading.Event()
         self._abandoned = False  # close() gave up waiting; the thread must not touch the counters any more
-        self._finish_body: dict | None = None
+        self._finish_body: dict[str, str] | None = None
+        self._sampling: dict[str, object] | None = None  # the norm schedule (gradcast.sampling) as last told
+        self._sampling_sent: dict[str, object] | None = None  # ... and as the dashboard last accepted it
         self._thread = threading.Thread(target=self._run, name="gradcast-sender", daemon=True)
 
     # -- training-thread side -------------------------------------------------------------------------
@@ -66,11 +80,17 @@ class Sender:
                 self._overflow += 1
             self._queue.append(captured)
 
+    def tell_sampling(self, sampling: dict[str, object]) -> None:
+        """The norm schedule changed (docs/protocol.md, "grad_norm_every"): registered with the run, and sent
+        with the next batch of steps."""
+        self.registration["config"]["grad_norm_every"] = sampling
+        self._sampling = sampling  # one reference swap: the sender thread sees the old or the new dict
+
     @property
     def dropped(self) -> int:
         return self._overflow + self._failed
 
-    def close(self, finish_body: dict, timeout: float) -> None:
+    def close(self, finish_body: dict[str, str], timeout: float) -> None:
         """Send what is queued, then POST finish; give up after `timeout` seconds (what is left counts as dropped)."""
         self._finish_body = finish_body
         self._closing.set()
@@ -154,7 +174,10 @@ class Sender:
             if self.run_id is None and not self._register():
                 self._settle(batch, accepted=False)
                 return
-            body = {"records": [step_record(raw, self.layers) for raw in batch]}
+            body: dict[str, Any] = {"records": [step_record(raw, self.layers) for raw in batch]}
+            sampling = self._sampling
+            if sampling is not self._sampling_sent:  # k changed since the dashboard last heard: say it once
+                body["grad_norm_every"] = sampling
             status, answer = self.transport.post(f"/api/external/runs/{self.run_id}/steps", body)
             if status == 404:  # the dashboard restarted (runs live in its memory): register again, resend
                 self.run_id = None
@@ -166,7 +189,10 @@ class Sender:
             self._unreachable(exc, closing)
             self._settle(batch, accepted=False)
             return
-        self._settle(batch, accepted=self._judge(status, answer, "steps"))
+        accepted = self._judge(status, answer, "steps")
+        if accepted:
+            self._sampling_sent = sampling
+        self._settle(batch, accepted=accepted)
 
     def _try_register(self) -> None:
         try:

@@ -8,7 +8,9 @@ launches fused norms on the device and queues them; a daemon thread copies them 
 import atexit
 import logging
 import os
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import torch
 from torch import nn
@@ -17,9 +19,10 @@ from gradcast.deferred import Deferred, scalar
 from gradcast.layers import find_layers, unwrap
 from gradcast.notebook import NotebookView
 from gradcast.protocol import MAX_USER_METRICS, metric_name
-from gradcast.reading import StepReader
+from gradcast.reading import ReadingOptions, StepReader
 from gradcast.registration import describe, rank
-from gradcast.sender import Sender
+from gradcast.sampling import AUTO, GradNormEvery
+from gradcast.sender import Sender, SendingOptions
 from gradcast.transport import JsonTransport
 from gradcast.wire import Captured
 
@@ -39,17 +42,9 @@ class WatchedRun(NotebookView):
         *,
         optimizer: torch.optim.Optimizer | None,
         token: str | None,
-        config: dict | None,
-        weight_norm_every: int,
-        display_every: int,
-        display_interval: float,
-        histograms: bool,
-        update_ratio: bool,
-        activations: bool,
-        flush_interval: float,
-        batch_max: int,
-        queue_max: int,
-        timeout: float,
+        config: dict[str, Any] | None,
+        reading: ReadingOptions,
+        sending: SendingOptions,
         close_timeout: float,
     ) -> None:
         inner = unwrap(model)
@@ -66,24 +61,15 @@ class WatchedRun(NotebookView):
         self.active = self.rank == 0 and trainable
         self.steps = 0  # optimizer steps recorded so far (on this rank)
         self.close_timeout = close_timeout  # seconds exit may wait for the last steps to reach the dashboard
-        self._reader = StepReader(
-            inner,
-            self.layers,
-            params,
-            weight_norm_every=weight_norm_every,
-            display_every=display_every,
-            display_interval=display_interval,
-            histograms=histograms,
-            update_ratio=update_ratio,
-            activations=activations,
-        )
+        self._reader = StepReader(inner, self.layers, params, reading)
+        self._told = 0  # the norm schedule's version the dashboard was last told of
         self._closed = False
         self._unread = 0  # steps whose gradients could not be read (counted in dropped)
         self._said: set[str] = set()  # kinds of unread steps already reported
         self._pending: Captured | None = None  # the newest step: sent at the next read (or the end)
-        self._next: dict[str, object] = {}  # values logged for a step not read yet
+        self._next: dict[str, float | Deferred] = {}  # values logged for a step not read yet
         self._last_loss: float | Deferred | None = None
-        self._hooks: list = []  # optimizer hook handles (removed at finish)
+        self._hooks: list[Any] = []  # optimizer hook handles (removed at finish)
         self._tracks_updates = False
         self._sender: Sender | None = None
         if not self.active:
@@ -92,14 +78,8 @@ class WatchedRun(NotebookView):
             return
         registration = describe(inner, self.layers, params, name, config, self._reader.measured(False))
         token = token if token is not None else os.environ.get("GRADCAST_PRESENTER_TOKEN") or None
-        self._sender = Sender(
-            JsonTransport(url, token, timeout),
-            registration,
-            self.layers,
-            flush_interval=flush_interval,
-            batch_max=batch_max,
-            queue_max=queue_max,
-        )
+        self._sender = Sender(JsonTransport(url, token, sending.timeout), registration, self.layers, sending)
+        self._sender.tell_sampling(self._reader.schedule.describe())
         self._sender.start()
         if optimizer is not None:
             self.attach_optimizer(optimizer, read=True)
@@ -125,7 +105,7 @@ class WatchedRun(NotebookView):
         per optimizer step, before or after optimizer.step()."""
         if self._closed or self._sender is None:
             return
-        values: dict[str, object] = {}
+        values: dict[str, float | Deferred] = {}
         if loss is not None:
             values["loss"] = scalar(loss)
         for key, value in metrics.items():
@@ -143,12 +123,12 @@ class WatchedRun(NotebookView):
     def _has(cap: Captured, key: str) -> bool:
         return cap.loss is not None if key == "loss" else key in cap.metrics
 
-    def _put(self, cap: Captured, key: str, value: object) -> None:
+    def _put(self, cap: Captured, key: str, value: float | Deferred) -> None:
         if key == "loss":
-            cap.loss = value  # type: ignore[assignment]
-            self._last_loss = value  # type: ignore[assignment]
+            cap.loss = value
+            self._last_loss = value
         elif key in cap.metrics or len(cap.metrics) < MAX_USER_METRICS:
-            cap.metrics[key] = value  # type: ignore[assignment]
+            cap.metrics[key] = value
 
     # -- what the optimizer hooks and the integrations call -------------------------------------------
 
@@ -157,9 +137,9 @@ class WatchedRun(NotebookView):
         display step (before_update). Either way its post-hook measures that step's update ratio (after_update).
         read=False is for callers that capture() and before_update() themselves. Removed at finish()."""
         if read:
-            self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self._pre_step()))
+            self._hooks.append(optimizer.register_step_pre_hook(_ignoring_args(self._pre_step)))
         if self._reader.ratio is not None:
-            self._hooks.append(optimizer.register_step_post_hook(lambda *_: self.after_update()))
+            self._hooks.append(optimizer.register_step_post_hook(_ignoring_args(self.after_update)))
         self.track_updates()
 
     def _pre_step(self) -> None:
@@ -194,10 +174,15 @@ class WatchedRun(NotebookView):
                 "none", f"no gradients at step {number}: read them after backward(), before zero_grad()"
             )
             return
-        for key, value in self._next.items():
-            self._put(cap, key, value)
-        self._next = {}
+        if self._next:
+            for key, value in self._next.items():
+                self._put(cap, key, value)
+            self._next = {}
         self._pending = cap
+        schedule = self._reader.schedule
+        if schedule.version != self._told:  # auto picked (or changed) k: the dashboard shows it
+            self._told = schedule.version
+            self._sender.tell_sampling(schedule.describe())
 
     def _drop_unread(self, kind: str, message: str) -> None:
         """A step whose gradients could not be read: counted in dropped; each kind is said once."""
@@ -223,6 +208,11 @@ class WatchedRun(NotebookView):
         self._sender.submit(cap)
 
     # -- counters -------------------------------------------------------------------------------------
+
+    @property
+    def grad_norm_every(self) -> int:
+        """Steps between gradient-norm reads now (1: every step); with "auto", what the measured cost chose."""
+        return self._reader.schedule.every
 
     @property
     def id(self) -> str | None:
@@ -258,7 +248,7 @@ class WatchedRun(NotebookView):
         if self._sender is None:
             return
         self._send_pending()
-        body: dict = {"status": "finished"}
+        body: dict[str, str] = {"status": "finished"}
         if isinstance(error, KeyboardInterrupt):
             body = {"status": "stopped", "reason": "interrupted (KeyboardInterrupt)"}
         elif error is not None:
@@ -282,7 +272,8 @@ def watch(
     *,
     optimizer: torch.optim.Optimizer | None = None,
     token: str | None = None,
-    config: dict | None = None,
+    config: dict[str, Any] | None = None,
+    grad_norm_every: GradNormEvery = AUTO,
     weight_norm_every: int = 10,
     display_every: int = 10,
     display_interval: float = 0.1,
@@ -297,14 +288,25 @@ def watch(
 ) -> WatchedRun:
     """Watch `model`'s training live on the GradCast dashboard at `url` (default $GRADCAST_URL or 127.0.0.1:8000).
 
-    Layers are the modules that own trainable parameters directly, in named_modules order. Every step: loss,
-    weight_grad_norm and bias_grad_norm per layer; weight_norm every `weight_norm_every` steps; update ratio and a
+    Layers are the modules that own trainable parameters directly, in named_modules order. Every step: its loss
+    (and named metrics); weight_grad_norm and bias_grad_norm per layer every `grad_norm_every` steps ("auto", the
+    default: every step unless reading them would cost more than 2 % of a step, then every k-th with k measured;
+    1: every step, exactly) and on every display step; weight_norm every `weight_norm_every` steps; update ratio and a
     sampled gradient histogram every `display_every` steps (and at most every `display_interval` s); with activations=True, mean a'(z) and saturated or
     dead units of recognised activation modules (ReLU family, sigmoid, tanh, GELU, SiLU, ELU) on those steps too.
     With `optimizer`, the gradients are read in its step pre-hook (no run.step(); run.log(loss=...) instead).
     A slow, down or restarted dashboard never blocks training: steps beyond `queue_max` queued are dropped and
     counted. Under torch.distributed only rank 0 sends. `token` (or $GRADCAST_PRESENTER_TOKEN): presenter token.
     """
+    reading = ReadingOptions(
+        grad_norm_every,
+        weight_norm_every,
+        display_every,
+        display_interval,
+        histograms,
+        update_ratio,
+        activations,
+    )
     return WatchedRun(
         model,
         url or os.environ.get("GRADCAST_URL") or DEFAULT_URL,
@@ -312,15 +314,16 @@ def watch(
         optimizer=optimizer,
         token=token,
         config=config,
-        weight_norm_every=weight_norm_every,
-        display_every=display_every,
-        display_interval=display_interval,
-        histograms=histograms,
-        update_ratio=update_ratio,
-        activations=activations,
-        flush_interval=flush_interval,
-        batch_max=batch_max,
-        queue_max=queue_max,
-        timeout=timeout,
+        reading=reading,
+        sending=SendingOptions(flush_interval, batch_max, queue_max, timeout),
         close_timeout=close_timeout,
     )
+
+
+def _ignoring_args(call: Callable[[], None]) -> Callable[..., None]:
+    """An optimizer hook (it is passed the optimizer, args and kwargs) that calls `call()`."""
+
+    def hook(*_: object) -> None:
+        call()
+
+    return hook

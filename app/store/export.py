@@ -96,6 +96,8 @@ def iter_csv(store: RunStore, rid: str, run: dict) -> Iterator[str]:
     writer.writerow(csv_columns(names))
     for i, rec in enumerate(store.history(rid, names), 1):
         row = [rec.step, number_text(rec.t, "f8")] + [_cell(getattr(rec, k), dtype[k]) for k in CSV_STEP[2:]]
+        if not rec.layers:  # a step whose gradients were not read: its loss only
+            row += [""] * ((len(CSV_METRICS) + 1) * len(names))
         for m in CSV_METRICS:
             row += [_cell(getattr(lr, m), dtype[m]) for lr in rec.layers]
         row += [_hist_cell(lr.grad_hist) for lr in rec.layers]
@@ -178,9 +180,10 @@ def iter_json(store: RunStore, rid: str, run: dict) -> Iterator[bytes]:
             step.add(rec.step)
             t.add([rec.t])
             loss.add([rec.loss])
-            wgn.add([lr.weight_grad_norm for lr in rec.layers])
-            bgn.add([lr.bias_grad_norm for lr in rec.layers])
-            if rec.full:
+            # A step whose gradients were not read: every layer's cell is missing (docs/recording.md).
+            wgn.add([lr.weight_grad_norm for lr in rec.layers] if rec.layers else [None] * n_layers)
+            bgn.add([lr.bias_grad_norm for lr in rec.layers] if rec.layers else [None] * n_layers)
+            if rec.full and rec.layers:
                 shown.add(rec.step)
                 for k, col in metrics.items():
                     col.add([getattr(lr, k) for lr in rec.layers])
@@ -271,7 +274,7 @@ class ImportStep(BaseModel):
     step: Step
     t: Time
     loss: Finite | None
-    layers: list[ImportLayer] = Field(min_length=1, max_length=MAX_LAYERS)
+    layers: list[ImportLayer] = Field(max_length=MAX_LAYERS)  # []: gradients not read at this step
     train_acc: Fraction | None = None
     test_acc: Fraction | None = None
     test_loss: Finite | None = None
@@ -319,7 +322,7 @@ def check_import(doc: ImportDoc) -> list[dict]:
     last = 0
     for i, st in enumerate(doc.history):
         got = [lr.name for lr in st.layers]
-        if got != names:
+        if got and got != names:
             errors.append(
                 _err(("history", i, "layers"), f"layer names {got} differ from run.layer_names {names}")
             )

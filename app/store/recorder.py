@@ -1,6 +1,7 @@
 """Recorder: worker threads hand it runs, steps and status changes; one writer thread batches them into SQLite."""
 
 import functools
+import json
 import logging
 import queue
 import sqlite3
@@ -105,6 +106,11 @@ class Recorder:
         """A live run renamed on the dashboard: its record takes the new name."""
         if self.error is None and run_id in self._accepted:
             self._queue.put(("rename", run_id, name, time.time()))
+
+    def on_config(self, run_id: str, config: dict) -> None:
+        """A live run's config changed (an external run's gradient-norm schedule): its record keeps the new one."""
+        if self.error is None and run_id in self._accepted:
+            self._queue.put(("config", run_id, json.dumps(config), time.time()))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or recording failed); False on timeout."""
@@ -216,6 +222,12 @@ class Recorder:
                     if rid is not None and unstorable((name, t), time_at=1) is None:
                         self._flush_rows(conn, rows)
                         conn.execute("UPDATE runs SET name = ?, updated = ? WHERE id = ?", (name, t, rid))
+                elif kind == "config":
+                    _, run_id, config, t = item
+                    rid = self._ids.get(run_id)
+                    if rid is not None:
+                        self._flush_rows(conn, rows)
+                        conn.execute("UPDATE runs SET config = ?, updated = ? WHERE id = ?", (config, t, rid))
                 elif kind == "status":
                     _, run_id, status, step, reason, t = item
                     rid = self._ids.get(run_id)

@@ -74,9 +74,10 @@ class NormSchedule:
         self._periods.clear()
         if period <= 0:
             return
-        k = min(MAX_EVERY, max(1, math.ceil(cost / (NORM_BUDGET * period))))
-        # After the first pick, k moves only by 2x or more: a noisy machine must not make it flap.
-        if first or k > self.every or 2 * k <= self.every:
+        k = _smallest_every(cost, period, NORM_BUDGET)
+        # After the first pick, k grows as soon as the read costs more than the budget, and shrinks only when it
+        # would cost less than half of it: a noisy machine must not make k flap.
+        if first or k > self.every or _smallest_every(cost, period, NORM_BUDGET / 2) < self.every:
             self.every = k
             self.step_seconds, self.norm_seconds = period, cost
             self.version += 1
@@ -89,3 +90,8 @@ class NormSchedule:
         if self.norm_seconds is not None:
             out["norm_seconds"] = self.norm_seconds
         return out
+
+
+def _smallest_every(cost: float, period: float, budget: float) -> int:
+    """The smallest k for which a read of `cost` seconds every k steps of `period` seconds stays within budget."""
+    return min(MAX_EVERY, max(1, math.ceil(cost / (budget * period))))

@@ -9,6 +9,7 @@ from app.i18n import (
     hardening,
     physics,
     replay,
+    sampling,
     timegrad,
 )
 from app.i18n import lessons as lesson_strings
@@ -25,6 +26,7 @@ _PARTS: tuple[dict[str, dict[str, str]], ...] = (
     architecture.STRINGS,
     external.STRINGS,
     chaintime.STRINGS,
+    sampling.STRINGS,
 )
 
 

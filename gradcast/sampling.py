@@ -38,22 +38,27 @@ class NormSchedule:
         every = check_every(every)
         self.auto = every == AUTO
         self.every = 1 if every == AUTO else every
-        self.step_seconds: float | None = None  # median time between steps (auto), once measured
+        self.step_seconds: float | None = None  # median time of a step without the read (auto), once measured
         self.norm_seconds: float | None = None  # median time one norm read takes on the training thread
         self.version = 0  # bumped when k is picked or changed: the dashboard is told (not at every review)
         self._clock = clock
         self._last: float | None = None  # clock at the previous step
-        self._periods: list[float] = []  # seconds between steps since the last review
+        self._read_last = False  # whether the previous step read its norms
+        self._periods: list[
+            float
+        ] = []  # seconds from a step without a read to the next, since the last review
+        self._read_periods: list[float] = []  # ... from a step with a read (that read included)
         self._costs: list[float] = []  # seconds per norm read since the last review
 
     def due(self, number: int, display: bool) -> bool:
         """Whether step `number` reads its norms; called once per step, when its gradients are ready."""
+        due = display or number == 1 or number % self.every == 0
         if self.auto:
             now = self._clock()
             if self._last is not None:
-                self._periods.append(now - self._last)
-            self._last = now
-        return display or number == 1 or number % self.every == 0
+                (self._read_periods if self._read_last else self._periods).append(now - self._last)
+            self._last, self._read_last = now, due
+        return due
 
     def timed(self) -> float:
         """The clock before a norm read (0.0 when not measuring)."""
@@ -65,15 +70,21 @@ class NormSchedule:
             return
         self._costs.append(self._clock() - started)
         warm = self.version > 0
-        if len(self._costs) >= (REVIEW_READS if warm else WARMUP_STEPS) and len(self._periods) >= 2:
+        if len(self._costs) >= (REVIEW_READS if warm else WARMUP_STEPS) and self._read_periods:
             self._review(first=not warm)
 
     def _review(self, first: bool) -> None:
-        cost, period = statistics.median(self._costs), statistics.median(self._periods)
+        cost = statistics.median(self._costs)
+        # The step without the read: timed between steps that read nothing, else (every step read) less the read.
+        if len(self._periods) >= 3:
+            period = statistics.median(self._periods)
+        else:
+            period = statistics.median(self._read_periods) - cost
         self._costs.clear()
         self._periods.clear()
+        self._read_periods.clear()
         if period <= 0:
-            return
+            period = cost / MAX_EVERY  # the read is (nearly) the whole step
         k = _smallest_every(cost, period, NORM_BUDGET)
         # After the first pick, k grows as soon as the read costs more than the budget, and shrinks only when it
         # would cost less than half of it: a noisy machine must not make k flap.
@@ -94,4 +105,6 @@ class NormSchedule:
 
 def _smallest_every(cost: float, period: float, budget: float) -> int:
     """The smallest k for which a read of `cost` seconds every k steps of `period` seconds stays within budget."""
-    return min(MAX_EVERY, max(1, math.ceil(cost / (budget * period))))
+    return min(
+        MAX_EVERY, max(1, math.ceil(cost / (budget * period) - 1e-9))
+    )  # (not 21 for 20.000000000000004)

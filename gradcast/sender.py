@@ -2,6 +2,7 @@
 
 import collections
 import contextlib
+import http.client
 import logging
 import threading
 import time
@@ -16,6 +17,8 @@ log = logging.getLogger("gradcast.client")
 
 BACKOFF_FIRST = 0.5  # seconds before retrying an unreachable dashboard; doubles up to BACKOFF_MAX
 BACKOFF_MAX = 5.0
+# What a kept-alive connection the server closed while it was idle raises on its next request.
+_STALE = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
 LAYER_ENTRIES_PER_POST = 32_768  # ~70 bytes of JSON each: bodies well under the server's 4 MB limit
 
 
@@ -178,7 +181,7 @@ class Sender:
             sampling = self._sampling
             if sampling is not self._sampling_sent:  # k changed since the dashboard last heard: say it once
                 body["grad_norm_every"] = sampling
-            status, answer = self.transport.post(f"/api/external/runs/{self.run_id}/steps", body)
+            status, answer = self._post_again_if_stale(f"/api/external/runs/{self.run_id}/steps", body)
             if status == 404:  # the dashboard restarted (runs live in its memory): register again, resend
                 self.run_id = None
                 if not self._register():
@@ -193,6 +196,16 @@ class Sender:
         if accepted:
             self._sampling_sent = sampling
         self._settle(batch, accepted=accepted)
+
+    def _post_again_if_stale(self, path: str, body: dict[str, Any]) -> tuple[int, object]:
+        """POST; once more on a fresh connection when the kept-alive one was closed by the server while idle (the
+        request never left: a broken pipe or a reset before any answer)."""
+        try:
+            return self.transport.post(path, body)
+        except TransportError as exc:
+            if not isinstance(exc.__cause__, _STALE):
+                raise
+            return self.transport.post(path, body)
 
     def _try_register(self) -> None:
         try:

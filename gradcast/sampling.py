@@ -10,9 +10,9 @@ import math
 import statistics
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Final, Literal
 
-AUTO = "auto"
+AUTO: Final = "auto"
 NORM_BUDGET = 0.02  # the norm read's share of the step time that auto keeps within: 2 %
 WARMUP_STEPS = 50  # steps read every step while the first measurement is taken (short runs stay exact)
 REVIEW_READS = 32  # norm reads between two reviews of k (median of these against the median step)
@@ -24,7 +24,7 @@ GradNormEvery = int | Literal["auto"]
 def check_every(every: object) -> GradNormEvery:
     """A valid grad_norm_every: "auto" or an int >= 1 (ValueError otherwise)."""
     if every == AUTO:
-        return AUTO
+        return "auto"
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ValueError(f'grad_norm_every must be "auto" or an int >= 1 (1: every step), got {every!r}')
     return every
@@ -36,8 +36,8 @@ class NormSchedule:
 
     def __init__(self, every: GradNormEvery, clock: Callable[[], float] = time.perf_counter) -> None:
         every = check_every(every)
-        self.auto = every == AUTO
-        self.every = 1 if every == AUTO else every
+        self.auto = not isinstance(every, int)
+        self.every: int = every if isinstance(every, int) else 1
         self.step_seconds: float | None = None  # median time of a step without the read (auto), once measured
         self.norm_seconds: float | None = None  # median time one norm read takes on the training thread
         self.version = 0  # bumped when k is picked or changed: the dashboard is told (not at every review)

@@ -5,6 +5,7 @@ whose gradients were not read (off the norm schedule: gradcast.sampling) has "la
 """
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ class Captured:
     update_ratio: Deferred | None = None  # per layer, display steps
     hist: Deferred | None = None  # (layers, bins) counts, display steps
     # layer index -> ([mean a'(z), saturated fraction, dead fraction], activation kind), display steps
-    acts: dict[int, tuple[Deferred, str]] = field(default_factory=dict)
+    acts: Mapping[int, tuple[Deferred, str]] = field(default_factory=dict)
 
 
 def _finite(x: float | None) -> float | None:

@@ -9,8 +9,8 @@ per-pair ratios watched/plain of the mean step time (wall clock), and the same f
 (all its threads, so the sender's work counts; a busy machine's other processes do not). Logging every step;
 goal <= 1.05. Wall ratios need a quiet machine: check `uptime` (load average well under the core count).
 
-Variants: `default` (what watch() does unasked: norms every step, weight norms and sampled histograms every 10th
-step), `activations` (plus the opt-in a'(z) probes on every activation module, measured every 10th step). With a
+Variants: `default` (what watch() does unasked: the loss every step, gradient norms every step or every k-th with
+k picked from their measured cost, weight norms and sampled histograms every 10th step), `activations` (plus the opt-in a'(z) probes on every activation module, measured every 10th step). With a
 GPU the same figures are printed for CUDA too (the device is synchronised at the end of each block only).
 """
 
@@ -96,7 +96,9 @@ def started_server() -> Iterator[str]:
 VARIANTS: dict[str, dict] = {"default": {}, "activations": {"activations": True}}
 
 
-def bench(model_key: str, url: str, blocks: int, steps: int, batch: int, variant: str, device: str) -> dict:
+def bench(
+    model_key: str, url: str, blocks: int, steps: int, batch: int, variant: str, device: str, every: str
+) -> dict:
     """Mean step time (s) per block for both modes, and the per-pair ratios."""
     build, shape = MODELS[model_key]
     torch.manual_seed(0)
@@ -128,7 +130,7 @@ def bench(model_key: str, url: str, blocks: int, steps: int, batch: int, variant
 
     plain: list[tuple[float, float, float]] = []
     watched: list[tuple[float, float, float]] = []
-    options = VARIANTS[variant]
+    options = {**VARIANTS[variant], "grad_norm_every": every if every == "auto" else int(every)}
     with watch(model, url=url, name=f"bench-{model_key}-{variant}", close_timeout=10, **options) as run:
         block(None), block(run)  # warm-up: allocator, autograd graph, the sender's connection
         for i in range(blocks):
@@ -145,6 +147,7 @@ def bench(model_key: str, url: str, blocks: int, steps: int, batch: int, variant
         "sender_us": [((w[1] - w[2]) - (p[1] - p[2])) * 1e6 for w, p in pairs],  # other threads' extra CPU
         "sent": run.sent,
         "dropped": run.dropped,
+        "grad_norm_every": run.grad_norm_every,  # the k in use at the end (auto unless --grad-norm-every)
     }
 
 
@@ -154,7 +157,7 @@ def report(label: str, r: dict) -> None:
     step_us, sender_us = statistics.median(r["step_us"]), statistics.median(r["sender_us"])
     print(
         f"{label}: plain {p * 1e6:7.1f} us/step  watched {w * 1e6:7.1f} us/step  "
-        f"sent {r['sent']} dropped {r['dropped']}\n"
+        f"sent {r['sent']} dropped {r['dropped']}  gradient norms every {r['grad_norm_every']} step(s)\n"
         f"{'':>12}wall ratio {ratio:.3f} [pairs {min(r['ratios']):.3f}..{max(r['ratios']):.3f}]  "
         f"{'OK' if ratio <= 1.05 else 'ABOVE GOAL'} (goal <= 1.05)\n"
         f"{'':>12}CPU ratio  {cpu:.3f} [pairs {min(r['cpu_ratios']):.3f}..{max(r['cpu_ratios']):.3f}]  "
@@ -176,6 +179,11 @@ def main() -> None:
     parser.add_argument(
         "--variants", default="default,activations", help=f"comma-separated, of {sorted(VARIANTS)}"
     )
+    parser.add_argument(
+        "--grad-norm-every",
+        default="auto",
+        help='watch(grad_norm_every=...): "auto" (default) or k; 1 = exact',
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
 
@@ -196,14 +204,19 @@ def main() -> None:
         print(
             f"torch {torch.__version__}, 1 thread, batch {args.batch}, {args.blocks} ABBA pairs x {args.steps} steps,"
         )
-        print("run.step() every step (weight_norm and histograms every 10th)")
+        print(
+            f"run.step() every step, grad_norm_every={args.grad_norm_every} "
+            "(weight_norm and histograms every 10th step, at most every 0.1 s)"
+        )
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
         for device in devices:
             if device == "cuda":
                 print(f"CUDA: {torch.cuda.get_device_name()}")
             for key in args.models.split(","):
                 for variant in args.variants.split(","):
-                    r = bench(key, url, args.blocks, args.steps, args.batch, variant, device)
+                    r = bench(
+                        key, url, args.blocks, args.steps, args.batch, variant, device, args.grad_norm_every
+                    )
                     report(f"{device}/{key}/{variant}", r)
     print("CPU: this process's CPU time, all its threads; other processes' load does not enter it.")
     print("load average (1/5/15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

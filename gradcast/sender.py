@@ -19,6 +19,7 @@ BACKOFF_FIRST = 0.5  # seconds before retrying an unreachable dashboard; doubles
 BACKOFF_MAX = 5.0
 # What a kept-alive connection the server closed while it was idle raises on its next request.
 _STALE = (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected)
+RECORDS_PER_SLICE = 32  # records built between two offers of the GIL to the training thread
 LAYER_ENTRIES_PER_POST = 32_768  # ~70 bytes of JSON each: bodies well under the server's 4 MB limit
 
 
@@ -177,7 +178,7 @@ class Sender:
             if self.run_id is None and not self._register():
                 self._settle(batch, accepted=False)
                 return
-            body: dict[str, Any] = {"records": [step_record(raw, self.layers) for raw in batch]}
+            body: dict[str, Any] = {"records": self._records(batch)}
             sampling = self._sampling
             if sampling is not self._sampling_sent:  # k changed since the dashboard last heard: say it once
                 body["grad_norm_every"] = sampling
@@ -196,6 +197,16 @@ class Sender:
         if accepted:
             self._sampling_sent = sampling
         self._settle(batch, accepted=accepted)
+
+    def _records(self, batch: list[Captured]) -> list[dict[str, Any]]:
+        """The batch's step records, built in slices: between two, the GIL is offered to the training thread
+        (time.sleep(0) releases it), which would otherwise wait for the whole batch to be built."""
+        out = []
+        for start in range(0, len(batch), RECORDS_PER_SLICE):
+            if start:
+                time.sleep(0)
+            out += [step_record(raw, self.layers) for raw in batch[start : start + RECORDS_PER_SLICE]]
+        return out
 
     def _post_again_if_stale(self, path: str, body: dict[str, Any]) -> tuple[int, object]:
         """POST; once more on a fresh connection when the kept-alive one was closed by the server while idle (the

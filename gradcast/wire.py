@@ -36,7 +36,10 @@ def _finite(x: float | None) -> float | None:
 
 def step_record(cap: Captured, layers: list[Layer]) -> dict[str, Any]:
     """One step record: step, t, loss, layers[{name, weight_grad_norm, bias_grad_norm, display metrics?}]."""
-    if cap.norms is None:
+    if cap.norms is None:  # off the norm schedule: most steps of a fast loop, so the plain case is direct
+        loss = cap.loss
+        if type(loss) is float and math.isfinite(loss) and not cap.metrics:
+            return {"step": cap.step, "t": cap.t, "loss": loss, "layers": []}
         return _checked(_base(cap, []), 0.0)
     grad_norms, weight_norms = cap.norms.host()
     ratios = cap.update_ratio.tolist() if cap.update_ratio is not None else None

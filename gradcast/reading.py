@@ -82,11 +82,13 @@ class StepReader:
         """Step `number`'s gradients (None when there is none). A step off the norm schedule carries no norms
         (its loss and metrics still travel). Raises what the fused norm raises."""
         display = self._display_next
-        if not self.schedule.due(number, display):
-            self._display_next = self._due(number + 1)
-            if self._probes is not None:
-                self._probes.armed = self._display_next
-            return Captured(step=number, t=time.time(), norms=None)
+        if not self.schedule.due(number, display):  # (never a display step: those always read)
+            every = self.options.display_every
+            if every > 0 and (number + 1) % every == 0:
+                self._display_next = self._due(number + 1)
+                if self._probes is not None:
+                    self._probes.armed = self._display_next
+            return Captured(number, time.time(), None)
         every = self.options.weight_norm_every
         # Weight norms on their own schedule (on the steps that read norms), and on display steps: a group's update
         # ratio needs its ||W||.

@@ -95,7 +95,11 @@ class WatchedRun(NotebookView):
         if self._hooks:
             raise RuntimeError("this run reads the gradients in the optimizer's step: call run.log(loss=...)")
         self.capture(step)
-        self.log(loss, **metrics)
+        cap = self._pending
+        if cap is not None and not metrics and loss is not None and cap.loss is None:
+            cap.loss = self._last_loss = scalar(loss)  # the common call, without log()'s general case
+        else:
+            self.log(loss, **metrics)
         self._send_pending()  # complete: nothing more will be known about this step
 
     def log(self, loss: object = None, **metrics: object) -> None:

@@ -54,7 +54,8 @@ class StepReader:
         self.options = options
         self.schedule = NormSchedule(options.grad_norm_every, clock)
         self._last_display = -math.inf  # monotonic time of the last display step
-        self._last_weights = 0  # the last step that read the weight norms
+        self._last_weights = 0  # the last step that read the weight norms ...
+        self._last_weights_at = -math.inf  # ... and its monotonic time
         self._display_next = options.display_every > 0  # whether the next step is a display step (step 1 is)
         self._norms = NormReader(params, sparse=may_be_sparse(model))
         weights = main_params(layers, params)
@@ -92,13 +93,17 @@ class StepReader:
         every = self.options.weight_norm_every
         # Weight norms on their own schedule (on the steps that read norms), and on display steps: a group's update
         # ratio needs its ||W||.
-        weights = display or (every > 0 and (number == 1 or number // every > self._last_weights // every))
+        weights = display or (
+            every > 0
+            and (number == 1 or (number // every > self._last_weights // every and self._weights_due()))
+        )
         started = self.schedule.timed() if not weights else 0.0
         norms = self._norms.read(with_weights=weights)
         if norms is None:
             return None
         if weights:
             self._last_weights = number
+            self._last_weights_at = time.monotonic()
         else:  # the plain read is what the schedule weighs against the step
             self.schedule.read_took(started)
         cap = Captured(step=number, t=time.time(), norms=norms, display=display)
@@ -112,6 +117,14 @@ class StepReader:
         if self._probes is not None:
             self._probes.armed = self._display_next  # the next forward pass belongs to the next step
         return cap
+
+    def _weights_due(self) -> bool:
+        """While the norms are sampled (steps too short for every-step norms), weight norms too are taken at most
+        every display_interval s, as display steps are: a fast loop's extras stay bounded."""
+        return (
+            self.schedule.every == 1
+            or time.monotonic() - self._last_weights_at >= self.options.display_interval
+        )
 
     def _due(self, step: int) -> bool:
         every = self.options.display_every

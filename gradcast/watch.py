@@ -294,7 +294,7 @@ def watch(
 
     Layers are the modules that own trainable parameters directly, in named_modules order. Every step: its loss
     (and named metrics); weight_grad_norm and bias_grad_norm per layer every `grad_norm_every` steps ("auto", the
-    default: every step unless reading them would cost more than 2 % of a step, then every k-th with k measured;
+    default: every step unless reading them would cost more than 1 % of a step, then every k-th with k measured;
     1: every step, exactly) and on every display step; weight_norm every `weight_norm_every` steps; update ratio and a
     sampled gradient histogram every `display_every` steps (and at most every `display_interval` s); with activations=True, mean a'(z) and saturated or
     dead units of recognised activation modules (ReLU family, sigmoid, tanh, GELU, SiLU, ELU) on those steps too.

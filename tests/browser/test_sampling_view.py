@@ -100,6 +100,9 @@ def test_a_sampled_run_shows_its_k_every_loss_and_the_sampled_norms(server, brow
             "Array.from(document.querySelectorAll('svg path')).map((p) => p.getAttribute('d') || '').filter((d) => d.includes('NaN'))"
         )
         assert not nan_paths
+        # In Korean (the l key), the line follows.
+        page.keyboard.press("l")
+        w.wait(f"{LINE}.includes('{k} 스텝마다')")
         w.assert_clean()
     finally:
         go.set()

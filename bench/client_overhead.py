@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -109,14 +110,20 @@ def bench(
     y = torch.randint(0, 10, (batch,), device=device)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
-    def block(run) -> tuple[float, float, float]:
-        """(wall s, process CPU s, training-thread CPU s) per step."""
+    def block(run) -> tuple[float, float, float, float, float]:
+        """(wall s, process CPU s, training-thread CPU s, of it in run.step s, sender-thread CPU s) per step."""
+        inside = 0.0
+        sender = _sender_clock()
+        s0 = time.clock_gettime(sender) if sender is not None else 0.0
         t0, c0, th0 = time.perf_counter(), time.process_time(), time.thread_time()
         for _ in range(steps):
             loss = loss_fn(model(x), y)
             loss.backward()
             if run is not None:
-                run.step(loss=loss.item())
+                value = loss.item()
+                a = time.thread_time()
+                run.step(loss=value)
+                inside += time.thread_time() - a
             else:
                 loss.item()  # the plain loop reads its loss too, as any loop that logs it does
             optimizer.step()
@@ -126,10 +133,11 @@ def bench(
         time.sleep(
             0.15
         )  # the sender sends this block's steps: inside the process CPU clock, outside the wall one
-        return wall / steps, (time.process_time() - c0) / steps, thread / steps
+        sent = time.clock_gettime(sender) - s0 if sender is not None else 0.0
+        return wall / steps, (time.process_time() - c0) / steps, thread / steps, inside / steps, sent / steps
 
-    plain: list[tuple[float, float, float]] = []
-    watched: list[tuple[float, float, float]] = []
+    plain: list[tuple[float, float, float, float, float]] = []
+    watched: list[tuple[float, float, float, float, float]] = []
     options = {**VARIANTS[variant], "grad_norm_every": every if every == "auto" else int(every)}
     with watch(model, url=url, name=f"bench-{model_key}-{variant}", close_timeout=10, **options) as run:
         block(None), block(run)  # warm-up: allocator, autograd graph, the sender's connection
@@ -145,10 +153,23 @@ def bench(
         "cpu_ratios": [w[1] / p[1] for w, p in pairs],  # this process's CPU, all threads
         "step_us": [(w[2] - p[2]) * 1e6 for w, p in pairs],  # training thread's extra CPU per step
         "sender_us": [((w[1] - w[2]) - (p[1] - p[2])) * 1e6 for w, p in pairs],  # other threads' extra CPU
+        # Measured directly (not as a difference of two noisy block times): the training thread's CPU inside
+        # run.step() and the sender thread's, per step of a watched block, against a plain step's thread CPU.
+        "direct": [(w[3] + w[4] - p[4]) / (p[2]) for w, p in pairs],
+        "inside_us": [w[3] * 1e6 for w in watched],
+        "sender_thread_us": [(w[4] - p[4]) * 1e6 for w, p in pairs],
         "sent": run.sent,
         "dropped": run.dropped,
         "grad_norm_every": run.grad_norm_every,  # the k in use at the end (auto unless --grad-norm-every)
     }
+
+
+def _sender_clock() -> int | None:
+    """The CPU clock of watch()'s sender thread (None before it runs)."""
+    for t in threading.enumerate():
+        if t.name == "gradcast-sender" and t.ident is not None:
+            return time.pthread_getcpuclockid(t.ident)
+    return None
 
 
 def report(label: str, r: dict) -> None:
@@ -161,7 +182,10 @@ def report(label: str, r: dict) -> None:
         f"{'':>12}wall ratio {ratio:.3f} [pairs {min(r['ratios']):.3f}..{max(r['ratios']):.3f}]  "
         f"{'OK' if ratio <= 1.05 else 'ABOVE GOAL'} (goal <= 1.05)\n"
         f"{'':>12}CPU ratio  {cpu:.3f} [pairs {min(r['cpu_ratios']):.3f}..{max(r['cpu_ratios']):.3f}]  "
-        f"= training thread +{step_us:.1f} us/step (run.step) + sender thread +{sender_us:.1f} us/step"
+        f"= training thread +{step_us:.1f} us/step (run.step) + sender thread +{sender_us:.1f} us/step\n"
+        f"{'':>12}direct     {1 + statistics.median(r['direct']):.3f}  = run.step {statistics.median(r['inside_us']):.1f}"
+        f" us + sender thread {statistics.median(r['sender_thread_us']):.1f} us per step, thread CPU, over a plain"
+        " step's (no block difference: steadier on a busy machine, but misses cache and GIL effects on the step)"
     )
 
 

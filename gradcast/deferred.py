@@ -45,6 +45,8 @@ class Deferred:
 
 def scalar(value: object) -> "float | Deferred":
     """A loss or metric as the user passed it: a float, or a tensor read later (no .item() sync in the loop)."""
+    if type(value) is float:  # loss.item(): the common case, first
+        return value
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
             raise ValueError(f"a scalar tensor was expected, got shape {tuple(value.shape)}")

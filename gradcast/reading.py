@@ -82,14 +82,25 @@ class StepReader:
     def read(self, number: int) -> Captured | None:
         """Step `number`'s gradients (None when there is none). A step off the norm schedule carries no norms
         (its loss and metrics still travel). Raises what the fused norm raises."""
-        display = self._display_next
-        if not self.schedule.due(number, display):  # (never a display step: those always read)
-            every = self.options.display_every
-            if every > 0 and (number + 1) % every == 0:
-                self._display_next = self._due(number + 1)
-                if self._probes is not None:
-                    self._probes.armed = self._display_next
+        if self.off_schedule(number):
             return Captured(number, time.time(), None)
+        return self.read_norms(number)
+
+    def off_schedule(self, number: int) -> bool:
+        """Whether step `number` reads no norms (then the schedules move on as read() would); call once per step,
+        and read_norms(number) when it is False."""
+        if self.schedule.due(number, self._display_next):  # (a display step always reads)
+            return False
+        every = self.options.display_every
+        if every > 0 and (number + 1) % every == 0:
+            self._display_next = self._due(number + 1)
+            if self._probes is not None:
+                self._probes.armed = self._display_next
+        return True
+
+    def read_norms(self, number: int) -> Captured | None:
+        """Step `number`'s norms (and its display extras on a display step), off_schedule(number) being False."""
+        display = self._display_next
         every = self.options.weight_norm_every
         # Weight norms on their own schedule (on the steps that read norms), and on display steps: a group's update
         # ratio needs its ||W||.

@@ -59,7 +59,9 @@ class Sender:
         self.sent = 0  # records the dashboard accepted
         self._queue: collections.deque[Captured] = collections.deque(maxlen=queue_max)
         self._lock = threading.Lock()  # makes "full -> oldest evicted -> counted" exact
-        self._overflow = 0  # evicted from the full queue (training thread side)
+        # Evicted from the full queue: submitted - removed - queued (no lock on the training thread's side).
+        self._submitted = 0  # steps queued (training thread only)
+        self._removed = 0  # steps taken off the queue by this side (under _lock)
         self._failed = 0  # in batches the dashboard never accepted (sender side)
         self._said: set[str] = set()
         self._retry_at = 0.0  # monotonic time before which the dashboard is not tried again
@@ -78,11 +80,10 @@ class Sender:
         self._thread.start()
 
     def submit(self, captured: Captured) -> None:
-        """Queue one step; when full, the oldest step is evicted and counted. Never blocks for long."""
-        with self._lock:
-            if len(self._queue) == self._queue.maxlen:
-                self._overflow += 1
-            self._queue.append(captured)
+        """Queue one step; when full, the oldest step is evicted (and counted: see dropped). Never blocks: the
+        deque's append is atomic, and it is the only writer of _submitted."""
+        self._submitted += 1
+        self._queue.append(captured)
 
     def tell_sampling(self, sampling: dict[str, object]) -> None:
         """The norm schedule changed (docs/protocol.md, "grad_norm_every"): registered with the run, and sent
@@ -92,7 +93,17 @@ class Sender:
 
     @property
     def dropped(self) -> int:
-        return self._overflow + self._failed
+        """Steps evicted from the full queue or in batches the dashboard never accepted (exact when asked from the
+        training thread, which is the one that submits)."""
+        with self._lock:
+            return self._submitted - self._removed - len(self._queue) + self._failed
+
+    def _fail_queued(self, extra: int = 0) -> None:
+        """Everything still queued (and `extra` steps in flight) will never be sent: counted as failed. Under _lock."""
+        n = len(self._queue)
+        self._queue.clear()
+        self._removed += n
+        self._failed += n + extra
 
     def close(self, finish_body: dict[str, str], timeout: float) -> None:
         """Send what is queued, then POST finish; give up after `timeout` seconds (what is left counts as dropped)."""
@@ -101,13 +112,11 @@ class Sender:
         self._thread.join(timeout)
         if not self._thread.is_alive():
             with self._lock:  # normally empty; not if the thread died
-                self._failed += len(self._queue)
-                self._queue.clear()
+                self._fail_queued()
         else:
             with self._lock:
                 self._abandoned = True
-                self._failed += len(self._queue) + self._in_flight
-                self._queue.clear()
+                self._fail_queued(self._in_flight)
             self._say(
                 "slow", f"dashboard at {self.transport.url} did not take the last steps within {timeout} s"
             )
@@ -141,8 +150,7 @@ class Sender:
         except Exception as exc:  # never let a bug here surface in the training process as a crash
             self._say("bug", f"sender stopped: {type(exc).__name__}: {exc}")
             with self._lock:
-                self._failed += len(self._queue) + self._in_flight
-                self._queue.clear()
+                self._fail_queued(self._in_flight)
         finally:
             self.transport.close()
 
@@ -150,6 +158,7 @@ class Sender:
         with self._lock:
             n = min(self.batch_max, len(self._queue))
             batch = [self._queue.popleft() for _ in range(n)]
+            self._removed += n
             self._in_flight = len(batch)
             return batch
 
@@ -272,8 +281,7 @@ class Sender:
         )
         if closing:  # do not spend the close timeout on a dashboard that is gone
             with self._lock:
-                self._failed += len(self._queue)
-                self._queue.clear()
+                self._fail_queued()
         self._hold_off()
 
     def _hold_off(self) -> None:

@@ -8,6 +8,7 @@ launches fused norms on the device and queues them; a daemon thread copies them 
 import atexit
 import logging
 import os
+import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -94,7 +95,25 @@ class WatchedRun(NotebookView):
             raise RuntimeError("run.step() after the watch ended (outside its `with` block)")
         if self._hooks:
             raise RuntimeError("this run reads the gradients in the optimizer's step: call run.log(loss=...)")
-        self.capture(step)
+        sender = self._sender
+        if (
+            sender is not None
+            and loss is not None
+            and not metrics
+            and self._pending is None
+            and not self._next
+        ):
+            # The common call. A step off the norm schedule (most steps of a fast loop) goes straight to the
+            # queue with its loss: this path is what such a loop pays per step.
+            number = step if step is not None else self.steps + 1
+            if self._reader.off_schedule(number):
+                self.steps = number
+                self._last_loss = value = scalar(loss)
+                sender.submit(Captured(number, time.time(), None, loss=value))
+                return
+            self._capture(number, off=False)
+        else:
+            self.capture(step)
         cap = self._pending
         if cap is not None and not metrics and loss is not None and cap.loss is None:
             cap.loss = self._last_loss = scalar(loss)  # the common call, without log()'s general case
@@ -125,13 +144,16 @@ class WatchedRun(NotebookView):
 
     @staticmethod
     def _has(cap: Captured, key: str) -> bool:
-        return cap.loss is not None if key == "loss" else key in cap.metrics
+        return cap.loss is not None if key == "loss" else key in (cap.metrics or ())
 
     def _put(self, cap: Captured, key: str, value: float | Deferred) -> None:
         if key == "loss":
             cap.loss = value
             self._last_loss = value
-        elif key in cap.metrics or len(cap.metrics) < MAX_USER_METRICS:
+            return
+        if cap.metrics is None:
+            cap.metrics = {}
+        if key in cap.metrics or len(cap.metrics) < MAX_USER_METRICS:
             cap.metrics[key] = value
 
     # -- what the optimizer hooks and the integrations call -------------------------------------------
@@ -162,12 +184,17 @@ class WatchedRun(NotebookView):
         if self._closed:
             return
         number = step if step is not None else self.steps + 1
-        self.steps = number
         if self._sender is None:
+            self.steps = number
             return  # rank > 0
+        self._capture(number, self._reader.off_schedule(number))
+
+    def _capture(self, number: int, off: bool) -> None:
+        """capture() once the norm schedule has said whether step `number` reads (off: it does not)."""
+        self.steps = number
         self._send_pending()
         try:
-            cap = self._reader.read(number)
+            cap = Captured(number, time.time(), None) if off else self._reader.read_norms(number)
         except Exception as exc:  # a tensor the fused norm cannot take: never break the user's loop for it
             self._drop_unread(
                 "read", f"could not read the gradients ({type(exc).__name__}: {exc}); steps are dropped"
@@ -184,7 +211,7 @@ class WatchedRun(NotebookView):
             self._next = {}
         self._pending = cap
         schedule = self._reader.schedule
-        if schedule.version != self._told:  # auto picked (or changed) k: the dashboard shows it
+        if schedule.version != self._told and self._sender is not None:  # auto picked (or changed) k: say it
             self._told = schedule.version
             self._sender.tell_sampling(schedule.describe())
 

@@ -6,7 +6,7 @@ whose gradients were not read (off the norm schedule: gradcast.sampling) has "la
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gradcast.deferred import Deferred, host_float
@@ -23,11 +23,11 @@ class Captured:
     norms: GradNorms | None  # None: a step off the norm schedule (loss and metrics only)
     display: bool = False  # a display step: the extras below are (being) measured
     loss: float | Deferred | None = None
-    metrics: dict[str, float | Deferred] = field(default_factory=dict)
+    metrics: dict[str, float | Deferred] | None = None  # the step's own named scalars (None: none)
     update_ratio: Deferred | None = None  # per layer, display steps
     hist: Deferred | None = None  # (layers, bins) counts, display steps
     # layer index -> ([mean a'(z), saturated fraction, dead fraction], activation kind), display steps
-    acts: Mapping[int, tuple[Deferred, str]] = field(default_factory=dict)
+    acts: Mapping[int, tuple[Deferred, str]] | None = None
 
 
 def _finite(x: float | None) -> float | None:
@@ -44,7 +44,7 @@ def step_record(cap: Captured, layers: list[Layer]) -> dict[str, Any]:
     grad_norms, weight_norms = cap.norms.host()
     ratios = cap.update_ratio.tolist() if cap.update_ratio is not None else None
     hist = cap.hist.tolist() if cap.hist is not None else None
-    acts = {i: (values.tolist(), kind) for i, (values, kind) in cap.acts.items()}
+    acts = {i: (values.tolist(), kind) for i, (values, kind) in (cap.acts or {}).items()}
     out_layers: list[dict[str, Any]] = []
     for i, layer in enumerate(layers):
         entry: dict[str, Any] = {

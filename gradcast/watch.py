@@ -89,8 +89,9 @@ class WatchedRun(NotebookView):
     # -- the calls in the training loop ---------------------------------------------------------------
 
     def step(self, loss: object = None, *, step: int | None = None, **metrics: object) -> None:
-        """Record this step: every layer's gradient norms, read now, with the loss (a float or a tensor: no .item()
-        needed) and any named scalar metrics (accuracy=..., lr=...). After backward(), before zero_grad()."""
+        """Record this step: its loss (a float or a tensor: no .item() needed) and any named scalar metrics
+        (accuracy=..., lr=...), and every layer's gradient norms when grad_norm_every reads them at this step.
+        After backward(), before zero_grad()."""
         if self._closed:
             raise RuntimeError("run.step() after the watch ended (outside its `with` block)")
         if self._hooks:

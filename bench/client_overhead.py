@@ -9,8 +9,8 @@ per-pair ratios watched/plain of the mean step time (wall clock), and the same f
 (all its threads, so the sender's work counts; a busy machine's other processes do not). Logging every step;
 goal <= 1.05. Wall ratios need a quiet machine: check `uptime` (load average well under the core count).
 
-Variants: `default` (what watch() does unasked: norms every step, weight norms and sampled histograms every 10th
-step), `activations` (plus the opt-in a'(z) probes on every activation module, measured every 10th step). With a
+Variants: `default` (what watch() does unasked: the loss every step, gradient norms every step or every k-th with
+k picked from their measured cost, weight norms and sampled histograms every 10th step), `activations` (plus the opt-in a'(z) probes on every activation module, measured every 10th step). With a
 GPU the same figures are printed for CUDA too (the device is synchronised at the end of each block only).
 """
 
@@ -18,6 +18,7 @@ import argparse
 import os
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,7 +65,9 @@ MODELS: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
 VARIANTS: dict[str, dict] = {"default": {}, "activations": {"activations": True}}
 
 
-def bench(model_key: str, url: str, blocks: int, steps: int, batch: int, variant: str, device: str) -> dict:
+def bench(
+    model_key: str, url: str, blocks: int, steps: int, batch: int, variant: str, device: str, every: str
+) -> dict:
     """Mean step time (s) per block for both modes, and the per-pair ratios."""
     build, shape = MODELS[model_key]
     torch.manual_seed(0)
@@ -75,14 +78,20 @@ def bench(model_key: str, url: str, blocks: int, steps: int, batch: int, variant
     y = torch.randint(0, 10, (batch,), device=device)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
 
-    def block(run) -> tuple[float, float, float]:
-        """(wall s, process CPU s, training-thread CPU s) per step."""
+    def block(run) -> tuple[float, float, float, float, float]:
+        """(wall s, process CPU s, training-thread CPU s, of it in run.step s, sender-thread CPU s) per step."""
+        inside = 0.0
+        sender = _sender_clock()
+        s0 = time.clock_gettime(sender) if sender is not None else 0.0
         t0, c0, th0 = time.perf_counter(), time.process_time(), time.thread_time()
         for _ in range(steps):
             loss = loss_fn(model(x), y)
             loss.backward()
             if run is not None:
-                run.step(loss=loss.item())
+                value = loss.item()
+                a = time.thread_time()
+                run.step(loss=value)
+                inside += time.thread_time() - a
             else:
                 loss.item()  # the plain loop reads its loss too, as any loop that logs it does
             optimizer.step()
@@ -92,11 +101,12 @@ def bench(model_key: str, url: str, blocks: int, steps: int, batch: int, variant
         time.sleep(
             0.15
         )  # the sender sends this block's steps: inside the process CPU clock, outside the wall one
-        return wall / steps, (time.process_time() - c0) / steps, thread / steps
+        sent = time.clock_gettime(sender) - s0 if sender is not None else 0.0
+        return wall / steps, (time.process_time() - c0) / steps, thread / steps, inside / steps, sent / steps
 
-    plain: list[tuple[float, float, float]] = []
-    watched: list[tuple[float, float, float]] = []
-    options = VARIANTS[variant]
+    plain: list[tuple[float, float, float, float, float]] = []
+    watched: list[tuple[float, float, float, float, float]] = []
+    options = {**VARIANTS[variant], "grad_norm_every": every if every == "auto" else int(every)}
     with watch(model, url=url, name=f"bench-{model_key}-{variant}", close_timeout=10, **options) as run:
         block(None), block(run)  # warm-up: allocator, autograd graph, the sender's connection
         for i in range(blocks):
@@ -111,9 +121,23 @@ def bench(model_key: str, url: str, blocks: int, steps: int, batch: int, variant
         "cpu_ratios": [w[1] / p[1] for w, p in pairs],  # this process's CPU, all threads
         "step_us": [(w[2] - p[2]) * 1e6 for w, p in pairs],  # training thread's extra CPU per step
         "sender_us": [((w[1] - w[2]) - (p[1] - p[2])) * 1e6 for w, p in pairs],  # other threads' extra CPU
+        # Measured directly (not as a difference of two noisy block times): the training thread's CPU inside
+        # run.step() and the sender thread's, per step of a watched block, against a plain step's thread CPU.
+        "direct": [(w[3] + w[4] - p[4]) / (p[2]) for w, p in pairs],
+        "inside_us": [w[3] * 1e6 for w in watched],
+        "sender_thread_us": [(w[4] - p[4]) * 1e6 for w, p in pairs],
         "sent": run.sent,
         "dropped": run.dropped,
+        "grad_norm_every": run.grad_norm_every,  # the k in use at the end (auto unless --grad-norm-every)
     }
+
+
+def _sender_clock() -> int | None:
+    """The CPU clock of watch()'s sender thread (None before it runs)."""
+    for t in threading.enumerate():
+        if t.name == "gradcast-sender" and t.ident is not None:
+            return time.pthread_getcpuclockid(t.ident)
+    return None
 
 
 def report(label: str, r: dict) -> None:
@@ -122,11 +146,14 @@ def report(label: str, r: dict) -> None:
     step_us, sender_us = statistics.median(r["step_us"]), statistics.median(r["sender_us"])
     print(
         f"{label}: plain {p * 1e6:7.1f} us/step  watched {w * 1e6:7.1f} us/step  "
-        f"sent {r['sent']} dropped {r['dropped']}\n"
+        f"sent {r['sent']} dropped {r['dropped']}  gradient norms every {r['grad_norm_every']} step(s)\n"
         f"{'':>12}wall ratio {ratio:.3f} [pairs {min(r['ratios']):.3f}..{max(r['ratios']):.3f}]  "
         f"{'OK' if ratio <= 1.05 else 'ABOVE GOAL'} (goal <= 1.05)\n"
         f"{'':>12}CPU ratio  {cpu:.3f} [pairs {min(r['cpu_ratios']):.3f}..{max(r['cpu_ratios']):.3f}]  "
-        f"= training thread +{step_us:.1f} us/step (run.step) + sender thread +{sender_us:.1f} us/step"
+        f"= training thread +{step_us:.1f} us/step (run.step) + sender thread +{sender_us:.1f} us/step\n"
+        f"{'':>12}direct     {1 + statistics.median(r['direct']):.3f}  = run.step {statistics.median(r['inside_us']):.1f}"
+        f" us + sender thread {statistics.median(r['sender_thread_us']):.1f} us per step, thread CPU, over a plain"
+        " step's (no block difference: steadier on a busy machine, but misses cache and GIL effects on the step)"
     )
 
 
@@ -143,6 +170,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--variants", default="default,activations", help=f"comma-separated, of {sorted(VARIANTS)}"
+    )
+    parser.add_argument(
+        "--grad-norm-every",
+        default="auto",
+        help='watch(grad_norm_every=...): "auto" (default) or k; 1 = exact',
     )
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -164,14 +196,19 @@ def main() -> None:
         print(
             f"torch {torch.__version__}, 1 thread, batch {args.batch}, {args.blocks} ABBA pairs x {args.steps} steps,"
         )
-        print("run.step() every step (weight_norm and histograms every 10th)")
+        print(
+            f"run.step() every step, grad_norm_every={args.grad_norm_every} "
+            "(weight_norm and histograms every 10th step, at most every 0.1 s)"
+        )
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
         for device in devices:
             if device == "cuda":
                 print(f"CUDA: {torch.cuda.get_device_name()}")
             for key in args.models.split(","):
                 for variant in args.variants.split(","):
-                    r = bench(key, url, args.blocks, args.steps, args.batch, variant, device)
+                    r = bench(
+                        key, url, args.blocks, args.steps, args.batch, variant, device, args.grad_norm_every
+                    )
                     report(f"{device}/{key}/{variant}", r)
     print("CPU: this process's CPU time, all its threads; other processes' load does not enter it.")
     print("load average (1/5/15 min) at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

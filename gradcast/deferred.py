@@ -5,6 +5,8 @@ are copied to pinned host memory with non_blocking=True and an event is recorded
 waits on that event (not the training thread) when it builds the record.
 """
 
+from typing import Any, SupportsFloat, cast
+
 import torch
 
 
@@ -26,7 +28,7 @@ class Deferred:
         event.record()  # on the current stream, behind the copy
         self._host, self._event = host, event
 
-    def tolist(self) -> list:
+    def tolist(self) -> list[Any]:
         """The values as Python numbers; the one wait on the device, in the thread that asks."""
         if self._event is not None:
             self._event.synchronize()
@@ -43,11 +45,13 @@ class Deferred:
 
 def scalar(value: object) -> "float | Deferred":
     """A loss or metric as the user passed it: a float, or a tensor read later (no .item() sync in the loop)."""
+    if type(value) is float:  # loss.item(): the common case, first
+        return value
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
             raise ValueError(f"a scalar tensor was expected, got shape {tuple(value.shape)}")
         return Deferred(value.detach().reshape(()).float())
-    return float(value)  # numbers, numpy scalars
+    return float(cast(SupportsFloat, value))  # numbers, numpy scalars (TypeError for anything else)
 
 
 def host_float(value: "float | Deferred | None") -> float | None:

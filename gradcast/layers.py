@@ -107,13 +107,13 @@ class NormReader:
     def read(self, with_weights: bool) -> GradNorms | None:
         """The norms of the gradients present now (None when there is none at all), computed on their device."""
         grads = [p.grad for p in self.params]
-        complete = all(g is not None for g in grads)
-        present = grads if complete else [g for g in grads if g is not None]
+        present = [g for g in grads if g is not None]
         if not present:
             return None
+        complete = len(present) == len(grads)
         if self._sparse:
             present = [_dense(g) for g in present]
-        tensors = present + self.params if with_weights else present
+        tensors: list[torch.Tensor] = present + list(self.params) if with_weights else present
         if self._upcast:
             tensors = [t.float() if t.dtype in _LOW_PRECISION else t for t in tensors]
         if with_weights:

@@ -30,6 +30,13 @@ MAX_USER_METRICS = 16  # per step: a loss card with more lines than this is unre
 USER_METRIC_NAME_MAX = 64
 USER_METRIC_NAME = r"^[\w./ -]+$"  # letters, digits, _ . / space -: "val/acc", "train_loss_step"
 
+# Gradient-norm sampling (docs/protocol.md#sampled-gradient-norms): a client that reads the norms on every k-th
+# step only sends the other steps with "layers": [] (loss and metrics only), and says its k under this key, in its
+# registration's config and in a steps body whenever k changes: {"every": k, "auto": bool, "step_seconds"?,
+# "norm_seconds"?}.
+GRAD_NORM_EVERY = "grad_norm_every"
+MAX_GRAD_NORM_EVERY = 1_000_000
+
 # Frames (server -> browser): a step record plus these; the steps between frames ride along column-wise.
 FRAME_FIELDS = ("type", "seq", "run", "step", "t", "loss", "layers", "between")
 
@@ -57,13 +64,24 @@ class LayerEntry(TypedDict):
     nonfinite: NotRequired[bool]
 
 
+class NormSampling(TypedDict):
+    """Which steps carry gradient norms (GRAD_NORM_EVERY): step 1, every `every`-th step and every display step."""
+
+    every: int  # 1: every step (exact)
+    auto: bool  # k was picked from the measured cost of reading the norms
+    step_seconds: NotRequired[float]  # median time between steps when k was picked
+    norm_seconds: NotRequired[float]  # median time one read of the norms took on the training thread
+
+
 class StepRecordWire(TypedDict):
     """One step record: what a client sends, the server stores and streams, and an export carries."""
 
     step: int  # 1-based count of optimizer steps; increasing
     t: NotRequired[float]  # unix seconds when measured
     loss: float | None
-    layers: list[LayerEntry]  # input -> output, the run's layer_names in order
+    layers: list[
+        LayerEntry
+    ]  # input -> output, the run's layer_names in order; []: gradients not read this step
     train_acc: NotRequired[float | None]
     test_acc: NotRequired[float | None]
     test_loss: NotRequired[float | None]

@@ -8,7 +8,10 @@ launches fused norms on the device and queues them; a daemon thread copies them 
 import atexit
 import logging
 import os
+import time
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import torch
 from torch import nn
@@ -17,9 +20,10 @@ from gradcast.deferred import Deferred, scalar
 from gradcast.layers import find_layers, unwrap
 from gradcast.notebook import NotebookView
 from gradcast.protocol import MAX_USER_METRICS, metric_name
-from gradcast.reading import StepReader
+from gradcast.reading import ReadingOptions, StepReader
 from gradcast.registration import describe, rank
-from gradcast.sender import Sender
+from gradcast.sampling import AUTO, GradNormEvery
+from gradcast.sender import Sender, SendingOptions
 from gradcast.transport import JsonTransport
 from gradcast.wire import Captured
 
@@ -39,17 +43,9 @@ class WatchedRun(NotebookView):
         *,
         optimizer: torch.optim.Optimizer | None,
         token: str | None,
-        config: dict | None,
-        weight_norm_every: int,
-        display_every: int,
-        display_interval: float,
-        histograms: bool,
-        update_ratio: bool,
-        activations: bool,
-        flush_interval: float,
-        batch_max: int,
-        queue_max: int,
-        timeout: float,
+        config: dict[str, Any] | None,
+        reading: ReadingOptions,
+        sending: SendingOptions,
         close_timeout: float,
     ) -> None:
         inner = unwrap(model)
@@ -66,24 +62,15 @@ class WatchedRun(NotebookView):
         self.active = self.rank == 0 and trainable
         self.steps = 0  # optimizer steps recorded so far (on this rank)
         self.close_timeout = close_timeout  # seconds exit may wait for the last steps to reach the dashboard
-        self._reader = StepReader(
-            inner,
-            self.layers,
-            params,
-            weight_norm_every=weight_norm_every,
-            display_every=display_every,
-            display_interval=display_interval,
-            histograms=histograms,
-            update_ratio=update_ratio,
-            activations=activations,
-        )
+        self._reader = StepReader(inner, self.layers, params, reading)
+        self._told = 0  # the norm schedule's version the dashboard was last told of
         self._closed = False
         self._unread = 0  # steps whose gradients could not be read (counted in dropped)
         self._said: set[str] = set()  # kinds of unread steps already reported
         self._pending: Captured | None = None  # the newest step: sent at the next read (or the end)
-        self._next: dict[str, object] = {}  # values logged for a step not read yet
+        self._next: dict[str, float | Deferred] = {}  # values logged for a step not read yet
         self._last_loss: float | Deferred | None = None
-        self._hooks: list = []  # optimizer hook handles (removed at finish)
+        self._hooks: list[Any] = []  # optimizer hook handles (removed at finish)
         self._tracks_updates = False
         self._sender: Sender | None = None
         if not self.active:
@@ -92,14 +79,8 @@ class WatchedRun(NotebookView):
             return
         registration = describe(inner, self.layers, params, name, config, self._reader.measured(False))
         token = token if token is not None else os.environ.get("GRADCAST_PRESENTER_TOKEN") or None
-        self._sender = Sender(
-            JsonTransport(url, token, timeout),
-            registration,
-            self.layers,
-            flush_interval=flush_interval,
-            batch_max=batch_max,
-            queue_max=queue_max,
-        )
+        self._sender = Sender(JsonTransport(url, token, sending.timeout), registration, self.layers, sending)
+        self._sender.tell_sampling(self._reader.schedule.describe())
         self._sender.start()
         if optimizer is not None:
             self.attach_optimizer(optimizer, read=True)
@@ -108,14 +89,37 @@ class WatchedRun(NotebookView):
     # -- the calls in the training loop ---------------------------------------------------------------
 
     def step(self, loss: object = None, *, step: int | None = None, **metrics: object) -> None:
-        """Record this step: every layer's gradient norms, read now, with the loss (a float or a tensor: no .item()
-        needed) and any named scalar metrics (accuracy=..., lr=...). After backward(), before zero_grad()."""
+        """Record this step: its loss (a float or a tensor: no .item() needed) and any named scalar metrics
+        (accuracy=..., lr=...), and every layer's gradient norms when grad_norm_every reads them at this step.
+        After backward(), before zero_grad()."""
         if self._closed:
             raise RuntimeError("run.step() after the watch ended (outside its `with` block)")
         if self._hooks:
             raise RuntimeError("this run reads the gradients in the optimizer's step: call run.log(loss=...)")
-        self.capture(step)
-        self.log(loss, **metrics)
+        sender = self._sender
+        if (
+            sender is not None
+            and loss is not None
+            and not metrics
+            and self._pending is None
+            and not self._next
+        ):
+            # The common call. A step off the norm schedule (most steps of a fast loop) goes straight to the
+            # queue with its loss: this path is what such a loop pays per step.
+            number = step if step is not None else self.steps + 1
+            if self._reader.off_schedule(number):
+                self.steps = number
+                self._last_loss = value = scalar(loss)
+                sender.submit(Captured(number, time.time(), None, loss=value))
+                return
+            self._capture(number, off=False)
+        else:
+            self.capture(step)
+        cap = self._pending
+        if cap is not None and not metrics and loss is not None and cap.loss is None:
+            cap.loss = self._last_loss = scalar(loss)  # the common call, without log()'s general case
+        else:
+            self.log(loss, **metrics)
         self._send_pending()  # complete: nothing more will be known about this step
 
     def log(self, loss: object = None, **metrics: object) -> None:
@@ -125,7 +129,7 @@ class WatchedRun(NotebookView):
         per optimizer step, before or after optimizer.step()."""
         if self._closed or self._sender is None:
             return
-        values: dict[str, object] = {}
+        values: dict[str, float | Deferred] = {}
         if loss is not None:
             values["loss"] = scalar(loss)
         for key, value in metrics.items():
@@ -141,14 +145,17 @@ class WatchedRun(NotebookView):
 
     @staticmethod
     def _has(cap: Captured, key: str) -> bool:
-        return cap.loss is not None if key == "loss" else key in cap.metrics
+        return cap.loss is not None if key == "loss" else key in (cap.metrics or ())
 
-    def _put(self, cap: Captured, key: str, value: object) -> None:
+    def _put(self, cap: Captured, key: str, value: float | Deferred) -> None:
         if key == "loss":
-            cap.loss = value  # type: ignore[assignment]
-            self._last_loss = value  # type: ignore[assignment]
-        elif key in cap.metrics or len(cap.metrics) < MAX_USER_METRICS:
-            cap.metrics[key] = value  # type: ignore[assignment]
+            cap.loss = value
+            self._last_loss = value
+            return
+        if cap.metrics is None:
+            cap.metrics = {}
+        if key in cap.metrics or len(cap.metrics) < MAX_USER_METRICS:
+            cap.metrics[key] = value
 
     # -- what the optimizer hooks and the integrations call -------------------------------------------
 
@@ -157,9 +164,9 @@ class WatchedRun(NotebookView):
         display step (before_update). Either way its post-hook measures that step's update ratio (after_update).
         read=False is for callers that capture() and before_update() themselves. Removed at finish()."""
         if read:
-            self._hooks.append(optimizer.register_step_pre_hook(lambda *_: self._pre_step()))
+            self._hooks.append(optimizer.register_step_pre_hook(_ignoring_args(self._pre_step)))
         if self._reader.ratio is not None:
-            self._hooks.append(optimizer.register_step_post_hook(lambda *_: self.after_update()))
+            self._hooks.append(optimizer.register_step_post_hook(_ignoring_args(self.after_update)))
         self.track_updates()
 
     def _pre_step(self) -> None:
@@ -178,12 +185,17 @@ class WatchedRun(NotebookView):
         if self._closed:
             return
         number = step if step is not None else self.steps + 1
-        self.steps = number
         if self._sender is None:
+            self.steps = number
             return  # rank > 0
+        self._capture(number, self._reader.off_schedule(number))
+
+    def _capture(self, number: int, off: bool) -> None:
+        """capture() once the norm schedule has said whether step `number` reads (off: it does not)."""
+        self.steps = number
         self._send_pending()
         try:
-            cap = self._reader.read(number)
+            cap = Captured(number, time.time(), None) if off else self._reader.read_norms(number)
         except Exception as exc:  # a tensor the fused norm cannot take: never break the user's loop for it
             self._drop_unread(
                 "read", f"could not read the gradients ({type(exc).__name__}: {exc}); steps are dropped"
@@ -194,10 +206,15 @@ class WatchedRun(NotebookView):
                 "none", f"no gradients at step {number}: read them after backward(), before zero_grad()"
             )
             return
-        for key, value in self._next.items():
-            self._put(cap, key, value)
-        self._next = {}
+        if self._next:
+            for key, value in self._next.items():
+                self._put(cap, key, value)
+            self._next = {}
         self._pending = cap
+        schedule = self._reader.schedule
+        if schedule.version != self._told and self._sender is not None:  # auto picked (or changed) k: say it
+            self._told = schedule.version
+            self._sender.tell_sampling(schedule.describe())
 
     def _drop_unread(self, kind: str, message: str) -> None:
         """A step whose gradients could not be read: counted in dropped; each kind is said once."""
@@ -223,6 +240,11 @@ class WatchedRun(NotebookView):
         self._sender.submit(cap)
 
     # -- counters -------------------------------------------------------------------------------------
+
+    @property
+    def grad_norm_every(self) -> int:
+        """Steps between gradient-norm reads now (1: every step); with "auto", what the measured cost chose."""
+        return self._reader.schedule.every
 
     @property
     def id(self) -> str | None:
@@ -258,7 +280,7 @@ class WatchedRun(NotebookView):
         if self._sender is None:
             return
         self._send_pending()
-        body: dict = {"status": "finished"}
+        body: dict[str, str] = {"status": "finished"}
         if isinstance(error, KeyboardInterrupt):
             body = {"status": "stopped", "reason": "interrupted (KeyboardInterrupt)"}
         elif error is not None:
@@ -282,7 +304,8 @@ def watch(
     *,
     optimizer: torch.optim.Optimizer | None = None,
     token: str | None = None,
-    config: dict | None = None,
+    config: dict[str, Any] | None = None,
+    grad_norm_every: GradNormEvery = AUTO,
     weight_norm_every: int = 10,
     display_every: int = 10,
     display_interval: float = 0.1,
@@ -297,14 +320,25 @@ def watch(
 ) -> WatchedRun:
     """Watch `model`'s training live on the GradCast dashboard at `url` (default $GRADCAST_URL or 127.0.0.1:8000).
 
-    Layers are the modules that own trainable parameters directly, in named_modules order. Every step: loss,
-    weight_grad_norm and bias_grad_norm per layer; weight_norm every `weight_norm_every` steps; update ratio and a
+    Layers are the modules that own trainable parameters directly, in named_modules order. Every step: its loss
+    (and named metrics); weight_grad_norm and bias_grad_norm per layer every `grad_norm_every` steps ("auto", the
+    default: every step unless reading them would cost more than 1 % of a step, then every k-th with k measured;
+    1: every step, exactly) and on every display step; weight_norm every `weight_norm_every` steps; update ratio and a
     sampled gradient histogram every `display_every` steps (and at most every `display_interval` s); with activations=True, mean a'(z) and saturated or
     dead units of recognised activation modules (ReLU family, sigmoid, tanh, GELU, SiLU, ELU) on those steps too.
     With `optimizer`, the gradients are read in its step pre-hook (no run.step(); run.log(loss=...) instead).
     A slow, down or restarted dashboard never blocks training: steps beyond `queue_max` queued are dropped and
     counted. Under torch.distributed only rank 0 sends. `token` (or $GRADCAST_PRESENTER_TOKEN): presenter token.
     """
+    reading = ReadingOptions(
+        grad_norm_every,
+        weight_norm_every,
+        display_every,
+        display_interval,
+        histograms,
+        update_ratio,
+        activations,
+    )
     return WatchedRun(
         model,
         url or os.environ.get("GRADCAST_URL") or DEFAULT_URL,
@@ -312,15 +346,16 @@ def watch(
         optimizer=optimizer,
         token=token,
         config=config,
-        weight_norm_every=weight_norm_every,
-        display_every=display_every,
-        display_interval=display_interval,
-        histograms=histograms,
-        update_ratio=update_ratio,
-        activations=activations,
-        flush_interval=flush_interval,
-        batch_max=batch_max,
-        queue_max=queue_max,
-        timeout=timeout,
+        reading=reading,
+        sending=SendingOptions(flush_interval, batch_max, queue_max, timeout),
         close_timeout=close_timeout,
     )
+
+
+def _ignoring_args(call: Callable[[], None]) -> Callable[..., None]:
+    """An optimizer hook (it is passed the optimizer, args and kwargs) that calls `call()`."""
+
+    def hook(*_: object) -> None:
+        call()
+
+    return hook

@@ -157,3 +157,42 @@ def test_an_oversized_body_is_refused_before_it_is_parsed(http):
     )
     assert r.status_code == 413 and "at most 4000000" in r.json()["detail"]
     assert http.get(f"/api/runs/{run['id']}").json()["step"] == 0
+
+
+def test_a_step_whose_gradients_were_not_read_has_no_layers_and_keeps_its_loss(http):
+    run = create(http, config={"grad_norm_every": {"every": 2, "auto": False}})
+    assert run["config"]["grad_norm_every"] == {"every": 2, "auto": False}
+    url = f"/api/external/runs/{run['id']}/steps"
+    unread = {**record(2, loss=0.65), "layers": []}
+    sampling = {"every": 4, "auto": True, "step_seconds": 0.0009, "norm_seconds": 4e-5}
+    r = http.post(url, json={"records": [record(1), unread, record(3)], "grad_norm_every": sampling})
+    assert r.status_code == 202, r.text
+    got = http.get(f"/api/runs/{run['id']}").json()
+    assert [(s["step"], s["loss"], len(s["layers"])) for s in got["history"]] == [
+        (1, 0.7, 2),
+        (2, 0.65, 0),
+        (3, 0.7, 2),
+    ]
+    assert "nonfinite" not in got["history"][1]
+    assert got["config"]["grad_norm_every"] == sampling  # the run's page shows the k the client uses now
+
+
+@pytest.mark.parametrize(
+    ("sampling", "loc"),
+    [
+        ({"every": 0, "auto": False}, ["body", "grad_norm_every", "every"]),
+        ({"every": 2}, ["body", "grad_norm_every", "auto"]),
+        ({"every": 2, "auto": True, "step_seconds": -1.0}, ["body", "grad_norm_every", "step_seconds"]),
+        ({"every": 2, "auto": True, "often": 1}, ["body", "grad_norm_every", "often"]),
+    ],
+)
+def test_a_bad_grad_norm_every_names_the_field(http, sampling, loc):
+    run = create(http)
+    url = f"/api/external/runs/{run['id']}/steps"
+    assert loc in locs(http.post(url, json={"records": [record(1)], "grad_norm_every": sampling}))
+    assert http.get(f"/api/runs/{run['id']}").json()["step"] == 0  # nothing of the batch was taken
+    bad = http.post(
+        "/api/external/runs",
+        json={"name": "x", "layer_names": LAYERS, "config": {"grad_norm_every": sampling}},
+    )
+    assert locs(bad) == [["body", "config"]] and "grad_norm_every" in bad.json()["detail"][0]["msg"]

@@ -10,6 +10,7 @@ from app.i18n import (
     physics,
     replay,
     runnames,
+    sampling,
     timegrad,
 )
 from app.i18n import lessons as lesson_strings
@@ -27,6 +28,7 @@ _PARTS: tuple[dict[str, dict[str, str]], ...] = (
     external.STRINGS,
     chaintime.STRINGS,
     runnames.STRINGS,
+    sampling.STRINGS,
 )
 
 

@@ -10,7 +10,8 @@ from app.live.items import RecordItem, StatusItem
 from app.live.parts import ManagerState
 from app.live.run import Run
 from app.live.state import Status
-from app.ml.records import StepRecord
+from app.ml.records import JsonObject, StepRecord
+from gradcast.protocol import GRAD_NORM_EVERY
 
 
 class ExternalRuns(ManagerState):
@@ -43,6 +44,18 @@ class ExternalRuns(ManagerState):
         if run.status is not Status.RUNNING:
             raise Conflict(f"run {run_id} is {run.status.value}; it takes no more records")
         self.apply_items([RecordItem(run_id, r) for r in records])
+
+    def set_norm_sampling(self, run_id: str, sampling: JsonObject) -> None:
+        """An external run's client changed which steps carry gradient norms (gradcast.protocol.GRAD_NORM_EVERY):
+        kept in its config (and its recording), and its viewers get a fresh snapshot to show it."""
+        run = self.get_run(run_id)
+        config = getattr(run.config, "root", None)  # an external run's config: a dict of JSON values
+        if not isinstance(config, dict) or config.get(GRAD_NORM_EVERY) == sampling:
+            return
+        config[GRAD_NORM_EVERY] = sampling
+        if self.recorder is not None:
+            self.recorder.on_config(run.id, config)
+        self.publish_snapshots([run])
 
     def finish_external(self, run_id: str, status: Status, reason: str | None = None) -> None:
         """Mark an external run as ended (finished, stopped, diverged or failed)."""

@@ -100,7 +100,8 @@ def _plain(v: object) -> bool:
 
 
 def to_row(run_id: str, rec: StepRecord, prev_boundary: dict | None = None) -> tuple:
-    """(run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics) for one INSERT.
+    """(run_id, step, t, loss, weight_grad_norm, bias_grad_norm, metrics) for one INSERT. A step whose gradients
+    were not read (no layers) stores an empty weight_grad_norm: from_row gives it back without layers.
 
     A boundary equal to prev_boundary (the run's last stored one) is stored as a mark, not again: a stuck
     network's boundary repeats for most of the run, and it is ~6 KB a step.
@@ -110,7 +111,7 @@ def to_row(run_id: str, rec: StepRecord, prev_boundary: dict | None = None) -> t
     metrics = None
     if rec.full or rec.diverged or rec.extra:
         m: dict = {"full": rec.full}
-        if rec.full:
+        if rec.full and layers:
             m["layers"] = {k: [getattr(lr, k) for lr in layers] for k in DISPLAY_METRICS}
         for k in STEP_EXTRAS:
             v = getattr(rec, k)

@@ -65,6 +65,8 @@ def iter_csv(store: RunStore, rid: str, run: dict) -> Iterator[str]:
     writer.writerow(csv_columns(names))
     for i, rec in enumerate(store.history(rid, names), 1):
         row = [rec.step, number_text(rec.t, "f8")] + [_cell(getattr(rec, k), dtype[k]) for k in CSV_STEP[2:]]
+        if not rec.layers:  # a step whose gradients were not read: its loss only
+            row += [""] * ((len(CSV_METRICS) + 1) * len(names))
         for m in CSV_METRICS:
             row += [_cell(getattr(lr, m), dtype[m]) for lr in rec.layers]
         row += [_hist_cell(lr.grad_hist) for lr in rec.layers]

@@ -81,9 +81,10 @@ def iter_json(store: RunStore, rid: str, run: dict) -> Iterator[bytes]:
             step.add(rec.step)
             t.add([rec.t])
             loss.add([rec.loss])
-            wgn.add([lr.weight_grad_norm for lr in rec.layers])
-            bgn.add([lr.bias_grad_norm for lr in rec.layers])
-            if rec.full:
+            # A step whose gradients were not read: every layer's cell is missing (docs/recording.md).
+            wgn.add([lr.weight_grad_norm for lr in rec.layers] if rec.layers else [None] * n_layers)
+            bgn.add([lr.bias_grad_norm for lr in rec.layers] if rec.layers else [None] * n_layers)
+            if rec.full and rec.layers:
                 shown.add(rec.step)
                 for k, col in metrics.items():
                     col.add([getattr(lr, k) for lr in rec.layers])

@@ -43,7 +43,7 @@ class ImportStep(BaseModel):
     step: Step
     t: Time
     loss: Finite | None
-    layers: list[ImportLayer] = Field(min_length=1, max_length=MAX_LAYERS)
+    layers: list[ImportLayer] = Field(max_length=MAX_LAYERS)  # []: gradients not read at this step
     train_acc: Fraction | None = None
     test_acc: Fraction | None = None
     test_loss: Finite | None = None
@@ -91,7 +91,7 @@ def check_import(doc: ImportDoc) -> list[dict]:
     last = 0
     for i, st in enumerate(doc.history):
         got = [lr.name for lr in st.layers]
-        if got != names:
+        if got and got != names:
             errors.append(
                 field_error(
                     ("history", i, "layers"), f"layer names {got} differ from run.layer_names {names}"

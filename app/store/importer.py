@@ -108,17 +108,25 @@ def records_v2(doc: ImportDocV2) -> list[StepRecord]:
         t = columns.decode(st.t, [n]) if st.t is not None else [0.0] * n
         loss = columns.decode(st.loss, [n])
         where = ("steps", "weight_grad_norm")
-        wgn = [v for v in columns.decode(st.weight_grad_norm, [n, n_layers]) if v is not None]
-        if len(wgn) != n * n_layers:
-            raise ColumnError("every step has every layer's weight_grad_norm")
+        wgn = columns.decode(st.weight_grad_norm, [n, n_layers])
         where = ("steps", "bias_grad_norm")
         bgn = columns.decode(st.bias_grad_norm, [n, n_layers])
         recs = {}
         for i, s in enumerate(st.step):
-            layers = [
-                LayerRecord(name, wgn[i * n_layers + j], bgn[i * n_layers + j])
-                for j, name in enumerate(names)
-            ]
+            row = wgn[i * n_layers : (i + 1) * n_layers]
+            read = [v for v in row if v is not None]
+            if len(read) not in (0, n_layers):
+                where = ("steps", "weight_grad_norm")
+                raise ColumnError(
+                    f"step {s} has some layers' weight_grad_norm: all of them, or none (not read)"
+                )
+            layers = (
+                [  # none: a step whose gradients were not read
+                    LayerRecord(name, read[j], bgn[i * n_layers + j]) for j, name in enumerate(names)
+                ]
+                if read
+                else []
+            )
             loss_i = loss[i]
             recs[s] = StepRecord(
                 step=s, loss=math.nan if loss_i is None else loss_i, layers=layers, t=t[i] or 0.0

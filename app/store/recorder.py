@@ -1,6 +1,7 @@
 """Recorder: worker threads hand it runs, steps and status changes; one writer thread batches them into SQLite."""
 
 import functools
+import json
 import logging
 import queue
 import sqlite3
@@ -20,7 +21,7 @@ from app.store.schema import (
     explain,
     unstorable,
 )
-from app.store.writes import Flush, Renamed, RunCreated, StatusChanged, StepTaken, Stop, Write
+from app.store.writes import ConfigChanged, Flush, Renamed, RunCreated, StatusChanged, StepTaken, Stop, Write
 
 log = logging.getLogger("gradcast.store")
 
@@ -104,6 +105,11 @@ class Recorder:
         """A live run renamed on the dashboard: its record takes the new name."""
         if self.error is None and run_id in self._accepted:
             self._queue.put(Renamed(run_id, name, time.time()))
+
+    def on_config(self, run_id: str, config: dict) -> None:
+        """A live run's config changed (an external run's gradient-norm schedule): its record keeps the new one."""
+        if self.error is None and run_id in self._accepted:
+            self._queue.put(ConfigChanged(run_id, json.dumps(config), time.time()))
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until everything queued so far is committed (or recording failed); False on timeout."""
@@ -225,6 +231,13 @@ class Recorder:
                             "UPDATE runs SET status = ?, reason = ?, updated = ? WHERE id = ?",
                             (status, reason, t, rid),
                         )
+                    case ConfigChanged(run_id, config, t):
+                        rid = self._ids.get(run_id)
+                        if rid is not None:
+                            self._flush_rows(conn, rows)
+                            conn.execute(
+                                "UPDATE runs SET config = ?, updated = ? WHERE id = ?", (config, t, rid)
+                            )
                     case Flush() | Stop():
                         pass  # _write sets the flushes' events once this commit is done
             self._flush_rows(conn, rows)

@@ -50,11 +50,13 @@ def _short(f: float) -> float:
 def run_series(store: RunStore, rid: str, run: dict) -> dict:
     """The run's charts' data: steps, loss and weight_grad_norm per layer, thinned to MAX_POINTS."""
     stride = max(1, math.ceil((run["steps"] or 1) / MAX_POINTS))
-    steps, loss, wgn = [], [], []
+    steps, loss, grad_steps, wgn = [], [], [], []
     for rec in store.history(rid, run["layer_names"], stride):  # steps 1, 1+k, .. and the last
         steps.append(rec.step)
         loss.append(_num(rec.loss))
-        wgn.append([_num(lr.weight_grad_norm) for lr in rec.layers])
+        if rec.layers:  # [] : a step whose gradients were not read (grad_norm_every > 1)
+            grad_steps.append(rec.step)
+            wgn.append([_num(lr.weight_grad_norm) for lr in rec.layers])
     return {
         "id": rid,
         "name": run["name"],
@@ -66,7 +68,8 @@ def run_series(store: RunStore, rid: str, run: dict) -> dict:
         "config": {k: run["config"][k] for k in CONFIG_SHOWN if k in run["config"]},
         "step": steps,
         "loss": loss,
-        "weight_grad_norm": wgn,  # [[per layer] per step]
+        "grad_step": grad_steps,  # the steps of weight_grad_norm
+        "weight_grad_norm": wgn,  # [[per layer] per step whose gradients were read]
     }
 
 

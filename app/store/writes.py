@@ -44,6 +44,15 @@ class Renamed:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigChanged:
+    """A live run's config changed (an external run's gradient-norm schedule): its record keeps the new one."""
+
+    run_id: str
+    config: str  # the whole config as JSON text
+    t: float
+
+
+@dataclass(frozen=True, slots=True)
 class Flush:
     """Set `done` once everything queued before it is committed (or recording failed)."""
 
@@ -55,4 +64,4 @@ class Stop:
     """Write what is queued, then end the writer thread."""
 
 
-Write = RunCreated | StepTaken | StatusChanged | Renamed | Flush | Stop
+Write = RunCreated | StepTaken | StatusChanged | Renamed | ConfigChanged | Flush | Stop

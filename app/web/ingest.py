@@ -1,7 +1,7 @@
 """Routes: external runs, fed step records by a training loop elsewhere (app.client.watch or any HTTP client).
 
 POST /api/external/runs                 {"name", "layer_names", "config"?}   -> 201 run (external: true)
-POST /api/external/runs/{id}/steps      {"records": [step record, ...]}      -> 202 {"accepted": n}
+POST /api/external/runs/{id}/steps      {"records": [step record, ...], "grad_norm_every"?} -> 202 {"accepted": n}
 POST /api/external/runs/{id}/finish     {"status"?, "reason"?}               -> 200 run
 """
 
@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator
 
 from app.bounds import (
     MAX_LAYERS,
@@ -23,6 +23,7 @@ from app.bounds import (
     JsonObject,
     MetricName,
     Name,
+    Norm,
     Step,
     Text,
     Time,
@@ -81,8 +82,33 @@ MAX_BODY_BYTES = 4_000_000
 # Norms are >= 0 and finite; a non-finite one travels as null with "nonfinite": true (strict JSON).
 
 
+class NormSamplingIn(BaseModel):
+    """Which steps carry gradient norms (gradcast.protocol.NormSampling): step 1, every `every`-th, display steps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    every: int = Field(ge=1, le=protocol.MAX_GRAD_NORM_EVERY, description="1: every step")
+    auto: bool = Field(description="k picked from the measured cost of reading the norms")
+    step_seconds: Norm | None = None
+    norm_seconds: Norm | None = None
+
+
 class ExternalConfig(RootModel[JsonObject]):
-    """Free-form description of the model (type, parameter count, optimizer...): shown, never interpreted."""
+    """Free-form description of the model (type, parameter count, optimizer...): shown, never interpreted, except
+    "measured" (the cards it fills) and "grad_norm_every" (NormSamplingIn: checked)."""
+
+    @field_validator("root")
+    @classmethod
+    def _sampling(cls, v: dict[str, Any]) -> dict[str, Any]:
+        if protocol.GRAD_NORM_EVERY in v:
+            try:
+                sampling = NormSamplingIn.model_validate(v[protocol.GRAD_NORM_EVERY])
+            except ValidationError as exc:
+                where = ".".join(map(str, exc.errors()[0]["loc"]))
+                msg = exc.errors()[0]["msg"]
+                raise ValueError(f"{protocol.GRAD_NORM_EVERY}.{where}: {msg}".rstrip(".: ")) from None
+            v[protocol.GRAD_NORM_EVERY] = sampling.model_dump(exclude_none=True)
+        return v
 
 
 class ExternalRunIn(BaseModel):
@@ -124,7 +150,8 @@ class StepIn(BaseModel):
     step: Step = Field(description="1-based count of optimizer steps; increasing")
     t: Time | None = Field(None, description="unix seconds when measured; the server's clock when absent")
     loss: Finite | None  # null only when not finite (then "nonfinite": true)
-    layers: list[LayerIn] = Field(min_length=1, max_length=MAX_LAYERS)
+    # Every layer of the run, or none: [] is a step whose gradients were not read (grad_norm_every > 1).
+    layers: list[LayerIn] = Field(max_length=MAX_LAYERS)
     train_acc: Fraction | None = None
     test_acc: Fraction | None = None
     test_loss: Finite | None = None
@@ -139,6 +166,8 @@ class StepsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     records: list[StepIn] = Field(min_length=1, max_length=MAX_RECORDS)
+    # The client's gradient-norm schedule, sent when it changes (auto picked or changed k); shown on the run's page.
+    grad_norm_every: NormSamplingIn | None = None
 
 
 class FinishIn(BaseModel):
@@ -174,9 +203,10 @@ def check_against_run(records: list[StepIn], layer_names: list[str], last_step: 
             errors.append(
                 _error((*where, "loss"), 'null only for a non-finite loss, with "nonfinite": true', None)
             )
-        if len(rec.layers) != len(layer_names):
-            msg = f"expected {len(layer_names)} layers (the run's layer_names), got {len(rec.layers)}"
+        if rec.layers and len(rec.layers) != len(layer_names):
+            msg = f"expected {len(layer_names)} layers (the run's layer_names) or none, got {len(rec.layers)}"
             errors.append(_error((*where, "layers"), msg, len(rec.layers)))
+        if len(rec.layers) != len(layer_names):  # (none: a step whose gradients were not read)
             continue
         for j, (layer, expected) in enumerate(zip(rec.layers, layer_names, strict=True)):
             if layer.name != expected:
@@ -245,6 +275,8 @@ async def post_external_steps(run_id: str, body: StepsIn, manager: ManagerDep) -
         for i, rec in enumerate(body.records)
     ]
     manager.ingest(run_id, records)  # 409 once the run has ended
+    if body.grad_norm_every is not None:
+        manager.set_norm_sampling(run_id, body.grad_norm_every.model_dump(exclude_none=True))
     return {"accepted": len(records)}
 
 

@@ -7,6 +7,13 @@ const STEP_CAP = 1200; // every-step points kept per run; past it the older half
 const FULL_CAP = 150; // display-rate records kept per run (histograms)
 const EVAL_CAP = 600; // accuracy and test-loss points kept per run
 
+/** Two aligned series with their older half thinned 2:1. */
+function thinned(a, b) {
+  const half = a.length >> 1;
+  const keep = (_, i) => i >= half || i % 2 === 0;
+  return [a.filter(keep), b.filter(keep)];
+}
+
 const isFull = (rec) => (rec.layers?.[0]?.mean_act_deriv ?? null) !== null || rec.layers?.[0]?.grad_hist !== undefined;
 
 /** One run's state: its metadata, every-step series (bounded), display-rate records (bounded). */
@@ -18,9 +25,11 @@ export class RunState {
   }
 
   clear() {
-    this.steps = []; // step numbers
-    this.loss = []; // train loss per step (nats; null if not finite)
-    this.weightGradNorm = []; // per step: [per layer ||dL/dW_k||] input -> output
+    this.lossSteps = []; // every step's number
+    this.loss = []; // train loss per step of lossSteps (nats; null if not finite)
+    // The steps whose gradients were read: all of them, or every k-th of an external run (run.config.grad_norm_every).
+    this.steps = [];
+    this.weightGradNorm = []; // per step of `steps`: [per layer ||dL/dW_k||] input -> output
     this.full = []; // display-rate step records (per-layer metrics), oldest first
     this.evals = []; // {step, train_acc, test_acc, test_loss} of the steps that evaluated, oldest first
     this.metrics = []; // {step, values: {name: number|null}}: a step's own named scalars (external runs), oldest first
@@ -34,24 +43,21 @@ export class RunState {
   }
 
   get lastStep() {
-    return this.steps.length ? this.steps[this.steps.length - 1] : 0;
+    return this.lossSteps.length ? this.lossSteps[this.lossSteps.length - 1] : 0;
   }
 
+  /** One step; grads is [] for a step whose gradients were not read (its loss still counts). */
   pushCompact(step, loss, grads) {
-    if (this.steps.length && step <= this.lastStep) return;
-    if (this.steps.length >= STEP_CAP) this.thin();
-    this.steps.push(step);
+    if (this.lossSteps.length && step <= this.lastStep) return;
+    if (this.lossSteps.length >= STEP_CAP) [this.lossSteps, this.loss] = thinned(this.lossSteps, this.loss);
+    this.lossSteps.push(step);
     this.loss.push(loss);
-    this.weightGradNorm.push(grads);
+    if (grads.length) {
+      if (this.steps.length >= STEP_CAP) [this.steps, this.weightGradNorm] = thinned(this.steps, this.weightGradNorm);
+      this.steps.push(step);
+      this.weightGradNorm.push(grads);
+    }
     if (this.divergedStep === null && (loss === null || grads.some((g) => g === null))) this.divergedStep = step;
-  }
-
-  thin() {
-    const half = this.steps.length >> 1;
-    const keep = (_, i) => i >= half || i % 2 === 0;
-    this.steps = this.steps.filter(keep);
-    this.loss = this.loss.filter(keep);
-    this.weightGradNorm = this.weightGradNorm.filter(keep);
   }
 
   pushRecord(rec) {
@@ -130,7 +136,7 @@ export class Store {
         const state = this.runs.get(msg.run);
         if (!state) return;
         Object.assign(state.run, { status: msg.status, step: msg.step, reason: msg.reason ?? null });
-        const reset = msg.step === 0 && state.steps.length > 0;
+        const reset = msg.step === 0 && state.lossSteps.length > 0;
         if (reset) state.clear();
         emit(EVENTS.storeStatus, { runId: msg.run, status: msg.status });
         emit(EVENTS.storeChange, { runId: msg.run, full: true, reset });

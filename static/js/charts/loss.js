@@ -33,7 +33,7 @@ export function lossChart(el, store) {
     cost: "plotly",
     el,
     draw() {
-      const states = Array.from(store.runs.values()).filter((s) => s.steps.length);
+      const states = Array.from(store.runs.values()).filter((s) => s.lossSteps.length);
       if (!states.length) return noData(el);
       if (!changed(this, states.map((s) => s.lastStep).join())) return null;
       const w = lineWidth();
@@ -45,7 +45,7 @@ export function lossChart(el, store) {
         traces.push({
           type: "scatter",
           mode: "lines",
-          x: windowed(s.steps),
+          x: windowed(s.lossSteps),
           y: windowed(s.loss),
           name: t("chart.loss.train"),
           line: { color: OKABE_ITO.blue, width: w },
@@ -88,7 +88,7 @@ export function lossChart(el, store) {
           traces.push({
             type: "scatter",
             mode: "lines",
-            x: windowed(s.steps),
+            x: windowed(s.lossSteps),
             y: windowed(s.loss),
             name: runLabel(s),
             line: { color: colors.get(s.run.id), width: w },
@@ -130,7 +130,7 @@ export function lossChart(el, store) {
       const top = Math.max(1e-9, ...losses) * 1.06;
       lay.yaxis.range = [0, top];
       for (const s of states) {
-        const bad = nonFiniteAt(windowed(s.steps), windowed(s.loss), top * 0.97);
+        const bad = nonFiniteAt(windowed(s.lossSteps), windowed(s.loss), top * 0.97);
         if (bad)
           traces.push({ ...NONFINITE_MARKER(t("chart.nonfinite_loss", { run: runLabel(s) })), ...bad, meta: { nonfinite: true, run: s.run.id } });
       }

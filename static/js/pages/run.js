@@ -6,6 +6,7 @@ import { exportHistory } from "../export.js";
 import { unbind } from "../keys.js";
 import { startLive } from "./live.js";
 import { showUnmeasured, unmeasured } from "../measured.js";
+import { showSampling } from "../sampling.js";
 import { showGroupControls } from "../groupcontrols.js";
 import { gradflowChart } from "../charts/gradflow.js";
 import { heatmapChart } from "../charts/heatmap.js";
@@ -41,6 +42,7 @@ function showExternal(run, hasPoints) {
   if (!external) return;
   CONTROL_KEYS.forEach(unbind);
   showUnmeasured(unmeasured(run, hasPoints));
+  showSampling(run);
 }
 
 /** One option per layer after the first; the last is chosen until someone picks another (kept across resets). */

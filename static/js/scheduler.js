@@ -17,7 +17,7 @@ let cursor = 0;
 const OVERDUE_MS = 100; // a chart dirty this long is drawn in the next frame even past the budget (one a frame):
 // the chart in focus must not keep the others from their >= 10 redraws/s
 const FRAME_BUDGET_MS = 28; // ms of chart work a frame may take before it yields (see inputPending below)
-const INPUT_PRIORITY_MS = 120; // after a key or a click, charts wait this long so the answer paints first
+const INPUT_PRIORITY_MS = 50; // after a key or a click, charts wait this long so the answer paints first (3 frames)
 const COST_WEIGHT = 0.2; // each chart's usual redraw time (ms) is a moving average with this weight on the newest
 const cost = new Map(); // chart -> usual redraw ms
 // A data-only redraw (charts/plot.js: Plotly.animate) returns at once and draws its traces in microtasks, after

@@ -6,6 +6,7 @@ import { emit } from "./bus.js";
 const STEP_CAP = 1200; // every-step points kept per run; past it the older half is thinned 2:1
 const FULL_CAP = 150; // display-rate records kept per run (histograms)
 const EVAL_CAP = 600; // accuracy and test-loss points kept per run
+const RECENT_FRAMES = 8; // frame records kept per run for a chart that shows every frame in turn (gradflow.js)
 
 /** Two aligned series with their older half thinned 2:1. */
 function thinned(a, b) {
@@ -34,6 +35,7 @@ export class RunState {
     this.evals = []; // {step, train_acc, test_acc, test_loss} of the steps that evaluated, oldest first
     this.metrics = []; // {step, values: {name: number|null}}: a step's own named scalars (external runs), oldest first
     this.latest = null; // newest step record (any kind)
+    this.recentFrames = []; // the newest RECENT_FRAMES frame records whose gradients are all finite, oldest first
     this.latestFinite = null; // newest record with a finite gradient (what a diverged run last showed)
     this.latestFull = null; // newest display-rate record
     this.firstFull = null; // oldest display-rate record seen (the run's first step: the verdict's "at step 1")
@@ -69,6 +71,10 @@ export class RunState {
     );
     this.latest = rec;
     if (rec.layers.some((l) => l.weight_grad_norm !== null)) this.latestFinite = rec;
+    if (rec.layers.length && rec.layers.every((l) => l.weight_grad_norm !== null)) {
+      this.recentFrames.push(rec);
+      if (this.recentFrames.length > RECENT_FRAMES) this.recentFrames.shift();
+    }
     this.latestT = Math.max(this.latestT, rec.t || 0);
     if (rec.diverged && this.divergedStep === null) this.divergedStep = rec.diverged.step ?? rec.step;
     if (rec.nonfinite && this.divergedStep === null) this.divergedStep = rec.step;

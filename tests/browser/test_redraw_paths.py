@@ -119,3 +119,44 @@ def test_a_step_axis_zoomed_by_hand_stays_until_a_double_click(served, browser):
         )
     finally:
         ctx.close()
+
+
+# The step each gradient-flow redraw shows (its traces' meta), logged from outside the page's code.
+LOG_GRADFLOW_STEPS = """() => {
+  window.__shown = [];
+  for (const method of ['react', 'animate']) {
+    const call = window.Plotly[method];
+    window.Plotly[method] = function (el, ...rest) {
+      if (el.id === 'chart-gradflow') {
+        const data = method === 'react' ? rest[0] : rest[0].data;
+        window.__shown.push(...new Set((data || []).map((t) => t && t.meta && t.meta.step).filter(Boolean)));
+      }
+      return call.call(this, el, ...rest);
+    };
+  }
+}"""
+
+
+def test_gradient_flow_shows_every_step_at_the_lecture_pace_through_key_presses(served, browser):
+    """At 20 steps/s every step is a frame; a key press holds the charts back a few frames, and two frames may share
+    an animation frame: the gradient-flow chart then shows the waiting steps in turn instead of skipping them."""
+    srv, started = served
+    ctx = browser.new_context()
+    try:
+        w = Watched(ctx, srv.url, viewport=(1920, 1080))
+        page = w.goto(f"/groups/{started['group']}?projector=1", ready="live")
+        w.wait("window.Plotly && document.getElementById('chart-gradflow').data?.length === 3", 30_000)
+        page.evaluate(LOG_GRADFLOW_STEPS)
+        for _ in range(8):  # a key every half second (Shift: no shortcut), while steps keep coming
+            page.keyboard.press("Shift")
+            page.wait_for_timeout(500)  # pacing: the presses are the load under test
+        shown = page.evaluate("window.__shown")
+        seen = sorted(set(shown))
+        expected = range(seen[0], seen[-1] + 1)
+        missing = sorted(set(expected) - set(seen))
+        assert len(expected) >= 40, f"only steps {seen[0]}..{seen[-1]} were drawn in 4 s"
+        # Each press used to cost the chart two or three steps (one in ten); a page that falls far behind may
+        # still jump to the newest (a larger backlog), which a 2-core machine running tests can cause now and then.
+        assert len(missing) <= len(expected) // 30, f"steps never drawn: {missing}"
+    finally:
+        ctx.close()

@@ -6,20 +6,49 @@ import { changed, decadeStep, isBuiltIn, layerLabels, noData, react, runLabel, S
 import { layerAxis } from "./layeraxis.js";
 import { NONFINITE_MARKER } from "./nonfinite.js";
 import { groupable, grouping, groupsOf, modeOf, reduce } from "../grouping.js";
+import { markDirty } from "../scheduler.js";
 
 const MARKERS_UP_TO = 16; // layers
+// At the display pace (20 steps/s) every step is a frame, but a frame is not always drawn before the next one
+// lands: after a key press charts wait a few frames (scheduler.js), and now and then two frames share an animation
+// frame. The chart then shows the waiting frames in turn, one per animation frame (~16 ms each), so the room sees
+// every step. A larger backlog (the page cannot keep up) jumps to the newest. Frames only, not the steps between
+// them: above the display pace the chart still redraws once per frame.
+const CATCH_UP = 5; // frames (250 ms at 20 steps/s)
+
+/** The step a run's chart shows next: {step, norms, more} (more: a newer frame waits for the next redraw). */
+function nextShown(s, drawn) {
+  const newest = s.latestFinite ?? s.latest;
+  const shown = { step: newest.step, norms: newest.layers.map((l) => l.weight_grad_norm), more: false };
+  const frames = s.recentFrames;
+  const n = frames.length;
+  if (drawn === undefined || !n || frames[n - 1] !== newest) return shown;
+  let undrawn = 0;
+  while (undrawn < n && frames[n - 1 - undrawn].step > drawn) undrawn++;
+  if (undrawn < 2 || undrawn > CATCH_UP) return shown;
+  const rec = frames[n - undrawn];
+  return { step: rec.step, norms: rec.layers.map((l) => l.weight_grad_norm), more: true };
+}
 
 export function gradflowChart(el, store, { overlay = () => false } = {}) {
   const range = new StickyLogRange();
+  const drawn = new Map(); // run id -> the step drawn last
   return {
     name: "gradflow",
     cost: "plotly",
     el,
-    reset: () => range.reset(),
+    reset: () => {
+      range.reset();
+      drawn.clear();
+    },
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.latest);
       if (!states.length) return noData(el);
-      if (!changed(this, `${states.map((s) => s.latest.step).join()}|${overlay()}|${grouping.version}`)) return null;
+      const next = new Map(states.map((s) => [s, nextShown(s, drawn.get(s.run.id))]));
+      const key = `${states.map((s) => `${next.get(s).step}/${s.latest.step}`).join()}|${overlay()}|${grouping.version}`;
+      if (!changed(this, key)) return null;
+      for (const [s, shown] of next) drawn.set(s.run.id, shown.step);
+      if ([...next.values()].some((shown) => shown.more)) markDirty(this); // the newer step: next frame
       const colors = runColors(states);
       const longest = states.reduce((a, s) => (s.run.layer_names.length > a.length ? s.run.layer_names : a), []);
       // One external run may show groups of layers (grouping.js); a group's bar is the norm of all its gradients.
@@ -34,10 +63,10 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
         traces.push({
           type: "bar",
           x,
-          y: group((s.latestFinite ?? s.latest).layers.map((l) => l.weight_grad_norm)),
+          y: group(next.get(s).norms),
           name: t("chart.gradflow.weight"),
           marker: { color: colors.get(s.run.id) },
-          meta: { run: s.run.id, step: (s.latestFinite ?? s.latest).step },
+          meta: { run: s.run.id, step: next.get(s).step },
         });
         if (overlay() && s.latestFull) {
           traces.push({
@@ -57,12 +86,12 @@ export function gradflowChart(el, store, { overlay = () => false } = {}) {
         const mode = longest.length <= MARKERS_UP_TO || !axis.shared ? "lines+markers" : "lines";
         for (const s of states) {
           const color = colors.get(s.run.id);
-          const shown = s.latestFinite ?? s.latest;
+          const shown = next.get(s);
           traces.push({
             type: "scatter",
             mode,
             x: axis.x(s), // this run's own layers only
-            y: shown.layers.map((l) => l.weight_grad_norm),
+            y: shown.norms,
             name: runLabel(s),
             line: { color, width: lineWidth() },
             marker: axis.marker(s, { size: markerSize(), color }),

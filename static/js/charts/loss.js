@@ -2,7 +2,7 @@
 
 import { t } from "../i18n.js";
 import { layout, lineWidth, OKABE_ITO, runColors } from "../theme.js";
-import { changed, noData, react, runLabel, stepRange, tail, windowed } from "./plot.js";
+import { changed, noData, react, runLabel, StickyTop, stepRange, tail, windowed } from "./plot.js";
 import { NONFINITE_MARKER, nonFiniteAt } from "./nonfinite.js";
 
 // A run's own named scalars (docs/client.md): names that say accuracy go on the accuracy axis, the rest beside the
@@ -28,10 +28,12 @@ function metricTraces(metrics, width) {
 }
 
 export function lossChart(el, store) {
+  const sticky = new StickyTop();
   return {
     name: "loss",
     cost: "plotly",
     el,
+    reset: () => sticky.reset(),
     draw() {
       const states = Array.from(store.runs.values()).filter((s) => s.lossSteps.length);
       if (!states.length) return noData(el);
@@ -122,12 +124,13 @@ export function lossChart(el, store) {
         legend: single,
         steps: true,
       });
-      // 0 … the largest plotted loss (every value inside); a step whose loss is not finite is crossed at the top.
+      // 0 … above the largest plotted loss (every value inside; the top moves only when the data leaves it or falls
+      // under half of it); a step whose loss is not finite is crossed at the top.
       const losses = traces
         .filter((tr) => tr.yaxis !== "y2")
         .flatMap((tr) => tr.y)
         .filter((v) => v !== null && Number.isFinite(v));
-      const top = Math.max(1e-9, ...losses) * 1.06;
+      const top = sticky.fit(Math.max(1e-9, ...losses));
       lay.yaxis.range = [0, top];
       for (const s of states) {
         const bad = nonFiniteAt(windowed(s.lossSteps), windowed(s.loss), top * 0.97);

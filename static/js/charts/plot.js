@@ -98,6 +98,25 @@ export class StickyLogRange {
   }
 }
 
+/** A linear axis's top that stays put while the data moves inside it: set with headroom when the largest value
+ * passes it or falls under half of it. Between two moves a new step redraws only the lines (react above). */
+export class StickyTop {
+  constructor(headroom = 1.2, low = 0.5) {
+    this.headroom = headroom;
+    this.low = low;
+    this.reset();
+  }
+
+  reset() {
+    this.top = null;
+  }
+
+  fit(largest) {
+    if (this.top === null || largest > this.top || largest < this.top * this.low) this.top = largest * this.headroom;
+    return this.top;
+  }
+}
+
 /** Decades between log-axis ticks: one per decade up to 8 decades, then fewer (at most ~8 labels). */
 export const decadeStep = (range) => (range ? Math.max(1, Math.ceil((range[1] - range[0]) / 8)) : 1);
 

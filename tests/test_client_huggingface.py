@@ -5,7 +5,6 @@ training that raises ends its run failed (stopped on KeyboardInterrupt), with th
 import os
 import subprocess
 import sys
-import time
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is fetched: the model is built from a config here
 
@@ -15,6 +14,7 @@ from transformers import Trainer, TrainerCallback  # noqa: E402
 
 from gradcast.integrations.huggingface import UNFINISHED, GradCastCallback  # noqa: E402
 from tests.support.hf import RAISED, RAISES_AT, raise_at, tiny_bert, tiny_data, training_args  # noqa: E402
+from tests.support.live import wait_until  # noqa: E402
 from tests.support.runs import finished_run  # noqa: E402
 from tests.support.server import ROOT  # noqa: E402
 
@@ -117,14 +117,13 @@ def test_a_training_that_raised_and_was_caught_ends_failed_at_the_next_train(ser
     trainer.train()
     assert watcher.run is not first
 
-    deadline = time.monotonic() + 15
     with server.client() as http:
-        while True:
+
+        def both_ended() -> list | None:
             runs = [r for r in http.get("/api/runs").json() if r["name"] == "hf-again"]
-            if len(runs) == 2 and all(r["status"] != "running" for r in runs):
-                break
-            assert time.monotonic() < deadline, runs
-            time.sleep(0.05)
+            return runs if len(runs) == 2 and all(r["status"] != "running" for r in runs) else None
+
+        runs = wait_until(both_ended, timeout=15)
         ended = {r["id"]: http.get(f"/api/runs/{r['id']}").json() for r in runs}
     assert ended[first.id]["status"] == "failed"
     assert ended[first.id]["reason"] == f"RuntimeError: {UNFINISHED}"

@@ -14,6 +14,7 @@ from gradcast import watch
 from gradcast.layers import find_layers
 from gradcast.reading import ReadingOptions, StepReader
 from gradcast.sampling import MAX_EVERY, WARMUP_STEPS, NormSchedule
+from tests.support.live import wait_until
 from tests.support.server import live_server
 
 
@@ -189,13 +190,11 @@ def test_a_dashboard_gets_every_loss_and_the_norms_of_exactly_the_sampled_steps(
 
 
 def wait_recorded(http, name: str, steps: int) -> str:
-    deadline = time.monotonic() + 10
-    while True:
+    def recorded() -> str | None:
         found = [r for r in http.get("/api/records").json() if r["name"] == name]
-        if found and found[0]["steps"] >= steps:
-            return found[0]["id"]
-        assert time.monotonic() < deadline, f"{name} not recorded within 10 s"
-        time.sleep(0.1)
+        return found[0]["id"] if found and found[0]["steps"] >= steps else None
+
+    return str(wait_until(recorded, timeout=10))
 
 
 def test_auto_on_a_tiny_model_tells_the_dashboard_the_k_it_picked(server):

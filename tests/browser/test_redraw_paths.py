@@ -74,14 +74,14 @@ def test_data_only_redraws_draw_the_new_data(served, browser):
                 assert miss["markers"] >= 30, (name, miss)  # 3 runs x 11 layers (a′: the hidden ones)
                 assert miss["worst"] < 1.0, (name, miss)
             seen.append(page.evaluate(MARKER_MISS, "gradflow")["step"])
-            page.wait_for_timeout(400)
+            page.wait_for_timeout(400)  # pacing: three looks at three moments while steps arrive
         assert seen[-1] > seen[0], f"the drawn step did not move: {seen}"
         # A new layout (projector mode: larger type and markers) is a full redraw; the markers still sit right.
         reacts = page.evaluate("window.__calls.react.gradflow || 0")
         page.keyboard.press("p")
         w.wait(f"(window.__calls.react.gradflow || 0) > {reacts}")
         w.wait("document.getElementById('chart-gradflow').layout.font.size >= 16")
-        page.wait_for_timeout(500)
+        w.next_frames(4)  # the new layout's drawing, and a data-only redraw or two after it
         assert page.evaluate(MARKER_MISS, "gradflow")["worst"] < 1.0
         w.assert_clean()
     finally:

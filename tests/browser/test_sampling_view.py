@@ -3,7 +3,6 @@ them (and follows when k is picked), the loss chart has every step, the norm cha
 without norms looks like nothing went wrong."""
 
 import threading
-import time
 
 import pytest
 import torch
@@ -12,6 +11,7 @@ from torch import nn
 from gradcast import watch
 from gradcast.sampling import WARMUP_STEPS
 from tests.browser.support import Watched
+from tests.support.live import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,9 +37,7 @@ def train(url: str, out: dict, go: threading.Event) -> None:
                 opt.step()
                 opt.zero_grad()
                 if n == 1:
-                    deadline = time.monotonic() + 10
-                    while run.id is None and time.monotonic() < deadline:
-                        time.sleep(0.02)
+                    wait_until(lambda: run.id is not None, timeout=10)  # registered in the background
                     out["id"] = run.id
                     go.wait(30)
             out["k"] = run.grad_norm_every
@@ -55,9 +53,7 @@ def test_a_sampled_run_shows_its_k_every_loss_and_the_sampled_norms(server, brow
     trainer.start()
     ctx = browser.new_context()
     try:
-        deadline = time.monotonic() + 30
-        while not out.get("id") and time.monotonic() < deadline and "error" not in out:
-            time.sleep(0.05)
+        wait_until(lambda: out.get("id") or "error" in out, timeout=30)
         assert out.get("id"), f"the external run never registered: {out}"
         w = Watched(ctx, server.url, viewport=(1400, 1750))
         w.goto(f"/runs/{out['id']}", ready="live")
@@ -66,9 +62,7 @@ def test_a_sampled_run_shows_its_k_every_loss_and_the_sampled_norms(server, brow
         w.wait(f"{LINE}.includes('measuring')")  # k = 1 while the first steps are timed
         go.set()
         w.wait(f"{STATE}.lastStep === {STEPS}", timeout_ms=20_000)
-        deadline = time.monotonic() + 10
-        while "k" not in out and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: "k" in out or "error" in out, timeout=10)
         k = out["k"]
         assert k > 1, "a one-layer model's steps are too short for every-step norms"
         # The viewer is told when k is picked: the line says it, with the measured step time.

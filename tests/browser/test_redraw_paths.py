@@ -147,16 +147,17 @@ def test_gradient_flow_shows_every_step_at_the_lecture_pace_through_key_presses(
         page = w.goto(f"/groups/{started['group']}?projector=1", ready="live")
         w.wait("window.Plotly && document.getElementById('chart-gradflow').data?.length === 3", 30_000)
         page.evaluate(LOG_GRADFLOW_STEPS)
+        w.wait("window.__shown.length >= 20", 10_000)  # settled: the page's first redraws are behind it
+        start = max(page.evaluate("window.__shown"))
         for _ in range(8):  # a key every half second (Shift: no shortcut), while steps keep coming
             page.keyboard.press("Shift")
             page.wait_for_timeout(500)  # pacing: the presses are the load under test
-        shown = page.evaluate("window.__shown")
-        seen = sorted(set(shown))
-        expected = range(seen[0], seen[-1] + 1)
+        seen = sorted({step for step in page.evaluate("window.__shown") if step >= start})
+        expected = range(start, seen[-1] + 1)
         missing = sorted(set(expected) - set(seen))
-        assert len(expected) >= 40, f"only steps {seen[0]}..{seen[-1]} were drawn in 4 s"
-        # Each press used to cost the chart two or three steps (one in ten); a page that falls far behind may
-        # still jump to the newest (a larger backlog), which a 2-core machine running tests can cause now and then.
-        assert len(missing) <= len(expected) // 30, f"steps never drawn: {missing}"
+        assert len(expected) >= 40, f"only steps {start}..{seen[-1]} were drawn in 4 s"
+        # Each press used to cost the chart two or three steps (a quarter of them in this test); a page that falls
+        # far behind still jumps to the newest (a backlog over 5 frames), which a busy 2-core machine can cause once.
+        assert len(missing) <= len(expected) // 12, f"steps never drawn: {missing}"
     finally:
         ctx.close()
